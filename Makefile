@@ -1,0 +1,37 @@
+# `make demo` and `make test` each create .venv when missing; the venv is rebuilt only when
+# pyproject.toml changes, so after the first run both work with no network at all.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_IDS := 2410.05258 2410.02707 2410.04364 2410.02675 2410.05167 2410.05046 2410.04932 2410.04734 \
+            2410.04534 2410.02884 2410.04698 2410.05262 2410.03825 2410.03187 2410.03959
+
+.PHONY: demo test lint cassettes clean
+
+$(VENV)/.installed-base: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed-base $@
+
+demo: $(VENV)/.installed-base
+	$(BIN)/digest new 2024-10-08 $(DEMO_IDS) --cassette cassettes/demo-2024-10-08.yaml --force
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check authoring tests tools
+
+# Re-assemble every cassette from ../shared data through a loopback stand-in (see cassettes/README.md).
+cassettes: $(VENV)/.installed-test
+	$(BIN)/python tools/assemble_cassettes.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,143 @@
+"""arXiv ids -> Papers through the `arxiv` package: chunks of <=100 ids, arXiv's pace, timeouts, one retry
+policy. The only module importing `arxiv`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import arxiv
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from .config import Settings
+from .errors import ArxivError
+from .ids import ArxivId
+from .models import Paper
+
+CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
+
+
+@dataclass
+class FetchResult:
+    """Papers found, keyed by version-less id, and the requested ids arXiv did not return."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    missing: list[ArxivId] = field(default_factory=list)
+    requests: int = 0
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """requests has no session-wide timeout and `arxiv` passes none: give every request one."""
+
+    def __init__(self, timeout: float):
+        self._timeout = timeout
+        super().__init__()
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+def make_client(settings: Settings) -> arxiv.Client:
+    """An arxiv.Client with no retries of its own (ours are in fetch_papers) and a timeout on every request."""
+    client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
+    client.query_url_format = settings.arxiv_api_url + "?{}"
+    adapter = _TimeoutAdapter(settings.arxiv_timeout)
+    client._session.mount("https://", adapter)
+    client._session.mount("http://", adapter)
+    return client
+
+
+def fetch_papers(
+    ids: Sequence[ArxivId],
+    settings: Settings,
+    *,
+    client: arxiv.Client | None = None,
+    on_request: Callable[[int, int], None] | None = None,
+) -> FetchResult:
+    """Fetch metadata for `ids`, one request per chunk of at most 100, spaced as arXiv asks."""
+    client = client or make_client(settings)
+    result = FetchResult()
+    chunks = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
+    for number, chunk in enumerate(chunks, start=1):
+        if on_request:
+            on_request(number, len(chunks))
+        found = _fetch_chunk(client, chunk, settings)
+        result.requests += 1
+        for arxiv_id in chunk:
+            paper = found.get(arxiv_id.base)
+            if paper is None:
+                result.missing.append(arxiv_id)
+            else:
+                result.papers[arxiv_id.base] = paper
+    return result
+
+
+def _fetch_chunk(client: arxiv.Client, chunk: Sequence[ArxivId], settings: Settings) -> dict[str, Paper]:
+    # page_size = max_results = len(chunk): exactly one request, and nothing silently cut at 100.
+    client.page_size = len(chunk)
+    search = arxiv.Search(id_list=[str(i) for i in chunk], max_results=len(chunk))
+    retrying = Retrying(
+        retry=retry_if_exception(_is_transient),
+        wait=wait_random_exponential(multiplier=settings.retry_base_delay, max=60 * settings.retry_base_delay),
+        stop=stop_after_attempt(settings.arxiv_attempts),
+        reraise=True,
+    )
+    try:
+        # results() is lazy: list() consumes it here, inside whatever cassette or retry context is active.
+        results = retrying(lambda: list(client.results(search)))
+    except arxiv.HTTPError as err:
+        if err.status == 400:
+            raise ArxivError(f"arXiv rejected the request (HTTP 400) for ids {_span(chunk)}") from None
+        raise ArxivError(
+            f"arXiv answered HTTP {err.status} {settings.arxiv_attempts} times for ids {_span(chunk)}; try again later"
+        ) from None
+    except requests.Timeout:
+        raise ArxivError(
+            f"arXiv did not answer within {settings.arxiv_timeout:g} s ({settings.arxiv_attempts} attempts)"
+        ) from None
+    except requests.ConnectionError as err:
+        raise ArxivError(f"cannot reach the arXiv API at {settings.arxiv_api_url}: {_first_line(err)}") from None
+    return {paper.id: paper for paper in map(_to_paper, results)}
+
+
+def _is_transient(err: BaseException) -> bool:
+    """429 and 5xx, timeouts and connection errors are worth another try; a 400 never is."""
+    if isinstance(err, arxiv.HTTPError):
+        return err.status == 429 or err.status >= 500
+    return isinstance(err, requests.Timeout | requests.ConnectionError)
+
+
+def _to_paper(result: arxiv.Result) -> Paper:
+    short = result.get_short_id()  # e.g. 2410.05258v2 or hep-th/9901001v1
+    base, _, version = short.rpartition("v")
+    if not (base and version.isdigit()):
+        base, version = short, ""
+    return Paper(
+        id=base,
+        version=int(version) if version else None,
+        title=" ".join(result.title.split()),
+        authors=[author.name for author in result.authors],
+        abstract=" ".join(result.summary.split()),
+        categories=list(result.categories),
+        primary_category=result.primary_category or None,
+        published=result.published.date().isoformat(),
+        updated=result.updated.date().isoformat(),
+        comment=result.comment,
+        journal_ref=result.journal_ref,
+        doi=result.doi,
+    )
+
+
+def _span(chunk: Sequence[ArxivId]) -> str:
+    return str(chunk[0]) if len(chunk) == 1 else f"{chunk[0]} ... {chunk[-1]} ({len(chunk)} ids)"
+
+
+def _first_line(err: BaseException) -> str:
+    root = err
+    while root.__cause__ or root.__context__:
+        root = root.__cause__ or root.__context__
+    return str(root).splitlines()[0] if str(root) else type(root).__name__

@@ -1,0 +1,133 @@
+"""Settings from flags > environment > digest.toml > defaults; the only reader of os.environ."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_FILE = "digest.toml"
+DEFAULT_MODEL = "gpt-5-mini"
+
+# Environment variables and the setting each one fills.
+ENV_VARS = {
+    "DIGEST_MODEL": "model",
+    "OPENAI_API_KEY": "api_key",
+    "OPENAI_BASE_URL": "base_url",
+    "DIGEST_ARXIV_API_URL": "arxiv_api_url",
+    "DIGEST_CONCURRENCY": "concurrency",
+    "DIGEST_OUTPUT_DIR": "output_dir",
+    "DIGEST_PROMPTS_DIR": "prompts_dir",
+    "DIGEST_MAX_AUTHORS": "max_authors",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know; built once by `load` and passed down explicitly."""
+
+    model: str = DEFAULT_MODEL
+    # repr=False: a traceback or debug print of Settings must never show the key.
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    temperature: float | None = None
+    model_timeout: float = 120.0
+    model_attempts: int = 4
+    output_attempts: int = 2
+    concurrency: int = 8
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_delay_seconds: float = 3.0
+    arxiv_timeout: float = 30.0
+    arxiv_attempts: int = 4
+    retry_base_delay: float = 1.0
+    max_authors: int = 5
+    output_dir: Path = Path("output")
+    prompts_dir: Path | None = None
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+# A secret never belongs in a file that may be committed.
+_NOT_IN_FILE = {"api_key"}
+
+
+def load(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build Settings: flags (None means unset) > environment > ./digest.toml > defaults."""
+    cwd = cwd or Path.cwd()
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    values.update(_from_file(cwd / CONFIG_FILE))
+    for var, name in ENV_VARS.items():
+        if environ.get(var):
+            values[name] = _coerce(name, environ[var], var)
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+    if "prompts_dir" not in values and (cwd / "prompts").is_dir():
+        # A prompts/ folder in the working directory overrides the packaged prompts.
+        values["prompts_dir"] = cwd / "prompts"
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """DIGEST_DEBUG=1 makes the CLI re-raise every error with its traceback."""
+    environ = os.environ if environ is None else environ
+    return environ.get("DIGEST_DEBUG", "") not in ("", "0")
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}") from None
+    values = {}
+    for key, value in data.items():
+        if key not in _FIELDS or key in _NOT_IN_FILE:
+            hint = "; put the key in OPENAI_API_KEY" if key in _NOT_IN_FILE else ""
+            raise ConfigError(f"{path}: unknown setting {key!r}{hint}")
+        values[key] = _coerce(key, value, f"{path}: {key}")
+    return values
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    """Convert a raw value to the type of setting `name`, naming `origin` on failure."""
+    kind = _FIELDS[name].type
+    try:
+        if "Path" in kind:
+            return Path(value).expanduser()
+        if kind.startswith("int"):
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{origin}: {value!r} is not a valid value for {name}") from None
+
+
+def _validate(settings: Settings) -> None:
+    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts")
+    for name in positive:
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
+    for name in ("model_timeout", "arxiv_timeout"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"{name} must be a positive number of seconds")

@@ -1,0 +1,33 @@
+"""DigestError and its subclasses: every expected failure, each with a one-line user-facing message."""
+
+
+class DigestError(Exception):
+    """An expected failure; its message is shown to the user as `Error: <message>`."""
+
+
+class ConfigError(DigestError):
+    """A setting is missing or invalid (flags, environment, digest.toml)."""
+
+
+class InvalidDateError(DigestError):
+    """A DATE argument is not a real ISO date."""
+
+
+class InvalidIdError(DigestError):
+    """An arXiv id cannot be parsed; raised before any request is sent."""
+
+
+class ArxivError(DigestError):
+    """The arXiv API failed or answered something unusable."""
+
+
+class ModelError(DigestError):
+    """The model server failed for one paper (HTTP error, timeout, refusal, invalid output)."""
+
+
+class StoreError(DigestError):
+    """Reading or writing output/ failed, or would overwrite finished work."""
+
+
+class CassetteError(DigestError):
+    """A --cassette replay met a request that is not recorded, or the cassette is unusable."""

@@ -1,0 +1,96 @@
+"""The data of a digest: Paper (arXiv metadata), Summary (the model's answer), Provenance, Entry, Digest."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+
+class Paper(BaseModel):
+    """arXiv metadata of one paper; `id` carries no version, `version` says which one was read."""
+
+    id: str
+    version: int | None = None
+    title: str
+    authors: list[str]
+    abstract: str
+    categories: list[str] = []
+    primary_category: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+
+class Summary(BaseModel):
+    """The structured summary the model is asked for; also the Structured Outputs response format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objective: str = Field(description="a) The research objective, in one or two sentences.")
+    method: str = Field(description="b) The methodology, in one or two sentences.")
+    result: str = Field(
+        description="c) The primary result, with one specific quantitative finding taken from the paper."
+    )
+    implication: str = Field(description="d) The implication for AI practitioners.")
+    questions: list[str] = Field(description="Two or three follow-up questions a practitioner would ask.")
+
+    @field_validator("objective", "method", "result", "implication")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("questions")
+    @classmethod
+    def _two_or_three(cls, value: list[str]) -> list[str]:
+        # Checked here rather than with min/max length so the strict JSON schema stays portable.
+        questions = [q.strip() for q in value if q.strip()]
+        if not 2 <= len(questions) <= 3:
+            raise ValueError(f"expected 2 or 3 follow-up questions, got {len(questions)}")
+        return questions
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Provenance(BaseModel):
+    """How an entry's summary came to be."""
+
+    model: str
+    prompt_hash: str
+    source: str = "abstract"
+    usage: Usage = Usage()
+    generated_at: str
+    edited: bool = False
+
+
+class Entry(BaseModel):
+    """One paper of the day: `paper` is None when arXiv did not know the id; `error` says why it failed."""
+
+    id: str
+    paper: Paper | None = None
+    summary: Summary | None = None
+    provenance: Provenance | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.paper is not None and self.summary is not None and self.error is None
+
+
+class Digest(BaseModel):
+    """A day's digest as stored in output/DATE.json."""
+
+    schema_version: int = SCHEMA_VERSION
+    date: str
+    entries: list[Entry] = []
+
+    def entry(self, arxiv_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == arxiv_id), None)

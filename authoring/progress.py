@@ -1,0 +1,86 @@
+"""Progress displays for the CLI: a rich bar on a terminal, plain lines otherwise, nothing with --quiet."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .models import Entry
+
+
+class QuietProgress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+    def notice(self, message: str) -> None:
+        pass
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, entry: Entry) -> None:
+        pass
+
+
+class PlainProgress(QuietProgress):
+    """One line per event, for logs and pipes."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.total = 0
+        self.done = 0
+
+    def notice(self, message: str) -> None:
+        self.console.print(message, markup=False)
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.console.print(f"Summarising {total} papers", markup=False)
+
+    def advance(self, entry: Entry) -> None:
+        self.done += 1
+        status = "ok" if entry.ok else f"failed: {entry.error}"
+        self.console.print(f"[{self.done}/{self.total}] {entry.id} {status}", markup=False)
+
+
+class RichProgress(PlainProgress):
+    """A live bar with done and failed counts and tokens so far."""
+
+    def __init__(self, console: Console):
+        super().__init__(console)
+        self.failed = 0
+        self.tokens = 0
+        self.bar = Progress(
+            TextColumn("Summarising"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed, {task.fields[tokens]:,} tokens"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = None
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.bar.stop()
+
+    def notice(self, message: str) -> None:
+        self.bar.console.print(message, markup=False)
+
+    def start(self, total: int) -> None:
+        self.task = self.bar.add_task("summaries", total=total, failed=0, tokens=0)
+
+    def advance(self, entry: Entry) -> None:
+        self.failed += 0 if entry.ok else 1
+        self.tokens += entry.provenance.usage.total_tokens if entry.provenance else 0
+        if self.task is not None:
+            self.bar.update(self.task, advance=1, failed=self.failed, tokens=self.tokens)
+        if not entry.ok:
+            self.bar.console.print(f"{entry.id} failed: {entry.error}", markup=False)

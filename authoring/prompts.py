@@ -1,0 +1,34 @@
+"""Chat messages for one paper, rendered from the prompt templates (prompts/system.j2, prompts/user.j2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .errors import ConfigError
+from .models import Paper
+from .templates import environment
+
+
+def build_messages(paper: Paper, *, prompts_dir: Path | None = None, hint: str = "") -> list[dict[str, str]]:
+    """The system and user messages asking for `paper`'s structured summary from its abstract."""
+    context = {
+        "paper": paper,
+        "source_label": "Abstract",
+        "source_text": paper.abstract,
+        "hint": hint,
+    }
+    return [
+        {"role": "system", "content": _render("system.j2", context, prompts_dir).strip()},
+        {"role": "user", "content": _render("user.j2", context, prompts_dir).strip()},
+    ]
+
+
+def _render(name: str, context: dict, prompts_dir: Path | None) -> str:
+    try:
+        return environment(prompts_dir).get_template(f"prompts/{name}").render(context)
+    except jinja2.TemplateNotFound:
+        raise ConfigError(f"prompt template {name} not found in {prompts_dir or 'the packaged prompts'}") from None
+    except jinja2.TemplateError as err:
+        raise ConfigError(f"prompt template {name}: {err}") from None

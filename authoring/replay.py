@@ -1,0 +1,112 @@
+"""The --cassette wrapper: runs a whole command's HTTP (arXiv and model) from, or into, a vcrpy cassette.
+`vcr_config` and `match_body` are shared with the test suite's conftest, so tests and CLI match alike."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import CassetteError
+
+REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
+SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",
+                          "openai-project"]
+SECRET_QUERY_PARAMETERS = ["key", "api_key", "apikey"]
+_DROPPED_RESPONSE_HEADERS = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
+
+
+def match_body(recorded: Any, sent: Any) -> None:
+    """vcrpy matcher: chat requests match on model and messages (parsed), other requests on the whole body.
+    Robust to SDK upgrades that rewrite the JSON schema, yet each paper still gets its own answer."""
+    if _body_key(recorded) != _body_key(sent):
+        raise AssertionError("request bodies differ (model or messages for chat requests)")
+
+
+def _body_key(request: Any) -> Any:
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict) and "messages" in data:
+        return {"model": data.get("model"), "messages": data["messages"]}
+    return data
+
+
+def _scrub_response(response: dict) -> dict:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _DROPPED_RESPONSE_HEADERS:
+            del headers[name]
+    return response
+
+
+def vcr_config() -> dict[str, Any]:
+    """Keyword arguments for vcr.VCR: secrets filtered both ways, bodies matched, readable bodies."""
+    return {
+        "filter_headers": SECRET_REQUEST_HEADERS,
+        "filter_query_parameters": SECRET_QUERY_PARAMETERS,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "digest_body"],
+    }
+
+
+def make_vcr():
+    import vcr  # imported here: only --cassette runs and tests pay for it
+
+    recorder = vcr.VCR(**vcr_config())
+    recorder.register_matcher("digest_body", match_body)
+    return recorder
+
+
+def replay_settings(settings: Settings, record: bool) -> Settings:
+    """A replay needs no key and no politeness delays; a recording is a live run and keeps both."""
+    if record:
+        return settings
+    return settings.replace(
+        api_key=REPLAY_PLACEHOLDER_KEY,  # a developer's real key is never used, even by accident
+        arxiv_delay_seconds=0.0,
+        retry_base_delay=0.0,
+    )
+
+
+@contextmanager
+def cassette(path: Path, *, record: bool) -> Iterator[None]:
+    """Replay every HTTP request from `path` (a miss fails naming the request), or record a live run into it.
+    A recording goes to a temporary file renamed over `path` only when the run succeeds."""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    if not record and not path.is_file():
+        raise CassetteError(f"cassette {path} does not exist; record one with --cassette {path} --record")
+    target = path.with_name(f".{path.name}.recording") if record else path
+    if record:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+    try:
+        with make_vcr().use_cassette(
+            str(target), record_mode="all" if record else "none", record_on_exception=False
+        ):
+            yield
+    except CannotOverwriteExistingCassetteException as err:
+        request = err.failed_request
+        raise CassetteError(
+            f"request not recorded in {path}: {request.method} {request.uri}; re-record with --record"
+        ) from None
+    except BaseException:
+        if record:
+            target.unlink(missing_ok=True)
+        raise
+    if record:
+        if not target.exists():
+            raise CassetteError(f"nothing was recorded into {path}")
+        os.replace(target, path)

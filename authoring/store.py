@@ -1,0 +1,78 @@
+"""Every path under output/, and atomic reads and writes of DATE.json and DATE.md."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import StoreError
+from .models import SCHEMA_VERSION, Digest
+
+
+def json_path(output_dir: Path, day: date) -> Path:
+    return output_dir / f"{day.isoformat()}.json"
+
+
+def markdown_path(output_dir: Path, day: date) -> Path:
+    return output_dir / f"{day.isoformat()}.md"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text to path via a temporary file and a rename: readers see the old file or the new, never half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_digest(output_dir: Path, day: date, digest: Digest) -> Path:
+    path = json_path(output_dir, day)
+    atomic_write(path, digest.model_dump_json(indent=2) + "\n")
+    return path
+
+
+def save_markdown(output_dir: Path, day: date, markdown: str) -> Path:
+    path = markdown_path(output_dir, day)
+    atomic_write(path, markdown)
+    return path
+
+
+def load_digest(output_dir: Path, day: date) -> Digest:
+    """Read output/DATE.json; a missing, unreadable or foreign file is a StoreError naming it."""
+    path = json_path(output_dir, day)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoreError(f"{path} does not exist; create it with `digest new {day.isoformat()} ID...`") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise StoreError(f"cannot read {path}: {err}") from None
+    try:
+        digest = Digest.model_validate_json(text)
+    except ValidationError as err:
+        raise StoreError(f"{path} is not a digest file ({err.error_count()} problems); it was left untouched") from None
+    if digest.schema_version != SCHEMA_VERSION:
+        raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
+    return digest
