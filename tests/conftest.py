@@ -1,0 +1,60 @@
+"""Shared test set-up: one vcr config (the CLI's own), cassettes in the top-level cassettes/ folder, a fake key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from authoring.config import Settings
+from authoring.models import Paper
+from authoring.replay import match_body, vcr_config as digest_vcr_config
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CASSETTES = ROOT / "cassettes"
+FAKE_KEY = "sk-test-not-a-real-key"
+
+
+def pytest_recording_configure(config, vcr) -> None:
+    vcr.register_matcher("digest_body", match_body)
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    # Never a record_mode here: it would override --record-mode=none from the command line.
+    return digest_vcr_config()
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir():
+    return str(CASSETTES)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    """A developer's real key or settings never reach a test."""
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DIGEST_MODEL", "DIGEST_ARXIV_API_URL", "DIGEST_CONCURRENCY",
+                "DIGEST_OUTPUT_DIR", "DIGEST_PROMPTS_DIR", "DIGEST_MAX_AUTHORS", "DIGEST_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Test settings: no politeness delay, no retry waits, output in a temporary folder."""
+    return Settings(api_key=FAKE_KEY, arxiv_delay_seconds=0.0, retry_base_delay=0.0, output_dir=tmp_path / "output")
+
+
+@pytest.fixture(scope="session")
+def fixture_papers() -> list[dict]:
+    return json.loads((DATA / "papers-2024-10-08.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def clinical_paper(fixture_papers) -> Paper:
+    """2410.05046 as the arXiv source reads it: the paper the model-level cassettes were assembled for."""
+    from tools.assemble_cassettes import test_paper
+
+    return test_paper()

@@ -1,0 +1,278 @@
+"""Assemble every cassette in cassettes/ from the data in tests/data (copied from ../shared).
+
+No live service can be reached where this project is developed, so no cassette here is a live recording.
+Each one is made by running the project's real client code (the arxiv package over requests, the openai SDK over
+httpx2) with `--cassette --record` against a loopback stand-in (tools/standin.py) that answers with:
+  - arXiv: an Atom feed in the current format built from tests/data/papers-2024-10-08.json, or, for the
+    real-response test, the bytes of a genuine recorded arXiv response (tests/data/wire/arxiv-atom-example.xml);
+  - the model: chat.completion bodies whose JSON summary is the reference digest's text for that paper, split
+    into the four parts and the questions, or, for the error test, a genuine recorded OpenAI 400 body.
+Afterwards the loopback address is rewritten to the public endpoints (export.arxiv.org, api.openai.com) and the
+stand-in's own response headers (Server, Date) are dropped. See cassettes/README.md.
+
+Run: python tools/assemble_cassettes.py   (or `make cassettes`)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from authoring import arxiv_source, llm, pipeline, replay  # noqa: E402
+from authoring.config import Settings  # noqa: E402
+from authoring.ids import parse_id  # noqa: E402
+from authoring.models import Paper  # noqa: E402
+from authoring.prompts import build_messages  # noqa: E402
+from tools.standin import Reply, StandIn, chat_completion  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+CASSETTES = ROOT / "cassettes"
+DAY = date(2024, 10, 8)
+CREATED = 1728345600  # 2024-10-08T00:00:00Z: the reference digest's day, stamped on every assembled reply
+ARXIV_API = "https://export.arxiv.org/api/query"
+OPENAI_API = "https://api.openai.com/v1"
+# Versions the fixture's notes name for the text it holds; every other paper is assembled as v1.
+VERSIONS = {"2410.05258": 2, "2410.02675": 6}
+IMPLICATION = re.compile(r"practitioner|suggest|implies|highlight|allows|enables", re.IGNORECASE)
+FOLLOW_UP = re.compile(r"[^.?]*follow-up questions[^:]*:", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------- data from tests/data
+def fixture_papers() -> dict[str, dict[str, Any]]:
+    """Fixture records in the stand-in's shape. arXiv feeds need both dates: where the fixture has none, the
+    digest day is used for `published` and `published` for `updated` (stated in cassettes/README.md)."""
+    papers = {}
+    for record in json.loads((DATA / "papers-2024-10-08.json").read_text(encoding="utf-8")):
+        published = _timestamp(record.get("published")) or f"{DAY.isoformat()}T00:00:00Z"
+        papers[record["id"]] = {
+            "id": record["id"],
+            "version": VERSIONS.get(record["id"], 1),
+            "title": record["title"],
+            "authors": record["authors"],
+            "abstract": record["abstract"],
+            "categories": record.get("categories") or [],
+            "primary_category": record.get("primary_category"),
+            "published": published,
+            "updated": _timestamp(record.get("updated")) or published,
+            "comment": record.get("comment"),
+        }
+    return papers
+
+
+def _timestamp(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value if "T" in value else f"{value}T00:00:00Z"
+
+
+def reference_summaries() -> dict[str, dict[str, Any]]:
+    """The reference digest's summary cell of each paper, split into the Summary fields."""
+    summaries = {}
+    for line in (DATA / "reference-2024-10-08.md").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| .* \(Read more on \[arXiv\]\(https://arxiv.org/abs/([^)]+)\).*?\)\)\| .*? \| (.*) \|$", line)
+        if match:
+            summaries[match[1]] = split_summary(match[2])
+    return summaries
+
+
+def split_summary(text: str) -> dict[str, Any]:
+    """a)-d) rows split at their markers; prose rows by sentence order (first: objective, second: method, then
+    the result up to the first later sentence about consequences, which starts the implication). Questions are
+    split at their numbers."""
+    heading = FOLLOW_UP.search(text)
+    if heading is None:
+        raise ValueError(f"no follow-up questions in: {text[:80]}")
+    body, rest = text[: heading.start()].strip(), text[heading.end() :].strip()
+    questions = [q.strip() for q in re.split(r"(?:^|\s+)[1-3]\.\s+", rest) if q.strip()]
+    parts = re.split(r"(?:^|\s+)[a-d]\)\s+", body)
+    if body.startswith("a)") and len(parts) == 5:
+        objective, method, result, implication = (p.strip() for p in parts[1:])
+    else:
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z\"*(])", body)
+        if len(sentences) < 4:
+            raise ValueError(f"too few sentences to split: {body[:80]}")
+        # The implication starts at the first sentence after the result that speaks of consequences.
+        turn = next((i for i in range(3, len(sentences)) if IMPLICATION.search(sentences[i])), len(sentences) - 1)
+        objective, method = sentences[0], sentences[1]
+        result, implication = " ".join(sentences[2:turn]), " ".join(sentences[turn:])
+    if not 2 <= len(questions) <= 3:
+        raise ValueError(f"expected 2-3 questions, got {len(questions)}: {rest[:80]}")
+    return {"objective": objective, "method": method, "result": result, "implication": implication,
+            "questions": questions}
+
+
+# ---------------------------------------------------------------------------- stand-in answers
+def _tokens(text: str) -> int:
+    return math.ceil(len(text) / 4)  # an estimate: no model counted these
+
+
+def summary_reply(body: dict[str, Any], summary: dict[str, Any], ident: str) -> Reply:
+    content = json.dumps(summary, ensure_ascii=False)
+    prompt = "".join(m["content"] for m in body["messages"])
+    return Reply(200, chat_completion(content, model=body["model"], created=CREATED, ident=ident,
+                                      usage=(_tokens(prompt), _tokens(content))))
+
+
+def paper_of(body: dict[str, Any], papers: dict[str, dict[str, Any]]) -> str:
+    user = body["messages"][-1]["content"]
+    for arxiv_id, paper in papers.items():
+        if f"Title: {paper['title']}\n" in user:
+            return arxiv_id
+    raise ValueError("the stand-in cannot tell which paper this request is about")
+
+
+def sequence(*replies: Reply):
+    """A chat handler answering successive requests with `replies` in order."""
+    queue = list(replies)
+    return lambda body: queue.pop(0)
+
+
+# ---------------------------------------------------------------------------- recording
+def settings_for(stand_in: StandIn) -> Settings:
+    return Settings(
+        api_key="assembler-placeholder-key",
+        base_url=f"{stand_in.url}/v1",
+        arxiv_api_url=f"{stand_in.url}/api/query",
+        arxiv_delay_seconds=0.0,
+        retry_base_delay=0.0,
+        model_attempts=1,
+    )
+
+
+def record(name: str, stand_in: StandIn, run) -> Path:
+    path = CASSETTES / f"{name}.yaml"
+    with stand_in, replay.cassette(path, record=True):
+        run(settings_for(stand_in))
+    _publicise(path, stand_in.url)
+    print(f"assembled {path.relative_to(ROOT)}: {len(stand_in.log)} interactions")
+    return path
+
+
+def _publicise(path: Path, local: str) -> None:
+    """Point the recording at the public endpoints and drop what only the stand-in sent."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for interaction in data["interactions"]:
+        request = interaction["request"]
+        request["uri"] = request["uri"].replace(f"{local}/api/query", ARXIV_API).replace(f"{local}/v1", OPENAI_API)
+        host = "export.arxiv.org" if request["uri"].startswith(ARXIV_API) else "api.openai.com"
+        for name in list(request["headers"]):
+            if name.lower() == "host":
+                request["headers"][name] = [host]
+        headers = interaction["response"]["headers"]
+        for name in list(headers):
+            if name.lower() in ("server", "date"):
+                del headers[name]
+    path.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
+
+
+def test_paper() -> Paper:
+    """The paper the model-level tests summarise (2410.05046, a single-version paper)."""
+    record_ = fixture_papers()["2410.05046"]
+    return Paper(id=record_["id"], version=1, title=record_["title"], authors=record_["authors"],
+                 abstract=record_["abstract"], categories=record_["categories"],
+                 primary_category=record_["primary_category"], published=record_["published"][:10],
+                 updated=record_["updated"][:10], comment=record_["comment"])
+
+
+# ---------------------------------------------------------------------------- scenarios
+def demo(papers, summaries) -> None:
+    ids = list(papers)
+    stand_in = StandIn(papers, chat=lambda b: summary_reply(b, summaries[paper_of(b, papers)], paper_of(b, papers)))
+    with tempfile.TemporaryDirectory() as out:
+        record("demo-2024-10-08", stand_in, lambda s: pipeline.create_digest(
+            DAY, ids, s.replace(output_dir=Path(out)), clock=datetime.now))
+
+
+def unknown_id(papers, summaries) -> None:
+    known = {"2410.05258": papers["2410.05258"]}
+    stand_in = StandIn(known, chat=lambda b: summary_reply(b, summaries["2410.05258"], "2410.05258"))
+    with tempfile.TemporaryDirectory() as out:
+        record("test_unknown_id_is_reported", stand_in, lambda s: pipeline.create_digest(
+            DAY, ["2410.05258", "2410.99999"], s.replace(output_dir=Path(out)), clock=datetime.now))
+
+
+def model_scenarios(papers, summaries) -> None:
+    paper = test_paper()
+    good = summaries[paper.id]
+
+    def run_summary(settings: Settings) -> None:
+        client = llm.make_client(settings)
+        try:
+            llm.summarise(client, build_messages(paper), settings.replace(output_attempts=2))
+        except llm.ModelError as err:
+            print(f"  (recorded failure: {err})")
+
+    def valid(body):
+        return summary_reply(body, good, paper.id)
+
+    prose = "This paper introduces a clinical NER benchmark. It evaluates many models."
+
+    def invalid(body):
+        return Reply(200, chat_completion(prose, model=body["model"], created=CREATED, ident="prose",
+                                          usage=(_tokens(str(body["messages"])), _tokens(prose))))
+
+    cut = json.dumps(good)[:120]
+
+    def truncated(body):
+        return Reply(200, chat_completion(cut, model=body["model"], created=CREATED, ident="length",
+                                          finish_reason="length", usage=(_tokens(str(body["messages"])), 30)))
+
+    refusal = "I'm sorry, but I can't help with that request."
+
+    def refused(body):
+        return Reply(200, chat_completion(None, model=body["model"], created=CREATED, ident="refusal",
+                                          refusal=refusal, usage=(_tokens(str(body["messages"])), 12)))
+
+    scenarios = {
+        "test_summary_valid": [valid],
+        "test_summary_invalid_json_fails_after_budget": [invalid, invalid],
+        "test_summary_invalid_then_valid": [invalid, valid],
+        "test_summary_truncated": [truncated, truncated],
+        "test_summary_refusal": [refused],
+        "test_real_openai_error_body": [real_openai_error],
+    }
+    for name, handlers in scenarios.items():
+        queue = list(handlers)
+        record(name, StandIn(chat=lambda body, q=queue: q.pop(0)(body)), run_summary)
+
+
+def real_openai_error(body: dict[str, Any]) -> Reply:
+    """The first interaction of the real cassette in tests/data/wire: an HTTP 400 invalid_request_error."""
+    real = yaml.safe_load((DATA / "wire" / "openai-cassette-example.yaml").read_text(encoding="utf-8"))
+    response = real["interactions"][0]["response"]
+    keep = {"Content-Type", "openai-processing-ms", "openai-version", "x-ratelimit-limit-requests"}
+    headers = {k: v[0] for k, v in response["headers"].items() if k in keep}
+    return Reply(response["status"]["code"], response["body"]["string"].encode("utf-8"), headers)
+
+
+def real_arxiv(papers, summaries) -> None:
+    body = (DATA / "wire" / "arxiv-atom-example.xml").read_bytes()
+    stand_in = StandIn(arxiv=lambda ids, query: Reply(200, body, {"Content-Type": "application/atom+xml"}))
+    record("test_real_arxiv_response", stand_in,
+           lambda s: arxiv_source.fetch_papers([parse_id("1605.08386")], s))
+
+
+def main() -> None:
+    papers, summaries = fixture_papers(), reference_summaries()
+    missing = set(papers) - set(summaries)
+    if missing:
+        raise SystemExit(f"reference has no summary for {sorted(missing)}")
+    demo(papers, summaries)
+    unknown_id(papers, summaries)
+    model_scenarios(papers, summaries)
+    real_arxiv(papers, summaries)
+
+
+if __name__ == "__main__":
+    main()

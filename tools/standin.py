@@ -1,0 +1,188 @@
+"""Loopback stand-ins for the arXiv export API and an OpenAI-compatible chat server.
+
+Used to assemble cassettes (tools/assemble_cassettes.py) by running the real client code against them, and by
+tests that need a server which really answers 429/500, times out or counts requests. Not part of the product.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ATOM = "http://www.w3.org/2005/Atom"
+ARXIV = "http://arxiv.org/schemas/atom"
+OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
+for _prefix, _uri in (("", ATOM), ("arxiv", ARXIV), ("opensearch", OPENSEARCH)):
+    ET.register_namespace(_prefix, _uri)
+
+
+@dataclass
+class Reply:
+    """One HTTP answer of the stand-in."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def atom_feed(papers: list[dict[str, Any]], query: str) -> bytes:
+    """An arXiv export API response in the current (2025+) Atom format, as in wire-examples/arxiv-atom-example.xml.
+
+    Each paper dict: id, version, title, authors, abstract, categories, primary_category, published, updated,
+    comment (published/updated are full RFC 3339 timestamps)."""
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = "https://arxiv.org/api/assembled"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"arXiv Query: {query}"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = "2024-10-08T00:00:00Z"
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"https://arxiv.org/api/query?{query}", type="application/atom+xml")
+    ET.SubElement(feed, f"{{{OPENSEARCH}}}itemsPerPage").text = str(max(len(papers), 1))
+    ET.SubElement(feed, f"{{{OPENSEARCH}}}totalResults").text = str(len(papers))
+    ET.SubElement(feed, f"{{{OPENSEARCH}}}startIndex").text = "0"
+    for paper in papers:
+        versioned = f"{paper['id']}v{paper.get('version') or 1}"
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"http://arxiv.org/abs/{versioned}"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = paper["title"]
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = paper["updated"]
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", href=f"https://arxiv.org/abs/{versioned}", rel="alternate", type="text/html"
+        )
+        ET.SubElement(
+            entry,
+            f"{{{ATOM}}}link",
+            href=f"https://arxiv.org/pdf/{versioned}",
+            rel="related",
+            type="application/pdf",
+            title="pdf",
+        )
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = paper["abstract"]
+        for category in paper.get("categories") or []:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=category, scheme="http://arxiv.org/schemas/atom")
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = paper["published"]
+        if paper.get("comment"):
+            ET.SubElement(entry, f"{{{ARXIV}}}comment").text = paper["comment"]
+        if paper.get("primary_category"):
+            ET.SubElement(entry, f"{{{ARXIV}}}primary_category", term=paper["primary_category"])
+        for name in paper["authors"]:
+            author = ET.SubElement(entry, f"{{{ATOM}}}author")
+            ET.SubElement(author, f"{{{ATOM}}}name").text = name
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def chat_completion(content: str | None, *, model: str, created: int, finish_reason: str = "stop",
+                    refusal: str | None = None, usage: tuple[int, int] = (0, 0), ident: str = "") -> bytes:
+    """A chat.completion body in the wire format of wire-examples/openai-cassette-example.yaml."""
+    prompt_tokens, completion_tokens = usage
+    body = {
+        "id": f"chatcmpl-{ident or 'assembled'}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+        "system_fingerprint": None,
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+class StandIn:
+    """A threaded loopback server: GET .../api/query answers from `papers`, POST .../chat/completions from
+    `chat` (a function of the parsed request body). Every request is logged with its arrival time."""
+
+    def __init__(
+        self,
+        papers: dict[str, dict[str, Any]] | None = None,
+        chat: Callable[[dict[str, Any]], Reply] | None = None,
+        arxiv: Callable[[list[str], str], Reply | None] | None = None,
+    ):
+        self.papers = papers or {}
+        self.chat = chat
+        self.arxiv_override = arxiv
+        self.log: list[tuple[float, str, str]] = []
+        self._lock = threading.Lock()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                stand_in._record("GET", self.path)
+                self._send(stand_in._arxiv(self.path))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                stand_in._record("POST", self.path)
+                if stand_in.chat is None or not self.path.endswith("/chat/completions"):
+                    self._send(Reply(404, b'{"error": {"message": "not found"}}'))
+                    return
+                self._send(stand_in.chat(json.loads(raw)))
+
+            def _send(self, reply: Reply) -> None:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self.send_response(reply.status)
+                headers = {"Content-Type": "application/json", **reply.headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.log.append((time.monotonic(), method, path))
+
+    def _arxiv(self, path: str) -> Reply:
+        query = urlsplit(path).query
+        params = parse_qs(query)
+        ids = [i for i in ",".join(params.get("id_list", [""])).split(",") if i]
+        if self.arxiv_override:
+            reply = self.arxiv_override(ids, query)
+            if reply is not None:
+                return reply
+        bases = [re.sub(r"v\d+$", "", i) for i in ids]
+        found = [self.papers[base] for base in bases if base in self.papers]
+        # arXiv does not promise id_list order: answer in reverse so callers must match by id.
+        return Reply(200, atom_feed(list(reversed(found)), query), {"Content-Type": "application/atom+xml"})
+
+    def requests(self, method: str | None = None) -> list[str]:
+        with self._lock:
+            return [path for _, m, path in self.log if method is None or m == method]
+
+    def __enter__(self) -> StandIn:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
