@@ -1,0 +1,138 @@
+"""arXiv fetching through the real `arxiv` package: chunking, matching, pacing, timeouts, retries, real payloads."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from authoring import arxiv_source
+from authoring.errors import ArxivError
+from authoring.ids import parse_id
+from tools.standin import Reply, StandIn
+
+WIRE = Path(__file__).parent / "data" / "wire"
+
+
+def _paper(arxiv_id: str) -> dict:
+    return {
+        "id": arxiv_id, "version": 1, "title": f"Synthetic paper {arxiv_id}", "authors": ["A. Author"],
+        "abstract": f"  Abstract of {arxiv_id}.\n  Wrapped.  ", "categories": ["cs.LG"],
+        "primary_category": "cs.LG", "published": "2024-10-01T10:00:00Z", "updated": "2024-10-02T10:00:00Z",
+        "comment": None,
+    }
+
+
+def _ids_in(path: str) -> list[str]:
+    return parse_qs(urlsplit(path).query)["id_list"][0].split(",")
+
+
+def _local(settings, stand_in, **changes):
+    return settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", **changes)
+
+
+def test_150_ids_make_exactly_two_requests_and_all_match_back(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 151)]
+    with StandIn({i: _paper(i) for i in ids}) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
+    requests = stand_in.requests("GET")
+    assert len(requests) == 2 and result.requests == 2
+    assert [len(_ids_in(r)) for r in requests] == [100, 50]
+    assert [parse_qs(urlsplit(r).query)["max_results"] for r in requests] == [["100"], ["50"]]
+    assert list(result.papers) == ids  # the stand-in answers in reverse order: matched by id, not position
+    assert all(result.papers[i].title == f"Synthetic paper {i}" for i in ids)
+    assert result.papers["2410.00001"].abstract == "Abstract of 2410.00001. Wrapped."
+    assert result.missing == []
+
+
+def test_unknown_id_is_reported_and_the_rest_kept(settings):
+    with StandIn({"2410.05258": _paper("2410.05258")}) as stand_in:
+        result = arxiv_source.fetch_papers(
+            [parse_id("2410.05258"), parse_id("2410.99999")], _local(settings, stand_in)
+        )
+    assert list(result.papers) == ["2410.05258"]
+    assert [str(i) for i in result.missing] == ["2410.99999"]
+
+
+def test_requested_version_is_sent_and_matched_without_it(settings):
+    with StandIn({"2410.05258": {**_paper("2410.05258"), "version": 2}}) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id("2410.05258v2")], _local(settings, stand_in))
+    assert _ids_in(stand_in.requests("GET")[0]) == ["2410.05258v2"]
+    assert result.papers["2410.05258"].version == 2
+
+
+def test_requests_are_spaced_at_the_configured_delay(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 202)]
+    with StandIn({i: _paper(i) for i in ids}) as stand_in:
+        arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in, arxiv_delay_seconds=0.4))
+    times = [t for t, method, _ in stand_in.log if method == "GET"]
+    assert len(times) == 3
+    assert all(later - earlier >= 0.39 for earlier, later in zip(times, times[1:]))
+
+
+def test_a_hung_server_times_out_with_a_clear_error(settings):
+    hang = StandIn(arxiv=lambda ids, query: Reply(200, b"", delay=1.5))
+    with hang as stand_in, pytest.raises(ArxivError, match=r"did not answer within 0.3 s \(2 attempts\)"):
+        arxiv_source.fetch_papers(
+            [parse_id("2410.05258")], _local(settings, stand_in, arxiv_timeout=0.3, arxiv_attempts=2)
+        )
+    assert len(stand_in.requests("GET")) == 2
+
+
+def test_server_errors_are_retried_then_succeed(settings):
+    answers = [Reply(503, b"busy"), Reply(429, b"slow down")]
+
+    def flaky(ids, query):
+        return answers.pop(0) if answers else None
+
+    with StandIn({"2410.05258": _paper("2410.05258")}, arxiv=flaky) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id("2410.05258")], _local(settings, stand_in))
+    assert len(stand_in.requests("GET")) == 3
+    assert list(result.papers) == ["2410.05258"]
+
+
+def test_a_400_is_never_retried(settings):
+    with StandIn(arxiv=lambda ids, query: Reply(400, b"bad id")) as stand_in:
+        with pytest.raises(ArxivError, match=r"rejected the request \(HTTP 400\) for ids 2410.05258"):
+            arxiv_source.fetch_papers([parse_id("2410.05258")], _local(settings, stand_in))
+    assert len(stand_in.requests("GET")) == 1
+
+
+def test_unreachable_api_is_a_clear_error(settings):
+    with StandIn() as stand_in:
+        url = stand_in.url
+    with pytest.raises(ArxivError, match="cannot reach the arXiv API"):
+        arxiv_source.fetch_papers(
+            [parse_id("2410.05258")], settings.replace(arxiv_api_url=f"{url}/api/query", arxiv_attempts=1)
+        )
+
+
+@pytest.mark.vcr
+def test_real_arxiv_response(settings):
+    """A genuine recorded arXiv response (current Atom format) through the real fetch path."""
+    result = arxiv_source.fetch_papers([parse_id("1605.08386")], settings)
+    paper = result.papers["1605.08386"]
+    assert (paper.version, paper.title) == (1, "Heat-bath random walks with Markov bases")
+    assert paper.authors == ["Caprice Stanley", "Tobias Windisch"]
+    assert paper.categories == ["math.CO", "math.ST"] and paper.primary_category == "math.CO"
+    assert paper.published == "2016-05-26" and paper.comment == "20 pages, 3 figures"
+    assert paper.abstract.startswith("Graphs on lattice points are studied")
+
+
+def test_real_legacy_and_empty_responses_parse(settings):
+    """Genuine recorded responses: the legacy (pre-2025) format, and the answer for a nonexistent id."""
+    bodies = {
+        "1111.2011v2": WIRE / "arxiv-atom-example-legacy-2016.xml",
+        "2410.99999": WIRE / "arxiv-atom-example-empty.xml",
+    }
+
+    def real(ids, query):
+        return Reply(200, bodies[ids[0]].read_bytes())
+
+    with StandIn(arxiv=real) as stand_in:
+        legacy = arxiv_source.fetch_papers([parse_id("1111.2011v2")], _local(settings, stand_in))
+        empty = arxiv_source.fetch_papers([parse_id("2410.99999")], _local(settings, stand_in))
+    paper = legacy.papers["1111.2011"]
+    assert paper.version == 2 and paper.doi == "10.1103/PhysRevB.85.115117"
+    assert paper.title.startswith("Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity")
+    assert "\n" not in paper.abstract
+    assert empty.papers == {} and [str(i) for i in empty.missing] == ["2410.99999"]
