@@ -179,10 +179,6 @@ def _connection_problem(err: openai.APIConnectionError, settings: Settings) -> s
     while root.__cause__ or root.__context__:
         root = root.__cause__ or root.__context__
     detail = (str(root).splitlines() or [type(root).__name__])[0]
-    # During a --cassette replay the root is vcrpy's miss, which carries the request it could not answer.
-    failed = getattr(root, "failed_request", None)
-    if failed is not None:
-        return f"request not in the cassette: {failed.method} {failed.uri} ({detail})"
     return f"cannot reach {where}: {detail}"
 
 

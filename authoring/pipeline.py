@@ -138,6 +138,9 @@ def _summarise_all(
                     raise
                 except DigestError as err:
                     entry.error = str(err)
+                except Exception as err:
+                    err.add_note(f"while summarising {entry.id}")
+                    raise
                 store.save_digest(settings.output_dir, day, digest)  # checkpoint: finished work is on disk
                 progress.advance(entry)
     finally:

@@ -99,8 +99,9 @@ def cassette(path: Path, *, record: bool) -> Iterator[None]:
             yield
     except CannotOverwriteExistingCassetteException as err:
         request = err.failed_request
+        context = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
         raise CassetteError(
-            f"request not recorded in {path}: {request.method} {request.uri}; re-record with --record"
+            f"request not recorded in {path}: {request.method} {request.uri}{context}; re-record with --record"
         ) from None
     except BaseException:
         if record:

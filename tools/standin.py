@@ -106,6 +106,14 @@ def chat_completion(content: str | None, *, model: str, created: int, finish_rea
     return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out and hung up is part of the scenario, not a failure of the stand-in.
+        pass
+
+
 class StandIn:
     """A threaded loopback server: GET .../api/query answers from `papers`, POST .../chat/completions from
     `chat` (a function of the parsed request body). Every request is logged with its arrival time."""
@@ -153,8 +161,7 @@ class StandIn:
                 self.end_headers()
                 self.wfile.write(reply.body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
 

@@ -1,0 +1,160 @@
+"""The `digest new` command end to end through typer's CliRunner: exit codes, one-line errors, replay."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from authoring.cli import app
+from tests.conftest import CASSETTES, ROOT
+from tests.helpers import table_rows
+
+GOLDEN = Path(__file__).parent / "golden"
+DEMO_IDS = ["2410.05258", "2410.02707", "2410.04364", "2410.02675", "2410.05167", "2410.05046", "2410.04932",
+            "2410.04734", "2410.04534", "2410.02884", "2410.04698", "2410.05262", "2410.03825", "2410.03187",
+            "2410.03959"]
+DEMO = str(CASSETTES / "demo-2024-10-08.yaml")
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # progress lines may come before it
+    for fragment in fragments:
+        assert fragment in errors[0]
+    assert "Traceback" not in result.output
+
+
+def test_demo_day_replays_to_the_golden_digest(tmp_path):
+    out = tmp_path / "out"
+    result = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Wrote" in result.stdout and "15 papers" in result.stdout
+    markdown = (out / "2024-10-08.md").read_bytes()
+    assert markdown == (GOLDEN / "2024-10-08.md").read_bytes()
+    assert (out / "2024-10-08.json").read_bytes() == (GOLDEN / "2024-10-08.json").read_bytes()
+    reference = (Path(__file__).parent / "data" / "reference-2024-10-08.md").read_text(encoding="utf-8")
+    ours = table_rows(markdown.decode())
+    assert [r.split(")|")[0] for r in ours] == [r.split(")|")[0] for r in table_rows(reference)]
+
+    again = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(out), "--force")
+    assert again.exit_code == 0
+    assert (out / "2024-10-08.md").read_bytes() == markdown
+
+
+def test_stored_json_has_the_promised_fields(tmp_path):
+    run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(tmp_path))
+    data = json.loads((tmp_path / "2024-10-08.json").read_text())
+    assert data["schema_version"] == 1 and data["date"] == "2024-10-08"
+    entry = data["entries"][0]
+    assert entry["id"] == "2410.05258" and entry["paper"]["version"] == 2
+    assert entry["paper"]["authors"][-1] == "Furu Wei"  # the full list, not the rendered five
+    assert set(entry["summary"]) == {"objective", "method", "result", "implication", "questions"}
+    provenance = entry["provenance"]
+    assert provenance["model"] == "gpt-5-mini" and len(provenance["prompt_hash"]) == 12
+    assert provenance["source"] == "abstract" and provenance["usage"]["total_tokens"] > 0
+    assert provenance["generated_at"] == "2024-10-08T00:00:00Z"
+
+
+def test_existing_day_is_never_overwritten_without_force(tmp_path):
+    (tmp_path / "2024-10-08.json").write_text("precious")
+    result = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(tmp_path))
+    assert_one_line_error(result, "2024-10-08.json already exists; pass --force")
+    assert (tmp_path / "2024-10-08.json").read_text() == "precious"
+
+
+def test_ids_from_a_file_and_stdin_with_comments_and_duplicates(tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("# HF daily\n" + "\n".join(DEMO_IDS[:10]) + "\nhttps://arxiv.org/abs/2410.05258v2\n")
+    stdin = "\n".join(DEMO_IDS[10:]) + "  # the rest\n"
+    result = run("new", "2024-10-08", "--ids-file", str(ids_file), "--cassette", DEMO, "--output-dir",
+                 str(tmp_path / "a"))
+    assert result.exit_code == 1  # only ten of the recorded ids: the request differs from the recording
+    result = run("new", "2024-10-08", "--ids-file", "-", *DEMO_IDS[:10], "2410.05258v2", "--cassette", DEMO,
+                 "--output-dir", str(tmp_path / "b"), input=stdin)
+    assert result.exit_code == 0, result.output
+    assert "Dropped 1 duplicate id(s): 2410.05258v2" in result.stderr
+    assert (tmp_path / "b" / "2024-10-08.md").read_bytes() == (GOLDEN / "2024-10-08.md").read_bytes()
+
+
+@pytest.mark.parametrize("bad", ["abc", "2410.9999", "https://example.com/2410.05258"])
+def test_malformed_id_fails_before_any_request(tmp_path, bad):
+    # No cassette and --block-network: a request would fail differently and loudly.
+    result = run("new", "2024-10-08", "2410.05258", bad, "--output-dir", str(tmp_path))
+    assert_one_line_error(result, repr(bad), "is not an arXiv id")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("bad", ["2024-13-01", "2024-02-30", "yesterday", "20241008"])
+def test_bad_date_is_a_one_line_error(tmp_path, bad):
+    result = run("new", bad, "2410.05258", "--output-dir", str(tmp_path))
+    assert_one_line_error(result, repr(bad), "YYYY-MM-DD")
+
+
+def test_missing_key_names_the_alternatives_before_any_request(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = run("new", "2024-10-08", "2410.05258", "--output-dir", str(tmp_path))
+    assert_one_line_error(result, "OPENAI_API_KEY is not set", "--base-url", "--cassette")
+
+
+def test_unknown_id_is_reported_and_the_rest_of_the_day_goes_ahead(tmp_path):
+    cassette = str(CASSETTES / "test_unknown_id_is_reported.yaml")
+    result = run("new", "2024-10-08", "2410.05258", "2410.99999", "--cassette", cassette, "--output-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "Failed: 2410.99999: 2410.99999 not found on arXiv" in result.stderr
+    assert "Error: 1 of 2 papers failed" in result.stderr and "Traceback" not in result.output
+    rows = table_rows((tmp_path / "2024-10-08.md").read_text())
+    assert len(rows) == 1 and "2410.05258" in rows[0]
+    entries = json.loads((tmp_path / "2024-10-08.json").read_text())["entries"]
+    assert [(e["id"], e["error"]) for e in entries] == [("2410.05258", None), ("2410.99999", "2410.99999 not found on arXiv")]
+
+
+def test_cassette_miss_fails_loudly_naming_the_request(tmp_path):
+    result = run("new", "2024-10-08", "2410.05258", "--cassette", DEMO, "--output-dir", str(tmp_path))
+    assert_one_line_error(result, "request not recorded in", "GET https://export.arxiv.org/api/query?")
+    assert "id_list=2410.05258" in result.stderr
+
+
+def test_model_request_missing_from_cassette_names_the_paper_and_request(tmp_path):
+    other_prompts = tmp_path / "prompts"
+    other_prompts.mkdir()
+    (other_prompts / "system.j2").write_text("A different system prompt.")
+    result = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(tmp_path / "out"),
+                 "--prompts", str(other_prompts))
+    assert_one_line_error(result, "request not recorded in", "POST https://api.openai.com/v1/chat/completions",
+                          "(while summarising 2410.")
+
+
+def test_missing_cassette_and_record_without_cassette(tmp_path):
+    assert_one_line_error(run("new", "2024-10-08", "2410.05258", "--cassette", str(tmp_path / "none.yaml")),
+                          "does not exist")
+    assert_one_line_error(run("new", "2024-10-08", "2410.05258", "--record"), "--record needs --cassette")
+
+
+def test_no_ids_is_an_error(tmp_path):
+    assert_one_line_error(run("new", "2024-10-08", "--output-dir", str(tmp_path)), "no arXiv ids given")
+
+
+def test_version_and_help():
+    assert run("--version").stdout.startswith("digest ")
+    result = run("new", "--help")
+    assert result.exit_code == 0 and "--cassette" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"]])
+def test_help_imports_neither_openai_nor_arxiv(args):
+    code = (
+        "import sys\nfrom authoring.cli import app\n"
+        f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('openai', 'arxiv', 'vcr') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,147 @@
+"""The model client: structured output through real SDK code paths, replayed from cassettes or a loopback
+stand-in that really answers 429/500 and captures what is sent."""
+
+import json
+
+import pytest
+
+from authoring import llm
+from authoring.errors import ConfigError, ModelError
+from authoring.prompts import build_messages
+from tools.standin import Reply, StandIn, chat_completion
+
+VALID = {"objective": "O.", "method": "M.", "result": "R: 78.25% F1.", "implication": "I.", "questions": ["Q1?", "Q2?"]}
+
+
+def _summarise(paper, settings, **changes):
+    settings = settings.replace(**changes)
+    return llm.summarise(llm.make_client(settings), build_messages(paper), settings)
+
+
+@pytest.mark.vcr
+def test_summary_valid(clinical_paper, settings):
+    generation = _summarise(clinical_paper, settings)
+    assert generation.summary.result.startswith("GLiNER-based architectures achieve higher F1-scores (78.25%")
+    assert len(generation.summary.questions) == 2
+    assert generation.usage.total_tokens == generation.usage.prompt_tokens + generation.usage.completion_tokens > 0
+    assert generation.created == 1728345600
+
+
+@pytest.mark.vcr
+def test_summary_invalid_json_fails_after_budget(clinical_paper, settings):
+    with pytest.raises(ModelError, match=r"did not fit the summary format .*\(2 attempts\)"):
+        _summarise(clinical_paper, settings, output_attempts=2)
+
+
+@pytest.mark.vcr
+def test_summary_invalid_then_valid(clinical_paper, settings):
+    generation = _summarise(clinical_paper, settings, output_attempts=2)
+    assert generation.summary.objective.startswith("The research aims to establish a standardized benchmark")
+
+
+@pytest.mark.vcr
+def test_summary_truncated(clinical_paper, settings):
+    with pytest.raises(ModelError, match=r"cut off .*\(2 attempts\)"):
+        _summarise(clinical_paper, settings, output_attempts=2)
+
+
+@pytest.mark.vcr
+def test_summary_refusal(clinical_paper, settings):
+    with pytest.raises(ModelError, match="the model refused: I'm sorry, but I can't help with that request."):
+        _summarise(clinical_paper, settings)
+
+
+@pytest.mark.vcr
+def test_real_openai_error_body(clinical_paper, settings, vcr):
+    """A genuine OpenAI 400 body (tests/data/wire) goes through the SDK's and our error handling, unretried."""
+    with pytest.raises(ModelError) as info:
+        _summarise(clinical_paper, settings)
+    assert str(info.value) == (
+        "model server answered HTTP 400: Invalid 'messages': empty array. "
+        "Expected an array with minimum length 1, but got an empty array instead."
+    )
+    assert vcr.play_count == 1
+
+
+def _local(settings, stand_in, **changes):
+    return settings.replace(base_url=f"{stand_in.url}/v1", **changes)
+
+
+def _ok(body):
+    return Reply(200, chat_completion(json.dumps(VALID), model=body["model"], created=1, usage=(10, 5)))
+
+
+def test_rate_limits_and_server_errors_are_retried_honouring_retry_after(clinical_paper, settings):
+    answers = [Reply(429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0.2"}), Reply(500, b"{}"),
+               Reply(503, b"{}")]
+    with StandIn(chat=lambda body: answers.pop(0) if answers else _ok(body)) as stand_in:
+        generation = _summarise(clinical_paper, _local(settings, stand_in))
+    assert generation.summary.result == "R: 78.25% F1."
+    assert len(stand_in.requests("POST")) == 4
+
+
+def test_attempts_are_bounded_and_the_real_error_surfaces(clinical_paper, settings):
+    with StandIn(chat=lambda body: Reply(500, b'{"error": {"message": "upstream exploded"}}')) as stand_in:
+        with pytest.raises(ModelError, match="HTTP 500: upstream exploded"):
+            _summarise(clinical_paper, _local(settings, stand_in, model_attempts=3))
+    assert len(stand_in.requests("POST")) == 3
+
+
+def test_bad_key_is_fatal_and_not_retried(clinical_paper, settings):
+    with StandIn(chat=lambda body: Reply(401, b'{"error": {"message": "Incorrect API key provided"}}')) as stand_in:
+        with pytest.raises(llm.FatalModelError, match="rejected the API key"):
+            _summarise(clinical_paper, _local(settings, stand_in))
+    assert len(stand_in.requests("POST")) == 1
+
+
+def test_no_sampling_parameters_unless_set(clinical_paper, settings):
+    sent = []
+
+    def capture(body):
+        sent.append(body)
+        return _ok(body)
+
+    with StandIn(chat=capture) as stand_in:
+        _summarise(clinical_paper, _local(settings, stand_in))
+        _summarise(clinical_paper, _local(settings, stand_in, temperature=0.2))
+    assert "temperature" not in sent[0] and "top_p" not in sent[0]
+    assert sent[1]["temperature"] == 0.2
+    assert sent[0]["response_format"]["type"] == "json_schema"
+    assert sent[0]["model"] == "gpt-5-mini"
+
+
+def test_timeout_is_reported(clinical_paper, settings):
+    with StandIn(chat=lambda body: Reply(200, b"{}", delay=1.0)) as stand_in:
+        with pytest.raises(ModelError, match=r"did not answer within 0.2 s \(2 attempts\)"):
+            _summarise(clinical_paper, _local(settings, stand_in, model_timeout=0.2, model_attempts=2))
+
+
+def test_retry_after_parsing():
+    import httpx2
+
+    def error(headers):
+        response = httpx2.Response(429, headers=headers, request=httpx2.Request("POST", "http://x/v1"))
+        return llm.openai.RateLimitError("slow", response=response, body=None)
+
+    assert llm._retry_after(error({"retry-after": "7"})) == 7
+    assert llm._retry_after(error({"retry-after-ms": "250"})) == 0.25
+    assert llm._retry_after(error({"retry-after": "9999"})) == llm.MAX_RETRY_AFTER
+    assert llm._retry_after(error({"retry-after": "soon"})) is None
+    assert llm._retry_after(error({})) is None
+
+
+def test_missing_key_names_the_alternatives(settings):
+    with pytest.raises(ConfigError) as info:
+        llm.check_credentials(settings.replace(api_key=None))
+    message = str(info.value)
+    assert "OPENAI_API_KEY is not set" in message and "--base-url" in message and "--cassette" in message
+    llm.check_credentials(settings.replace(api_key=None, base_url="http://localhost:11434/v1"))  # no error
+
+
+def test_prompt_asks_for_grounded_facts_and_carries_the_paper(clinical_paper):
+    system, user = build_messages(clinical_paper)
+    assert system["role"] == "system" and user["role"] == "user"
+    assert "Use only facts stated in the paper" in system["content"]
+    assert "quantitative finding" in system["content"] and "say so explicitly" in system["content"]
+    assert clinical_paper.title in user["content"] and clinical_paper.abstract in user["content"]
+    assert "Technical Report" in user["content"]  # the arXiv comment
