@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -70,7 +70,7 @@ def main(
 
 
 Cassette = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional here
+    Path | None,
     typer.Option(help="Replay all HTTP (arXiv and model) from this vcrpy cassette; with --record, record into it."),
 ]
 
@@ -78,20 +78,20 @@ Cassette = Annotated[
 @app.command()
 def new(
     day: Annotated[str, typer.Argument(metavar="DATE", help="The digest's day, YYYY-MM-DD.")],
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID...", help="arXiv ids or URLs.")] = None,  # noqa: UP045
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs.")] = None,
     ids_file: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--ids-file", help="Read ids from FILE (or - for stdin): one a line, # comments."),
     ] = None,
-    model: Annotated[Optional[str], typer.Option(help="Model name (env DIGEST_MODEL).")] = None,  # noqa: UP045
+    model: Annotated[str | None, typer.Option(help="Model name (env DIGEST_MODEL).")] = None,
     base_url: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)."),
     ] = None,
-    concurrency: Annotated[Optional[int], typer.Option(help="Model calls in flight (default 8).")] = None,  # noqa: UP045
-    temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature (not sent unless set).")] = None,  # noqa: UP045
-    prompts: Annotated[Optional[Path], typer.Option(help="Folder of prompt templates overriding the defaults.")] = None,  # noqa: UP045
-    output_dir: Annotated[Optional[Path], typer.Option(help="Where DATE.json and DATE.md go (default output/).")] = None,  # noqa: UP045
+    concurrency: Annotated[int | None, typer.Option(help="Model calls in flight (default 8).")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature (not sent unless set).")] = None,
+    prompts: Annotated[Path | None, typer.Option(help="Folder of prompt templates overriding the defaults.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Folder for DATE.json and DATE.md (default output/).")] = None,
     cassette: Cassette = None,
     record: Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json.")] = False,

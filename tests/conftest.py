@@ -9,7 +9,8 @@ import pytest
 
 from authoring.config import Settings
 from authoring.models import Paper
-from authoring.replay import match_body, vcr_config as digest_vcr_config
+from authoring.replay import match_body
+from authoring.replay import vcr_config as digest_vcr_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -66,7 +66,7 @@ def test_requests_are_spaced_at_the_configured_delay(settings):
         arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in, arxiv_delay_seconds=0.4))
     times = [t for t, method, _ in stand_in.log if method == "GET"]
     assert len(times) == 3
-    assert all(later - earlier >= 0.39 for earlier, later in zip(times, times[1:]))
+    assert all(later - earlier >= 0.39 for earlier, later in zip(times, times[1:], strict=False))
 
 
 def test_a_hung_server_times_out_with_a_clear_error(settings):

@@ -114,7 +114,10 @@ def test_unknown_id_is_reported_and_the_rest_of_the_day_goes_ahead(tmp_path):
     rows = table_rows((tmp_path / "2024-10-08.md").read_text())
     assert len(rows) == 1 and "2410.05258" in rows[0]
     entries = json.loads((tmp_path / "2024-10-08.json").read_text())["entries"]
-    assert [(e["id"], e["error"]) for e in entries] == [("2410.05258", None), ("2410.99999", "2410.99999 not found on arXiv")]
+    assert [(e["id"], e["error"]) for e in entries] == [
+        ("2410.05258", None),
+        ("2410.99999", "2410.99999 not found on arXiv"),
+    ]
 
 
 def test_cassette_miss_fails_loudly_naming_the_request(tmp_path):

@@ -86,5 +86,6 @@ def test_escaped_cells_hold_no_breaks_or_bare_pipes_and_unescape_back(text):
     escaped = escape_cell(text)
     assert not any(ch in escaped for ch in "\n\r\t\v\f\x85\u2028\u2029")
     assert table_cells(f"| {escaped} |") == [escaped]
-    expected = "".join(" " if ch in "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029" else ch for ch in text.replace("\r\n", "\n"))
+    breaks = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+    expected = "".join(" " if ch in breaks else ch for ch in text.replace("\r\n", "\n"))
     assert unescape_cell(escaped) == expected.strip()

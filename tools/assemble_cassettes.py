@@ -45,6 +45,7 @@ OPENAI_API = "https://api.openai.com/v1"
 # Versions the fixture's notes name for the text it holds; every other paper is assembled as v1.
 VERSIONS = {"2410.05258": 2, "2410.02675": 6}
 IMPLICATION = re.compile(r"practitioner|suggest|implies|highlight|allows|enables", re.IGNORECASE)
+ROW = re.compile(r"\| .* \(Read more on \[arXiv\]\(https://arxiv.org/abs/([^)]+)\).*?\)\)\| .*? \| (.*) \|$")
 FOLLOW_UP = re.compile(r"[^.?]*follow-up questions[^:]*:", re.IGNORECASE)
 
 
@@ -80,7 +81,7 @@ def reference_summaries() -> dict[str, dict[str, Any]]:
     """The reference digest's summary cell of each paper, split into the Summary fields."""
     summaries = {}
     for line in (DATA / "reference-2024-10-08.md").read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\| .* \(Read more on \[arXiv\]\(https://arxiv.org/abs/([^)]+)\).*?\)\)\| .*? \| (.*) \|$", line)
+        match = ROW.match(line)
         if match:
             summaries[match[1]] = split_summary(match[2])
     return summaries
@@ -173,6 +174,9 @@ def _publicise(path: Path, local: str) -> None:
         for name in list(headers):
             if name.lower() in ("server", "date"):
                 del headers[name]
+    # Concurrent calls finish in any order; a stable sort keeps re-assembly diffs empty (vcrpy matches by content,
+    # and the sort is stable, so repeated identical requests keep their answer order).
+    data["interactions"].sort(key=lambda i: (i["request"]["method"] != "GET", i["request"]["body"] or ""))
     path.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
 
 

@@ -1,0 +1,66 @@
+import os
+from datetime import date
+
+import pytest
+
+from authoring import store
+from authoring.errors import StoreError
+from authoring.models import Digest
+
+DAY = date(2024, 10, 8)
+
+
+def test_round_trip_and_no_temporary_files_left(tmp_path):
+    digest = Digest(date="2024-10-08")
+    store.save_digest(tmp_path, DAY, digest)
+    assert store.load_digest(tmp_path, DAY) == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2024-10-08.json"]
+
+
+def test_failed_write_keeps_the_previous_file_and_says_why(tmp_path, monkeypatch):
+    path = store.json_path(tmp_path, DAY)
+    path.write_text("previous")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(StoreError, match="cannot write .*2024-10-08.json: No space left on device"):
+        store.save_digest(tmp_path, DAY, Digest(date="2024-10-08"))
+    assert path.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["2024-10-08.json"]
+
+
+def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = store.markdown_path(tmp_path, DAY)
+    path.write_text("old")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.save_markdown(tmp_path, DAY, "new")
+    assert path.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_written_files_have_normal_permissions(tmp_path):
+    path = store.save_markdown(tmp_path, DAY, "x")
+    assert path.stat().st_mode & 0o644 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json", "is not a digest file"), ('{"schema_version": 99, "date": "2024-10-08"}', "schema version 99")],
+)
+def test_unreadable_digest_is_a_clear_error_and_untouched(tmp_path, content, message):
+    path = store.json_path(tmp_path, DAY)
+    path.write_text(content)
+    with pytest.raises(StoreError, match=message):
+        store.load_digest(tmp_path, DAY)
+    assert path.read_text() == content
+
+
+def test_missing_digest_says_how_to_create_it(tmp_path):
+    with pytest.raises(StoreError, match="digest new 2024-10-08"):
+        store.load_digest(tmp_path, DAY)
