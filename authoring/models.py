@@ -14,7 +14,7 @@ class Paper(BaseModel):
     version: int | None = None
     title: str
     authors: list[str]
-    abstract: str
+    abstract: str = ""
     categories: list[str] = []
     primary_category: str | None = None
     published: str | None = None
@@ -61,28 +61,33 @@ class Usage(BaseModel):
 
 
 class Provenance(BaseModel):
-    """How an entry's summary came to be."""
+    """How an entry's summary came to be. `source` is what the summary was made from: abstract, pdf, or import
+    (taken from a markdown digest); `edited` is set once a person changed the entry by hand."""
 
-    model: str
-    prompt_hash: str
+    model: str | None = None
+    prompt_hash: str | None = None
     source: str = "abstract"
     usage: Usage = Usage()
-    generated_at: str
+    generated_at: str | None = None
     edited: bool = False
 
 
 class Entry(BaseModel):
-    """One paper of the day: `paper` is None when arXiv did not know the id; `error` says why it failed."""
+    """One paper of the day: `paper` is None when arXiv did not know the id; `error` says why it failed.
+    `summary_markdown` holds an imported summary cell exactly as written (already escaped); it is rendered as is
+    until the entry is regenerated or edited, which replaces it with the structured `summary`."""
 
     id: str
     paper: Paper | None = None
     summary: Summary | None = None
+    summary_markdown: str | None = None
     provenance: Provenance | None = None
     error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.paper is not None and self.summary is not None and self.error is None
+        has_summary = self.summary is not None or self.summary_markdown is not None
+        return self.paper is not None and has_summary and self.error is None
 
 
 class Digest(BaseModel):
@@ -91,6 +96,8 @@ class Digest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     date: str
     entries: list[Entry] = []
+    # sha256 of DATE.md as last rendered: a different file on disk was edited by hand since.
+    rendered_sha256: str | None = None
 
     def entry(self, arxiv_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == arxiv_id), None)

@@ -1,4 +1,5 @@
-"""The main job's wiring: ids -> arXiv metadata -> concurrent summaries -> output/DATE.json -> DATE.md."""
+"""The wiring of runs that call the network: `new` (ids -> arXiv -> concurrent summaries -> DATE.json/.md),
+`regen` (one or more entries again) and `add` (late papers into a day)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from . import arxiv_source, llm, store
+from . import arxiv_source, days, history, llm, store
 from .config import Settings
 from .errors import DigestError, StoreError
 from .ids import ArxivId, normalise
 from .models import Digest, Entry, Paper, Provenance, Usage
 from .prompts import build_messages
-from .render import render_markdown
 from .templates import prompt_hash
 
 Clock = Callable[[], datetime]
 
 
 class Progress(Protocol):
-    """What the pipeline reports while it runs; the CLI draws it, tests may record it."""
+    """What a run reports while it goes; the CLI draws it, tests may record it."""
 
     def notice(self, message: str) -> None: ...
 
@@ -44,27 +44,34 @@ class _Silent:
 
 @dataclass
 class RunReport:
-    """The outcome of a run: where it was written, what was dropped, what failed, what it cost."""
+    """The outcome of a run: where it was written, which entries it worked on, which of those failed and why."""
 
     digest: Digest
     json_path: Path
     markdown_path: Path
+    processed: list[Entry] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
     dropped: list[ArxivId] = field(default_factory=list)
     arxiv_requests: int = 0
 
     @property
-    def failures(self) -> list[Entry]:
-        return [entry for entry in self.digest.entries if not entry.ok]
-
-    @property
     def usage(self) -> Usage:
         total = Usage()
-        for entry in self.digest.entries:
-            if entry.provenance:
+        for entry in self.processed:
+            if entry.provenance and entry.id not in self.failed:
                 total.prompt_tokens += entry.provenance.usage.prompt_tokens
                 total.completion_tokens += entry.provenance.usage.completion_tokens
                 total.total_tokens += entry.provenance.usage.total_tokens
         return total
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    clock: Clock
+    progress: Progress
+    source: str = "abstract"
+    hint: str = ""
 
 
 def create_digest(
@@ -73,57 +80,143 @@ def create_digest(
     settings: Settings,
     *,
     clock: Clock,
-    source: str = "abstract",
     force: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
     """Build a new day: every check that needs no network runs before the first request."""
-    progress = progress or _Silent()
+    run = _Run(settings, clock, progress or _Silent())
+    ids, dropped = _ids(raw_ids, run)
+    json_file = store.json_path(settings.output_dir, day)
+    if json_file.exists():
+        if not force:
+            raise StoreError(f"{json_file} already exists; pass --force to overwrite it")
+        days.guard_markdown(settings, day, store.load_digest(settings.output_dir, day), force=True)
+        history.snapshot(settings.output_dir, day, "new")
+    llm.check_credentials(settings)
+    digest = Digest(date=day.isoformat())
+    report = RunReport(digest, json_file, store.markdown_path(settings.output_dir, day), dropped=dropped)
+    digest.entries = _fetch(ids, run, report)
+    store.save_digest(settings.output_dir, day, digest)
+    _summarise(digest.entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
+    days.save(settings, day, digest)
+    return report
+
+
+def regenerate(
+    day: date,
+    raw_ids: Sequence[str],
+    settings: Settings,
+    *,
+    clock: Clock,
+    all_failed: bool = False,
+    hint: str = "",
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
+    run = _Run(settings, clock, progress or _Silent(), hint=hint)
+    digest = store.load_digest(settings.output_dir, day)
+    entries = [days.find(digest, text) for text in raw_ids]
+    if all_failed:
+        entries += [e for e in digest.entries if not e.ok and e not in entries]
+    if not entries:
+        raise DigestError("nothing to regenerate: name entries, or pass --all-failed when some have failed")
+    edited = [e.id for e in entries if e.provenance and e.provenance.edited]
+    if edited and not force:
+        raise DigestError(f"{', '.join(edited)} edited by hand; pass --force to regenerate and replace the edits")
+    llm.check_credentials(settings)
+    digest = days.begin_change(settings, day, "regen", force=force)
+    entries = [digest.entry(e.id) for e in entries]
+    report = RunReport(digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day))
+    _refetch_missing(entries, run, report)
+    _summarise(entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
+    days.save(settings, day, digest)
+    return report
+
+
+def add_papers(
+    day: date,
+    raw_ids: Sequence[str],
+    settings: Settings,
+    *,
+    clock: Clock,
+    at: int | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end)."""
+    run = _Run(settings, clock, progress or _Silent())
+    ids, dropped = _ids(raw_ids, run)
+    digest = store.load_digest(settings.output_dir, day)
+    present = [i for i in ids if digest.entry(i.base) is not None]
+    if present:
+        run.progress.notice(f"Already in the digest, skipped: {', '.join(map(str, present))}")
+    ids = [i for i in ids if digest.entry(i.base) is None]
+    if not ids:
+        raise DigestError(f"every id given is already in the {day.isoformat()} digest")
+    position = len(digest.entries) + 1 if at is None else at
+    if not 1 <= position <= len(digest.entries) + 1:
+        raise DigestError(f"--at {position} is outside 1..{len(digest.entries) + 1}")
+    llm.check_credentials(settings)
+    digest = days.begin_change(settings, day, "add", force=force)
+    report = RunReport(digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day),
+                       dropped=dropped)
+    new_entries = _fetch(ids, run, report)
+    digest.entries[position - 1 : position - 1] = new_entries
+    store.save_digest(settings.output_dir, day, digest)
+    _summarise(new_entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
+    days.save(settings, day, digest)
+    return report
+
+
+def _ids(raw_ids: Sequence[str], run: _Run) -> tuple[list[ArxivId], list[ArxivId]]:
     ids, dropped = normalise(raw_ids)
     if not ids:
         raise DigestError("no arXiv ids given; pass them as arguments or with --ids-file")
-    json_file = store.json_path(settings.output_dir, day)
-    if json_file.exists() and not force:
-        raise StoreError(f"{json_file} already exists; pass --force to overwrite it")
-    llm.check_credentials(settings)
     if dropped:
-        progress.notice(f"Dropped {len(dropped)} duplicate id(s): {', '.join(map(str, dropped))}")
+        run.progress.notice(f"Dropped {len(dropped)} duplicate id(s): {', '.join(map(str, dropped))}")
+    return ids, dropped
 
-    fetched = arxiv_source.fetch_papers(ids, settings)
+
+def _fetch(ids: list[ArxivId], run: _Run, report: RunReport) -> list[Entry]:
+    """Entries for ids in their order: with arXiv metadata, or failed as not found."""
+    fetched = arxiv_source.fetch_papers(ids, run.settings)
+    report.arxiv_requests += fetched.requests
     if fetched.missing:
-        progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
-    digest = Digest(
-        date=day.isoformat(),
-        entries=[_initial_entry(arxiv_id, fetched.papers.get(arxiv_id.base)) for arxiv_id in ids],
-    )
-    store.save_digest(settings.output_dir, day, digest)
-    _summarise_all(digest, day, settings, clock=clock, source=source, progress=progress)
-    markdown = store.save_markdown(
-        settings.output_dir, day, render_markdown(digest, max_authors=settings.max_authors)
-    )
-    return RunReport(digest, json_file, markdown, dropped=dropped, arxiv_requests=fetched.requests)
+        run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
+    entries = []
+    for arxiv_id in ids:
+        paper = fetched.papers.get(arxiv_id.base)
+        entries.append(Entry(id=arxiv_id.base, paper=paper, error=None if paper else f"{arxiv_id} not found on arXiv"))
+        if paper is None:
+            report.processed.append(entries[-1])
+            report.failed[arxiv_id.base] = entries[-1].error
+    return entries
 
 
-def _initial_entry(arxiv_id: ArxivId, paper: Paper | None) -> Entry:
-    if paper is None:
-        return Entry(id=arxiv_id.base, error=f"{arxiv_id} not found on arXiv")
-    return Entry(id=arxiv_id.base, paper=paper)
+def _refetch_missing(entries: list[Entry], run: _Run, report: RunReport) -> None:
+    """Entries that never got arXiv metadata (not found earlier) ask arXiv again before being summarised."""
+    missing = [e for e in entries if e.paper is None]
+    if not missing:
+        return
+    fetched = _fetch([ArxivId(e.id) for e in missing], run, report)
+    for entry, again in zip(missing, fetched, strict=True):
+        entry.paper, entry.error = again.paper, again.error
 
 
-def _summarise_all(
-    digest: Digest, day: date, settings: Settings, *, clock: Clock, source: str, progress: Progress
-) -> None:
-    """Summarise every entry that has a paper, `settings.concurrency` at a time, saving each as it lands."""
-    pending = [entry for entry in digest.entries if entry.paper is not None and entry.summary is None]
-    progress.start(len(pending))
+def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint: Callable[[], None]) -> None:
+    """Summarise entries that have a paper, `concurrency` at a time, checkpointing each as it lands. A failure
+    never destroys a summary the entry already had: it is reported, and recorded on entries without one."""
+    pending = [e for e in entries if e.paper is not None]
+    run.progress.start(len(pending))
     if not pending:
         return
+    settings = run.settings
     client = llm.make_client(settings)
     templates_hash = prompt_hash(settings.prompts_dir)
     executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
     futures: dict[Future, Entry] = {
-        executor.submit(_summarise_entry, client, entry.paper, settings, templates_hash, clock, source): entry
-        for entry in pending
+        executor.submit(_summary_for, client, entry.paper, run, templates_hash): entry for entry in pending
     }
     try:
         remaining = set(futures)
@@ -131,33 +224,34 @@ def _summarise_all(
             done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
             for future in done:
                 entry = futures[future]
+                report.processed.append(entry)
                 try:
                     entry.summary, entry.provenance = future.result()
-                    entry.error = None
+                    entry.summary_markdown, entry.error = None, None
                 except llm.FatalModelError:
                     raise
                 except DigestError as err:
-                    entry.error = str(err)
+                    report.failed[entry.id] = str(err)
+                    if entry.summary is None and entry.summary_markdown is None:
+                        entry.error = str(err)
                 except Exception as err:
                     err.add_note(f"while summarising {entry.id}")
                     raise
-                store.save_digest(settings.output_dir, day, digest)  # checkpoint: finished work is on disk
-                progress.advance(entry)
+                checkpoint()  # finished work is on disk before the next result is awaited
+                run.progress.advance(entry)
     finally:
         # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _summarise_entry(client, paper: Paper, settings: Settings, templates_hash: str, clock: Clock, source: str):
-    messages = build_messages(paper, prompts_dir=settings.prompts_dir)
-    generation = llm.summarise(client, messages, settings)
-    generated = (
-        datetime.fromtimestamp(generation.created, UTC) if generation.created else clock().astimezone(UTC)
-    )
+def _summary_for(client, paper: Paper, run: _Run, templates_hash: str):
+    messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=run.hint)
+    generation = llm.summarise(client, messages, run.settings)
+    generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else run.clock().astimezone(UTC)
     provenance = Provenance(
         model=generation.model,
         prompt_hash=templates_hash,
-        source=source,
+        source=run.source,
         usage=generation.usage,
         generated_at=generated.isoformat().replace("+00:00", "Z"),
     )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from .models import Digest
-from .templates import environment
+from .models import Digest, Summary
+from .templates import environment, escape_cell
+
+DIGEST_TEMPLATE = "digest/digest.md.j2"
+SUMMARY_TEMPLATE = "digest/summary.j2"
 
 
 def render_markdown(digest: Digest, *, max_authors: int = 5) -> str:
     """The day's markdown table; entries without a summary (failed, not found) are left out."""
     entries = [entry for entry in digest.entries if entry.ok]
-    template = environment().get_template("digest/digest.md.j2")
+    template = environment().get_template(DIGEST_TEMPLATE)
     return template.render(digest=digest, entries=entries, max_authors=max_authors)
+
+
+def summary_cell(summary: Summary) -> str:
+    """The summary cell exactly as the digest template writes it (the template's own macro, escaped)."""
+    return escape_cell(environment().get_template(SUMMARY_TEMPLATE).module.summary_text(summary))

@@ -76,3 +76,19 @@ def load_digest(output_dir: Path, day: date) -> Digest:
     if digest.schema_version != SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
     return digest
+
+
+def recovery_path(output_dir: Path, day: date, arxiv_id: str) -> Path:
+    """Where `digest edit` keeps a document that did not validate, so no typed text is lost."""
+    return output_dir / ".recovery" / f"{day.isoformat()}-{arxiv_id.replace('/', '_')}.md"
+
+
+def stored_days(output_dir: Path) -> list[date]:
+    """The days with a DATE.json in output_dir, oldest first."""
+    found = []
+    for path in output_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].json"):
+        try:
+            found.append(date.fromisoformat(path.stem))
+        except ValueError:
+            continue
+    return sorted(found)

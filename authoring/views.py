@@ -1,0 +1,81 @@
+"""Terminal views of stored days for `digest show` and `digest list` (rich tables; plain text when piped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .models import Digest, Entry
+
+
+def status(entry: Entry) -> str:
+    if entry.error:
+        return "failed"
+    if entry.provenance and entry.provenance.edited:
+        return "edited"
+    if entry.summary is None and entry.summary_markdown is not None:
+        return "imported (prose)"
+    return "ok"
+
+
+def day_table(digest: Digest) -> Table:
+    table = Table(title=f"Digest {digest.date}: {len(digest.entries)} entries", title_justify="left")
+    for column in ("#", "id", "title", "status", "model", "tokens"):
+        table.add_column(column, overflow="fold")
+    for number, entry in enumerate(digest.entries, start=1):
+        provenance = entry.provenance
+        table.add_row(
+            str(number),
+            entry.id,
+            entry.paper.title if entry.paper else "-",
+            status(entry) + (f": {entry.error}" if entry.error else ""),
+            (provenance.model or provenance.source) if provenance else "-",
+            f"{provenance.usage.total_tokens:,}" if provenance else "-",
+        )
+    return table
+
+
+def entry_view(entry: Entry, position: int) -> Group:
+    lines: list[Text] = [Text(f"#{position} {entry.id}", style="bold")]
+    paper = entry.paper
+    if paper:
+        lines.append(Text(f"Title: {paper.title}"))
+        version = f"v{paper.version}" if paper.version else "version unknown"
+        lines.append(Text(f"Authors ({len(paper.authors)}): {', '.join(paper.authors)}"))
+        lines.append(Text(f"arXiv: https://arxiv.org/abs/{entry.id} ({version}, published {paper.published or '?'})"))
+        if paper.categories:
+            lines.append(Text(f"Categories: {', '.join(paper.categories)}"))
+    if entry.error:
+        lines.append(Text(f"Failed: {entry.error}", style="red"))
+    if entry.summary:
+        s = entry.summary
+        lines += [Text(""), Text(f"a) {s.objective}"), Text(f"b) {s.method}"), Text(f"c) {s.result}"),
+                  Text(f"d) {s.implication}"), Text("Follow-up questions:")]
+        lines += [Text(f"  {n}. {q}") for n, q in enumerate(s.questions, start=1)]
+    elif entry.summary_markdown:
+        lines += [Text(""), Text(f"Summary (imported as written): {entry.summary_markdown}")]
+    p = entry.provenance
+    if p:
+        lines += [Text(""), Text("Provenance:", style="bold")]
+        lines.append(Text(f"  source: {p.source}; model: {p.model or '-'}; prompt templates: {p.prompt_hash or '-'}"))
+        lines.append(Text(f"  tokens: {p.usage.prompt_tokens:,} in, {p.usage.completion_tokens:,} out; "
+                          f"generated: {p.generated_at or '-'}; edited by hand: {'yes' if p.edited else 'no'}"))
+    return Group(*lines)
+
+
+def days_table(rows: list[tuple[Path, Digest | None, str]]) -> Table:
+    table = Table(title="Digests", title_justify="left")
+    for column in ("date", "entries", "failed", "edited", "markdown"):
+        table.add_column(column)
+    for path, digest, note in rows:
+        if digest is None:
+            table.add_row(path.stem, "-", "-", "-", note)
+            continue
+        failed = sum(1 for e in digest.entries if e.error)
+        edited = sum(1 for e in digest.entries if e.provenance and e.provenance.edited)
+        table.add_row(digest.date, str(len(digest.entries)), str(failed), str(edited), note)
+    return table
+
