@@ -271,6 +271,8 @@ def edit(
     that entry starts from it. Example: digest edit 2024-10-08 2410.05258
     """
     with user_errors():
+        import click
+
         from . import days, document, store
 
         the_day = parse_day(day)
@@ -284,7 +286,7 @@ def edit(
             text = recovery.read_text(encoding="utf-8")
             err.print(f"Continuing from your unsaved edit in {recovery}", markup=False)
         while True:
-            edited = typer.edit(text, extension=".md", require_save=True)
+            edited = click.edit(text, extension=".md", require_save=True)
             if edited is None or edited == text and not recovery.exists():
                 say("No changes; nothing saved.")
                 return

@@ -118,7 +118,8 @@ def validated_summary(data: dict) -> Summary:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "summary"
-        raise DigestError(f"{where}: {first.get('msg', 'invalid')}") from None
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise DigestError(f"{where}: {message}") from None
 
 
 def mark_edited(entry: Entry) -> None:

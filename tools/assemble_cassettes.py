@@ -29,10 +29,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import arxiv_source, llm, pipeline, replay  # noqa: E402
+from authoring import arxiv_source, days, llm, pipeline, replay, store  # noqa: E402
 from authoring.config import Settings  # noqa: E402
 from authoring.ids import parse_id  # noqa: E402
-from authoring.models import Paper  # noqa: E402
+from authoring.models import Digest, Entry, Paper  # noqa: E402
 from authoring.prompts import build_messages  # noqa: E402
 from tools.standin import Reply, StandIn, chat_completion  # noqa: E402
 
@@ -267,6 +267,65 @@ def real_arxiv(papers, summaries) -> None:
            lambda s: arxiv_source.fetch_papers([parse_id("1605.08386")], s))
 
 
+GOLDEN = ROOT / "tests" / "golden"
+REGEN_HINT = "Lead the result with the TREC in-context learning gain."
+
+
+def seed_golden_day(output_dir: Path) -> None:
+    """output_dir holds the demo day exactly as `make demo` writes it (tests/golden)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in (".json", ".md"):
+        (output_dir / f"2024-10-08{suffix}").write_bytes((GOLDEN / f"2024-10-08{suffix}").read_bytes())
+
+
+def seed_failed_day(output_dir: Path) -> None:
+    """A day with one paper whose model call failed earlier and one id arXiv did not know."""
+    golden = Digest.model_validate_json((GOLDEN / "2024-10-08.json").read_text(encoding="utf-8"))
+    paper = golden.entry("2410.05258").paper
+    digest = Digest(date="2024-10-08", entries=[
+        Entry(id="2410.05258", paper=paper, error="model server answered HTTP 500: upstream error"),
+        Entry(id="2410.99999", error="2410.99999 not found on arXiv"),
+    ])
+    days.save(Settings(output_dir=output_dir), DAY, digest)
+
+
+def authoring_scenarios(papers, summaries) -> None:
+    regenerated = {**summaries["2410.05258"], "result": (
+        "For in-context learning on the TREC dataset, DIFF Transformer improved average accuracy by 5.2% to 21.6% "
+        "compared to the standard Transformer. Results on language modeling tasks show DIFF Transformer outperforms "
+        "standard Transformer models, requiring only 65% of the model size or training tokens to achieve comparable "
+        "performance.")}
+
+    def run_regen(settings: Settings) -> None:
+        with tempfile.TemporaryDirectory() as out:
+            seed_golden_day(Path(out))
+            pipeline.regenerate(DAY, ["2410.05258"], settings.replace(output_dir=Path(out)), clock=datetime.now,
+                                hint=REGEN_HINT)
+
+    record("test_regen_changes_exactly_one_row", StandIn(
+        papers, chat=lambda b: summary_reply(b, regenerated, "2410.05258-regen")), run_regen)
+
+    def run_add(settings: Settings) -> None:
+        with tempfile.TemporaryDirectory() as out:
+            seed_golden_day(Path(out))
+            local = settings.replace(output_dir=Path(out))
+            digest = store.load_digest(local.output_dir, DAY)
+            days.remove(digest, ["2410.03959"])
+            days.save(local, DAY, digest)
+            pipeline.add_papers(DAY, ["2410.03959"], local, clock=datetime.now)
+
+    record("test_add_restores_a_removed_paper", StandIn(
+        papers, chat=lambda b: summary_reply(b, summaries["2410.03959"], "2410.03959")), run_add)
+
+    def run_all_failed(settings: Settings) -> None:
+        with tempfile.TemporaryDirectory() as out:
+            seed_failed_day(Path(out))
+            pipeline.regenerate(DAY, [], settings.replace(output_dir=Path(out)), clock=datetime.now, all_failed=True)
+
+    record("test_regen_all_failed", StandIn(
+        papers, chat=lambda b: summary_reply(b, summaries["2410.05258"], "2410.05258")), run_all_failed)
+
+
 def main() -> None:
     papers, summaries = fixture_papers(), reference_summaries()
     missing = set(papers) - set(summaries)
@@ -276,6 +335,7 @@ def main() -> None:
     unknown_id(papers, summaries)
     model_scenarios(papers, summaries)
     real_arxiv(papers, summaries)
+    authoring_scenarios(papers, summaries)
 
 
 if __name__ == "__main__":

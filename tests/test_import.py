@@ -1,0 +1,131 @@
+"""`digest import`: the reference round-trips byte for byte; broken rows are recovered; hostile entries survive."""
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authoring.models import Digest, Entry, Paper, Summary
+from authoring.parse import parse_digest
+from authoring.render import render_markdown
+from tests.helpers import table_cells, table_rows
+from tests.test_cli import assert_one_line_error, run
+from tools.assemble_cassettes import seed_golden_day
+
+REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
+DAY = "2024-10-08"
+
+
+def test_reference_round_trips_byte_for_byte(tmp_path):
+    result = run("import", str(REFERENCE), "--output-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Imported 15 entries" in result.stdout and "Warning" not in result.stderr
+    assert (tmp_path / f"{DAY}.md").read_bytes() == REFERENCE.read_bytes()
+    again = run("render", DAY, "--output-dir", str(tmp_path))
+    assert again.exit_code == 0 and (tmp_path / f"{DAY}.md").read_bytes() == REFERENCE.read_bytes()
+
+
+def test_reference_structure_is_recognised_where_it_exists():
+    digest = parse_digest(REFERENCE.read_text(encoding="utf-8"), source="ref").digest
+    structured = [e.id for e in digest.entries if e.summary is not None]
+    assert len(structured) == 7
+    videoguide = digest.entry("2410.04364")
+    assert videoguide.summary.result.startswith("When applied to AnimateDiff")
+    assert len(videoguide.summary.questions) == 2
+    first = digest.entry("2410.05258")
+    assert first.summary is None and first.summary_markdown.startswith("This research addresses")
+    assert first.paper.authors == ["Li Dong", "thegenerality", "sunyt32", "yuqxia", "ytz20"]
+    assert all(e.provenance.source == "import" for e in digest.entries)
+
+
+def test_our_own_digest_imports_fully_structured():
+    golden = (Path(__file__).parent / "golden" / f"{DAY}.md").read_text(encoding="utf-8")
+    digest = parse_digest(golden, source="golden").digest
+    assert all(e.summary is not None and e.summary_markdown is None for e in digest.entries)
+    assert render_markdown(digest) == golden
+
+
+def test_a_row_broken_by_an_unescaped_pipe_is_reported_and_recovered(tmp_path):
+    lines = REFERENCE.read_text(encoding="utf-8").split("\n")
+    lines[6] = lines[6].replace("comparable performance.", "comparable performance | at scale.")
+    broken = tmp_path / "broken.md"
+    broken.write_text("\n".join(lines))
+    result = run("import", str(broken), "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert "Warning: " in result.stderr and "line 7: 1 unescaped '|' in the summary" in result.stderr
+    rows = table_rows((tmp_path / "out" / f"{DAY}.md").read_text())
+    assert len(rows) == 15 and all(len(table_cells(r)) == 3 for r in rows)
+    assert "comparable performance \\| at scale." in rows[0]
+
+
+def test_a_row_broken_over_two_lines_is_joined(tmp_path):
+    reference = REFERENCE.read_text(encoding="utf-8")
+    text = reference.replace("Differential Transformer (Read", "Differential\nTransformer (Read", 1)
+    result = parse_digest(text, source="x")
+    assert result.warnings == ["line 7: row broken over lines 7-8 was joined"]
+    assert result.digest.entries[0].paper.title == "Differential Transformer"
+
+
+@pytest.mark.parametrize("content", ["# Shopping list\n\n- eggs\n", "", "| a | b |\n|---|---|\n| 1 | 2 |\n"])
+def test_a_file_that_is_not_a_digest_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "notes.md"
+    path.write_text(content)
+    assert_one_line_error(run("import", str(path), "--output-dir", str(tmp_path)), "is not a digest")
+
+
+def test_date_from_option_when_the_heading_lacks_it(tmp_path):
+    text = REFERENCE.read_text(encoding="utf-8").replace("## Papers for 2024-10-08\n", "")
+    path = tmp_path / "nodate.md"
+    path.write_text(text)
+    assert_one_line_error(run("import", str(path), "--output-dir", str(tmp_path / "o")), "pass --date")
+    result = run("import", str(path), "--date", "2024-10-09", "--output-dir", str(tmp_path / "o"))
+    assert result.exit_code == 0 and (tmp_path / "o" / "2024-10-09.json").exists()
+
+
+def test_import_into_an_existing_day_needs_force_and_takes_in_hand_edits(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    md_path = out / f"{DAY}.md"
+    edited = md_path.read_text().replace("Differential Transformer (Read", "Differential Transformer v2 (Read")
+    md_path.write_text(edited)
+    assert_one_line_error(run("import", str(md_path), "--output-dir", str(out)), "already exists; pass --force")
+    result = run("import", str(md_path), "--output-dir", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    entries = json.loads((out / f"{DAY}.json").read_text())["entries"]
+    assert entries[0]["paper"]["title"] == "Differential Transformer v2"
+    assert entries[0]["provenance"]["edited"] is True
+    assert entries[0]["paper"]["abstract"].startswith("Transformer tends")  # metadata kept
+    assert len(entries[0]["paper"]["authors"]) == 7  # the full list, not the five shown
+    assert entries[1]["provenance"]["edited"] is False and entries[1]["provenance"]["model"] == "gpt-5-mini"
+    assert run("render", DAY, "--output-dir", str(out)).exit_code == 0  # in sync again
+
+
+# Text without what the format cannot carry: line breaks (cells are one line), ", " inside one author's name
+# (the separator), the part markers inside a part, and surrounding whitespace (cells are trimmed).
+_MARKERS = ("a) ", "b) ", "c) ", "d) ", "follow-up questions", " 1. ", " 2. ", " 3. ")
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85"),
+    min_size=1, max_size=40,
+).map(lambda t: " ".join(t.split())).filter(lambda t: t and not any(m in t.lower() for m in _MARKERS))
+_hostile = st.one_of(_text, st.sampled_from(["a | b", "\\|", "x \\\\| y", "<br>", "$|x|$", "🤖 | 🧪", "trailing \\"]))
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    title=_hostile,
+    authors=st.lists(_hostile.filter(lambda a: ", " not in a and not a.endswith(",")), min_size=1, max_size=5),
+    parts=st.lists(_hostile, min_size=4, max_size=4),
+    questions=st.lists(_hostile, min_size=2, max_size=3),
+)
+def test_any_entry_survives_render_then_import(title, authors, parts, questions):
+    summary = Summary(objective=parts[0], method=parts[1], result=parts[2], implication=parts[3], questions=questions)
+    entry = Entry(id="2410.05258", paper=Paper(id="2410.05258", title=title, authors=authors), summary=summary)
+    markdown = render_markdown(Digest(date=DAY, entries=[entry]))
+    imported = parse_digest(markdown, source="property").digest
+    assert len(imported.entries) == 1
+    back = imported.entries[0]
+    assert (back.id, back.paper.title, back.paper.authors) == (entry.id, title, authors)
+    assert back.summary == summary and back.summary_markdown is None
+    assert render_markdown(imported) == markdown
