@@ -56,16 +56,15 @@ def fetch_papers(
     settings: Settings,
     *,
     client: arxiv.Client | None = None,
-    on_request: Callable[[int, int], None] | None = None,
+    on_retry: Callable[[str], None] | None = None,
 ) -> FetchResult:
-    """Fetch metadata for `ids`, one request per chunk of at most 100, spaced as arXiv asks."""
+    """Fetch metadata for `ids`, one request per chunk of at most 100, spaced as arXiv asks. `on_retry` hears a
+    short reason before each retry."""
     client = client or make_client(settings)
     result = FetchResult()
     chunks = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
-    for number, chunk in enumerate(chunks, start=1):
-        if on_request:
-            on_request(number, len(chunks))
-        found = _fetch_chunk(client, chunk, settings)
+    for chunk in chunks:
+        found = _fetch_chunk(client, chunk, settings, on_retry)
         result.requests += 1
         for arxiv_id in chunk:
             paper = found.get(arxiv_id.base)
@@ -76,7 +75,9 @@ def fetch_papers(
     return result
 
 
-def _fetch_chunk(client: arxiv.Client, chunk: Sequence[ArxivId], settings: Settings) -> dict[str, Paper]:
+def _fetch_chunk(
+    client: arxiv.Client, chunk: Sequence[ArxivId], settings: Settings, on_retry: Callable[[str], None] | None
+) -> dict[str, Paper]:
     # page_size = max_results = len(chunk): exactly one request, and nothing silently cut at 100.
     client.page_size = len(chunk)
     search = arxiv.Search(id_list=[str(i) for i in chunk], max_results=len(chunk))
@@ -84,6 +85,7 @@ def _fetch_chunk(client: arxiv.Client, chunk: Sequence[ArxivId], settings: Setti
         retry=retry_if_exception(_is_transient),
         wait=wait_random_exponential(multiplier=settings.retry_base_delay, max=60 * settings.retry_base_delay),
         stop=stop_after_attempt(settings.arxiv_attempts),
+        before_sleep=lambda state: on_retry(f"arXiv: {_reason(state.outcome.exception())}") if on_retry else None,
         reraise=True,
     )
     try:
@@ -109,6 +111,10 @@ def _is_transient(err: BaseException) -> bool:
     if isinstance(err, arxiv.HTTPError):
         return err.status == 429 or err.status >= 500
     return isinstance(err, requests.Timeout | requests.ConnectionError)
+
+
+def _reason(err: BaseException | None) -> str:
+    return f"HTTP {err.status}" if isinstance(err, arxiv.HTTPError) else type(err).__name__
 
 
 def _to_paper(result: arxiv.Result) -> Paper:

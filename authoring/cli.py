@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
@@ -43,6 +44,7 @@ Cassette = Annotated[
 ]
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print a machine-readable run summary on stdout.")]
 Source = Annotated[str, typer.Option(help="What the model reads: abstract.")]
 
 
@@ -110,22 +112,54 @@ def new(
     record: Record = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
     quiet: Quiet = False,
+    as_json: AsJson = False,
 ) -> None:
     """Create a day's digest from arXiv ids: fetch metadata, summarise each paper, write DATE.json and DATE.md.
 
+    Running it again for a day that exists with the same ids resumes it: only missing and failed papers are done.
     Example: digest new 2024-10-08 2410.05258 arXiv:2410.02707 https://huggingface.co/papers/2410.04364
     """
+    started = time.monotonic()
     with user_errors():
         from . import pipeline
 
         the_day = parse_day(day)
         raw_ids = list(ids or []) + _read_ids_file(ids_file)
         settings = _settings(model, base_url, concurrency, temperature, prompts, output_dir)
-        with _network(settings, cassette, record, quiet) as (settings, display):
+        with _network(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.create_digest(
-                the_day, raw_ids, settings, clock=datetime.now, force=force, progress=display
+                the_day, raw_ids, run_settings, clock=datetime.now, force=force, progress=display
             )
-    _finish(report, f"Wrote {report.markdown_path}")
+    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started)
+
+
+@app.command()
+def resume(
+    day: Day,
+    model: Model = None,
+    base_url: BaseUrl = None,
+    concurrency: Concurrency = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Finish an interrupted or partly failed day: only missing and failed papers are fetched and summarised.
+
+    Example: digest resume 2024-10-10
+    """
+    started = time.monotonic()
+    with user_errors():
+        from . import pipeline
+
+        the_day = parse_day(day)
+        settings = _settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        with _network(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.resume(the_day, run_settings, clock=datetime.now, progress=display)
+    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
 
 
 @app.command()
@@ -149,23 +183,26 @@ def regen(
         bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
     ] = False,
     quiet: Quiet = False,
+    as_json: AsJson = False,
 ) -> None:
     """Ask the model again for one or more entries; every other row of DATE.md stays byte-identical.
 
     Example: digest regen 2024-10-08 2410.05258 --hint "state the TREC accuracy gain"
     """
+    started = time.monotonic()
     with user_errors():
         from . import pipeline
 
         the_day = parse_day(day)
         _check_source(source)
         settings = _settings(model, base_url, concurrency, temperature, prompts, output_dir)
-        with _network(settings, cassette, record, quiet) as (settings, display):
+        with _network(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.regenerate(
-                the_day, ids or [], settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
+                the_day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
                 progress=display,
             )
-    _finish(report, f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}")
+    done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
+    _finish(report, settings, "regen", done, as_json, started)
 
 
 @app.command()
@@ -184,21 +221,24 @@ def add(
     record: Record = False,
     force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
     quiet: Quiet = False,
+    as_json: AsJson = False,
 ) -> None:
     """Fetch and summarise late papers into an existing day.
 
     Example: digest add 2024-10-08 2410.07000 --at 1
     """
+    started = time.monotonic()
     with user_errors():
         from . import pipeline
 
         the_day = parse_day(day)
         _check_source(source)
         settings = _settings(model, base_url, concurrency, temperature, prompts, output_dir)
-        with _network(settings, cassette, record, quiet) as (settings, display):
-            report = pipeline.add_papers(the_day, ids, settings, clock=datetime.now, at=at, force=force,
+        with _network(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.add_papers(the_day, ids, run_settings, clock=datetime.now, at=at, force=force,
                                          progress=display)
-    _finish(report, f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}")
+    done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
+    _finish(report, settings, "add", done, as_json, started)
 
 
 def _settings(model, base_url, concurrency, temperature, prompts, output_dir):
@@ -241,8 +281,33 @@ def _read_ids_file(ids_file: str | None) -> list[str]:
         raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def _finish(report, done: str) -> None:
+def _finish(report, settings, command: str, done: str, as_json: bool, started: float) -> None:
+    """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
+    with --json, a machine-readable summary on stdout as well."""
+    import json
+
+    from .pricing import estimate
+
     usage = report.usage
+    cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], settings.prices)
+    if as_json:
+        summary = {
+            "command": command,
+            "date": report.digest.date,
+            "markdown": str(report.markdown_path),
+            "json": str(report.json_path),
+            "papers": len(report.processed),
+            "succeeded": len(report.processed) - len(report.failed),
+            "failed": [{"id": arxiv_id, "error": message} for arxiv_id, message in report.failed.items()],
+            "dropped_duplicates": [str(i) for i in report.dropped],
+            "arxiv_requests": report.arxiv_requests,
+            "retries": report.retries,
+            "usage": usage.model_dump(),
+            "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),
+            "unpriced_models": unpriced,
+            "elapsed_seconds": round(time.monotonic() - started, 3),
+        }
+        out.print_json(json.dumps(summary))
     for arxiv_id, message in report.failed.items():
         err.print(f"Failed: {arxiv_id}: {message}", markup=False)
     if report.failed:
@@ -253,8 +318,15 @@ def _finish(report, done: str) -> None:
             markup=False,
         )
         raise typer.Exit(1)
+    if as_json:
+        return
+    if not report.processed:
+        say(f"Nothing to do: every paper of {report.json_path} already has its summary")
+        return
+    price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
+    retries = f", {report.retries} retries" if report.retries else ""
     say(f"{done} ({len(report.processed)} papers, {usage.total_tokens:,} tokens: "
-        f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out)")
+        f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out{price}{retries})")
 
 
 # ---------------------------------------------------------------------------------------------- local commands

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"
@@ -49,6 +50,8 @@ class Settings:
     max_authors: int = 5
     output_dir: Path = Path("output")
     prompts_dir: Path | None = None
+    # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
+    prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -97,13 +100,31 @@ def _from_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path} is not valid TOML: {err}") from None
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "prices":
+            values["prices"] = {**DEFAULT_PRICES, **_prices(value, path)}
+            continue
         if key not in _FIELDS or key in _NOT_IN_FILE:
             hint = "; put the key in OPENAI_API_KEY" if key in _NOT_IN_FILE else ""
             raise ConfigError(f"{path}: unknown setting {key!r}{hint}")
         values[key] = _coerce(key, value, f"{path}: {key}")
     return values
+
+
+def _prices(table: Any, path: Path) -> dict[str, tuple[float, float]]:
+    """[prices] entries: `"model" = { input = 0.25, output = 2.0 }` in US$ per million tokens."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [prices] must be a table of models")
+    prices = {}
+    for model, price in table.items():
+        try:
+            prices[model] = (float(price["input"]), float(price["output"]))
+        except (TypeError, KeyError, ValueError):
+            raise ConfigError(
+                f'{path}: prices for {model!r} must look like "{model}" = {{ input = 0.25, output = 2.0 }}'
+            ) from None
+    return prices
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:

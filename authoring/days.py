@@ -48,6 +48,7 @@ def save(settings: Settings, day: date, digest: Digest) -> tuple[str, str]:
     digest.rendered_sha256 = sha256(markdown)
     json_file = store.save_digest(settings.output_dir, day, digest)
     markdown_file = store.save_markdown(settings.output_dir, day, markdown)
+    history.drop_if_unchanged(settings.output_dir, day)
     return str(json_file), str(markdown_file)
 
 

@@ -58,3 +58,24 @@ def undo(output_dir: Path, day: date) -> tuple[str, bool]:
         markdown.unlink()
     last.unlink()
     return _SNAPSHOT.match(last.name).group(2), restored_markdown
+
+
+def drop_if_unchanged(output_dir: Path, day: date) -> None:
+    """A change that changed nothing leaves nothing to undo: drop the latest snapshot if it equals the day now."""
+    existing = snapshots(output_dir, day)
+    if not existing:
+        return
+    last = existing[-1]
+    pairs = [(last, store.json_path(output_dir, day)), (last.with_suffix(".md"), store.markdown_path(output_dir, day))]
+    if all(_same(kept, current) for kept, current in pairs):
+        for kept, _ in pairs:
+            kept.unlink(missing_ok=True)
+        for folder in (last.parent, last.parent.parent):  # leave no empty .history folders behind
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def _same(kept: Path, current: Path) -> bool:
+    if kept.exists() != current.exists():
+        return False
+    return not kept.exists() or kept.read_bytes() == current.read_bytes()

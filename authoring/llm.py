@@ -56,20 +56,30 @@ def make_client(settings: Settings) -> openai.OpenAI:
     )
 
 
-def summarise(client: openai.OpenAI, messages: list[dict[str, str]], settings: Settings) -> Generation:
-    """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets."""
+OnRetry = Callable[[str], None]
+
+
+def summarise(
+    client: openai.OpenAI, messages: list[dict[str, str]], settings: Settings, *, on_retry: OnRetry | None = None
+) -> Generation:
+    """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
+    `on_retry` hears a short reason before each retry (for progress displays)."""
     request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
     if settings.temperature is not None:
         request["temperature"] = settings.temperature  # only when asked: some reasoning models reject it
     problem = ""
     for _ in range(settings.output_attempts):
         try:
-            completion = _with_transport_retries(settings, lambda: client.chat.completions.parse(**request))
+            completion = _with_transport_retries(
+                settings, lambda: client.chat.completions.parse(**request), on_retry
+            )
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
+            _notify(on_retry, "invalid structured output")
             continue
         except openai.LengthFinishReasonError:
             problem = "the model's answer was cut off (it reached its token limit)"
+            _notify(on_retry, "truncated answer")
             continue
         except openai.ContentFilterFinishReasonError:
             raise ModelError("the model's content filter stopped the answer") from None
@@ -97,11 +107,22 @@ def summarise(client: openai.OpenAI, messages: list[dict[str, str]], settings: S
     raise ModelError(f"{problem} ({settings.output_attempts} attempts)")
 
 
-def _with_transport_retries(settings: Settings, call: Callable[[], _T]) -> _T:
+def _notify(on_retry: OnRetry | None, reason: str) -> None:
+    if on_retry is not None:
+        on_retry(reason)
+
+
+def _with_transport_retries(settings: Settings, call: Callable[[], _T], on_retry: OnRetry | None = None) -> _T:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        status = getattr(error, "status_code", None)
+        _notify(on_retry, f"HTTP {status}" if status else type(error).__name__)
+
     retrying = Retrying(
         retry=retry_if_exception(_is_transient),
         wait=_wait_policy(settings.retry_base_delay),
         stop=stop_after_attempt(settings.model_attempts),
+        before_sleep=before_sleep,
         reraise=True,  # the user sees the real error, never tenacity's RetryError
     )
     return retrying(call)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Progress(Protocol):
 
     def advance(self, entry: Entry) -> None: ...
 
+    def retry(self, reason: str) -> None: ...
+
 
 class _Silent:
     def notice(self, message: str) -> None:
@@ -39,6 +42,9 @@ class _Silent:
         pass
 
     def advance(self, entry: Entry) -> None:
+        pass
+
+    def retry(self, reason: str) -> None:
         pass
 
 
@@ -53,6 +59,12 @@ class RunReport:
     failed: dict[str, str] = field(default_factory=dict)
     dropped: list[ArxivId] = field(default_factory=list)
     arxiv_requests: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_retry(self) -> None:
+        with self._lock:  # worker threads report retries concurrently
+            self.retries += 1
 
     @property
     def usage(self) -> Usage:
@@ -72,6 +84,12 @@ class _Run:
     progress: Progress
     source: str = "abstract"
     hint: str = ""
+    report: RunReport | None = None
+
+    def on_retry(self, reason: str) -> None:
+        if self.report is not None:
+            self.report.count_retry()
+        self.progress.retry(reason)
 
 
 def create_digest(
@@ -88,18 +106,36 @@ def create_digest(
     ids, dropped = _ids(raw_ids, run)
     json_file = store.json_path(settings.output_dir, day)
     if json_file.exists():
-        if not force:
-            raise StoreError(f"{json_file} already exists; pass --force to overwrite it")
-        days.guard_markdown(settings, day, store.load_digest(settings.output_dir, day), force=True)
-        history.snapshot(settings.output_dir, day, "new")
+        if force:
+            history.snapshot(settings.output_dir, day, "new")  # kept for `digest undo`, readable or not
+        else:
+            try:
+                existing = store.load_digest(settings.output_dir, day)
+            except StoreError as problem:
+                raise StoreError(f"{json_file} already exists; pass --force to overwrite it ({problem})") from None
+            if {i.base for i in ids} == {e.id for e in existing.entries}:
+                # The same day again: carry on where it stopped (only missing and failed papers).
+                return resume(day, settings, clock=clock, progress=run.progress)
+            raise StoreError(
+                f"{json_file} already exists with other papers; pass --force to overwrite it, "
+                "or change it with `digest add` / `digest rm`"
+            )
     llm.check_credentials(settings)
     digest = Digest(date=day.isoformat())
-    report = RunReport(digest, json_file, store.markdown_path(settings.output_dir, day), dropped=dropped)
+    report = run.report = _report(digest, settings, day, dropped=dropped)
     digest.entries = _fetch(ids, run, report)
     store.save_digest(settings.output_dir, day, digest)
     _summarise(digest.entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
     days.save(settings, day, digest)
     return report
+
+
+def resume(day: date, settings: Settings, *, clock: Clock, progress: Progress | None = None) -> RunReport:
+    """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised."""
+    digest = store.load_digest(settings.output_dir, day)
+    if all(entry.ok for entry in digest.entries):
+        return _report(digest, settings, day)
+    return regenerate(day, [], settings, clock=clock, all_failed=True, progress=progress)
 
 
 def regenerate(
@@ -127,7 +163,7 @@ def regenerate(
     llm.check_credentials(settings)
     digest = days.begin_change(settings, day, "regen", force=force)
     entries = [digest.entry(e.id) for e in entries]
-    report = RunReport(digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day))
+    report = run.report = _report(digest, settings, day)
     _refetch_missing(entries, run, report)
     _summarise(entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
     days.save(settings, day, digest)
@@ -159,14 +195,19 @@ def add_papers(
         raise DigestError(f"--at {position} is outside 1..{len(digest.entries) + 1}")
     llm.check_credentials(settings)
     digest = days.begin_change(settings, day, "add", force=force)
-    report = RunReport(digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day),
-                       dropped=dropped)
+    report = run.report = _report(digest, settings, day, dropped=dropped)
     new_entries = _fetch(ids, run, report)
     digest.entries[position - 1 : position - 1] = new_entries
     store.save_digest(settings.output_dir, day, digest)
     _summarise(new_entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
     days.save(settings, day, digest)
     return report
+
+
+def _report(digest: Digest, settings: Settings, day: date, **fields) -> RunReport:
+    return RunReport(
+        digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day), **fields
+    )
 
 
 def _ids(raw_ids: Sequence[str], run: _Run) -> tuple[list[ArxivId], list[ArxivId]]:
@@ -180,7 +221,7 @@ def _ids(raw_ids: Sequence[str], run: _Run) -> tuple[list[ArxivId], list[ArxivId
 
 def _fetch(ids: list[ArxivId], run: _Run, report: RunReport) -> list[Entry]:
     """Entries for ids in their order: with arXiv metadata, or failed as not found."""
-    fetched = arxiv_source.fetch_papers(ids, run.settings)
+    fetched = arxiv_source.fetch_papers(ids, run.settings, on_retry=run.on_retry)
     report.arxiv_requests += fetched.requests
     if fetched.missing:
         run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
@@ -246,7 +287,7 @@ def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint
 
 def _summary_for(client, paper: Paper, run: _Run, templates_hash: str):
     messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=run.hint)
-    generation = llm.summarise(client, messages, run.settings)
+    generation = llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
     generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else run.clock().astimezone(UTC)
     provenance = Provenance(
         model=generation.model,

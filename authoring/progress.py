@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -22,6 +24,9 @@ class QuietProgress:
         pass
 
     def advance(self, entry: Entry) -> None:
+        pass
+
+    def retry(self, reason: str) -> None:
         pass
 
 
@@ -45,6 +50,9 @@ class PlainProgress(QuietProgress):
         status = "ok" if entry.ok else f"failed: {entry.error}"
         self.console.print(f"[{self.done}/{self.total}] {entry.id} {status}", markup=False)
 
+    def retry(self, reason: str) -> None:
+        self.console.print(f"Retrying after {reason}", markup=False)
+
 
 class RichProgress(PlainProgress):
     """A live bar with done and failed counts and tokens so far."""
@@ -53,11 +61,13 @@ class RichProgress(PlainProgress):
         super().__init__(console)
         self.failed = 0
         self.tokens = 0
+        self.retries = 0
+        self._lock = threading.Lock()
         self.bar = Progress(
             TextColumn("Summarising"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failed, {task.fields[tokens]:,} tokens"),
+            TextColumn("{task.fields[failed]} failed, {task.fields[retries]} retries, {task.fields[tokens]:,} tokens"),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -75,7 +85,7 @@ class RichProgress(PlainProgress):
         self.bar.console.print(message, markup=False)
 
     def start(self, total: int) -> None:
-        self.task = self.bar.add_task("summaries", total=total, failed=0, tokens=0)
+        self.task = self.bar.add_task("summaries", total=total, failed=0, retries=0, tokens=0)
 
     def advance(self, entry: Entry) -> None:
         self.failed += 0 if entry.ok else 1
@@ -84,3 +94,9 @@ class RichProgress(PlainProgress):
             self.bar.update(self.task, advance=1, failed=self.failed, tokens=self.tokens)
         if not entry.ok:
             self.bar.console.print(f"{entry.id} failed: {entry.error}", markup=False)
+
+    def retry(self, reason: str) -> None:
+        with self._lock:  # called from the worker threads
+            self.retries += 1
+            if self.task is not None:
+                self.bar.update(self.task, retries=self.retries)

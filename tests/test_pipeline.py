@@ -29,6 +29,6 @@ def test_existing_day_is_refused_before_any_request(settings):
     store.save_digest(settings.output_dir, DAY, Digest(date="2024-10-08"))
     with StandIn() as stand_in:
         local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query")
-        with pytest.raises(StoreError, match="already exists; pass --force"):
+        with pytest.raises(StoreError, match="already exists with other papers; pass --force"):
             pipeline.create_digest(DAY, ["2410.02707"], local, clock=_clock)
     assert stand_in.log == []
