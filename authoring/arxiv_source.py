@@ -3,6 +3,7 @@ policy. The only module importing `arxiv`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,14 +18,22 @@ from .ids import ArxivId
 from .models import Paper
 
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
+# A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
+_WITHDRAWN = re.compile(
+    r"\b(?:(?:this|the) (?:paper|article|submission|manuscript) (?:has been|is|was) withdrawn"
+    r"|withdrawn by the authors?)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
 class FetchResult:
-    """Papers found, keyed by version-less id, and the requested ids arXiv did not return."""
+    """Papers found, keyed by version-less id; requested ids arXiv did not return; withdrawn papers with arXiv's
+    notice (nothing to summarise)."""
 
     papers: dict[str, Paper] = field(default_factory=dict)
     missing: list[ArxivId] = field(default_factory=list)
+    withdrawn: dict[str, str] = field(default_factory=dict)
     requests: int = 0
 
 
@@ -70,6 +79,8 @@ def fetch_papers(
             paper = found.get(arxiv_id.base)
             if paper is None:
                 result.missing.append(arxiv_id)
+            elif notice := withdrawal_notice(paper):
+                result.withdrawn[arxiv_id.base] = notice
             else:
                 result.papers[arxiv_id.base] = paper
     return result
@@ -111,6 +122,14 @@ def _is_transient(err: BaseException) -> bool:
     if isinstance(err, arxiv.HTTPError):
         return err.status == 429 or err.status >= 500
     return isinstance(err, requests.Timeout | requests.ConnectionError)
+
+
+def withdrawal_notice(paper: Paper) -> str | None:
+    """arXiv's words when the version read is a withdrawal, else None."""
+    for text in (paper.comment or "", paper.abstract):
+        if _WITHDRAWN.search(text):
+            return " ".join(text.split())[:200]
+    return None
 
 
 def _reason(err: BaseException | None) -> str:

@@ -225,13 +225,20 @@ def _fetch(ids: list[ArxivId], run: _Run, report: RunReport) -> list[Entry]:
     report.arxiv_requests += fetched.requests
     if fetched.missing:
         run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
+    if fetched.withdrawn:
+        run.progress.notice(f"Withdrawn on arXiv: {', '.join(fetched.withdrawn)}")
     entries = []
     for arxiv_id in ids:
         paper = fetched.papers.get(arxiv_id.base)
-        entries.append(Entry(id=arxiv_id.base, paper=paper, error=None if paper else f"{arxiv_id} not found on arXiv"))
-        if paper is None:
-            report.processed.append(entries[-1])
-            report.failed[arxiv_id.base] = entries[-1].error
+        entry = Entry(id=arxiv_id.base, paper=paper)
+        if arxiv_id.base in fetched.withdrawn:
+            entry.error = f"{arxiv_id} was withdrawn on arXiv ({fetched.withdrawn[arxiv_id.base]})"
+        elif paper is None:
+            entry.error = f"{arxiv_id} not found on arXiv"
+        if entry.error:
+            report.processed.append(entry)
+            report.failed[entry.id] = entry.error
+        entries.append(entry)
     return entries
 
 

@@ -1,0 +1,174 @@
+"""Scale and resilience against loopback stand-ins that really misbehave: rate limits, server errors, resets,
+invalid and truncated answers, withdrawn papers, crashes mid-run, Ctrl-C, and failed writes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from authoring import pipeline
+from tests.conftest import FAKE_KEY, ROOT
+from tests.test_cli import run
+from tools.standin import Reply, StandIn, chat_completion
+
+DAY = date(2024, 10, 8)
+VALID = {"objective": "O.", "method": "M.", "result": "R: 42%.", "implication": "I.", "questions": ["Q1?", "Q2?"]}
+
+
+def paper(arxiv_id: str, **changes) -> dict:
+    return {
+        "id": arxiv_id, "version": 1, "title": f"Paper {arxiv_id}", "authors": ["A. Author", "B. Author"],
+        "abstract": f"Abstract of {arxiv_id} with 42% gains.", "categories": ["cs.LG"], "primary_category": "cs.LG",
+        "published": "2024-10-07T10:00:00Z", "updated": "2024-10-07T10:00:00Z", "comment": None, **changes,
+    }
+
+
+def ok(body, delay: float = 0.0) -> Reply:
+    return Reply(200, chat_completion(json.dumps(VALID), model=body["model"], created=1728345600, usage=(100, 50)),
+                 delay=delay)
+
+
+def title_of(body) -> str:
+    return body["messages"][-1]["content"].split("\n", 1)[0].removeprefix("Title: Paper ")
+
+
+def local(settings, stand_in, **changes):
+    return settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url=f"{stand_in.url}/v1", **changes)
+
+
+def clock():
+    return datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_every_fault_kind_is_survived_and_no_paper_is_lost(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 13)]
+    faults = {  # each paper's first answers, then a valid one
+        ids[0]: [Reply(429, b'{"error": {"message": "rate"}}', {"Retry-After": "0"})],
+        ids[1]: [Reply(500, b"{}"), Reply(503, b"{}")],
+        ids[2]: [Reply(reset=True)],
+        ids[3]: [Reply(200, chat_completion("Not JSON at all.", model="m", created=1))],
+        ids[4]: [Reply(200, chat_completion('{"objective": "cut', model="m", created=1, finish_reason="length"))],
+        ids[5]: [Reply(408, b"{}"), Reply(409, b"{}")],
+    }
+    seen: dict[str, int] = {}
+
+    def chat(body):
+        arxiv_id = title_of(body)
+        seen[arxiv_id] = seen.get(arxiv_id, 0) + 1
+        queue = faults.get(arxiv_id, [])
+        return queue.pop(0) if queue else ok(body)
+
+    with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
+        report = pipeline.create_digest(DAY, ids, local(settings, stand_in, concurrency=4), clock=clock)
+    assert report.failed == {}
+    assert [e.id for e in report.digest.entries] == ids and all(e.ok for e in report.digest.entries)
+    assert report.retries == 8
+    assert seen[ids[1]] == 3 and seen[ids[6]] == 1
+
+
+def test_a_paper_that_keeps_failing_is_kept_as_failed_and_resume_retries_only_it(settings):
+    ids = ["2410.00001", "2410.00002", "2410.00003"]
+    broken = {"on": True}
+    calls: list[str] = []
+
+    def chat(body):
+        calls.append(title_of(body))
+        if title_of(body) == ids[1] and broken["on"]:
+            return Reply(500, b'{"error": {"message": "model overloaded"}}')
+        return ok(body)
+
+    with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
+        config = local(settings, stand_in, model_attempts=2)
+        report = pipeline.create_digest(DAY, ids, config, clock=clock)
+        assert report.failed == {ids[1]: "model server answered HTTP 500: model overloaded"}
+        stored = json.loads((config.output_dir / "2024-10-08.json").read_text())
+        assert [e["error"] for e in stored["entries"]] == [None, "model server answered HTTP 500: model overloaded", None]
+        assert (config.output_dir / "2024-10-08.md").read_text().count("(Read more on") == 2
+        broken["on"] = False
+        calls.clear()
+        again = pipeline.create_digest(DAY, list(reversed(ids)), config, clock=clock)  # same ids: resumes
+    assert calls == [ids[1]] and again.failed == {}
+    assert [e.id for e in again.digest.entries] == ids and all(e.ok for e in again.digest.entries)
+
+
+def test_withdrawn_and_unknown_ids_are_reported(settings):
+    papers = {
+        "2410.00001": paper("2410.00001"),
+        "2410.00002": paper("2410.00002", comment="This paper has been withdrawn by the author due to an error"),
+    }
+    with StandIn(papers, chat=ok) as stand_in:
+        report = pipeline.create_digest(DAY, ["2410.00001", "2410.00002", "2410.00003"],
+                                        local(settings, stand_in), clock=clock)
+    assert report.failed["2410.00002"].startswith("2410.00002 was withdrawn on arXiv (This paper has been withdrawn")
+    assert report.failed["2410.00003"] == "2410.00003 not found on arXiv"
+    assert len(stand_in.requests("POST")) == 1
+
+
+def _run_cli_in_background(stand_in, out, ids):
+    env = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+    command = [sys.executable, "-m", "authoring", "new", "2024-10-08", *ids, "--base-url", f"{stand_in.url}/v1",
+               "--output-dir", str(out), "--concurrency", "2"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_summaries(path, count, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            entries = json.loads(path.read_text())["entries"]
+            if sum(1 for e in entries if e["summary"]) >= count:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} summaries in {path} after {timeout} s")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_crash_mid_run_loses_only_calls_in_flight_and_resume_finishes(settings, tmp_path, sig):
+    ids = [f"2410.{n:05d}" for n in range(1, 11)]
+    calls: list[str] = []
+
+    def chat(body):
+        calls.append(title_of(body))
+        return ok(body, delay=0.3)
+
+    out = tmp_path / "output"
+    with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
+        process = _run_cli_in_background(stand_in, out, ids)
+        _wait_for_summaries(out / "2024-10-08.json", 3)
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
+        if sig == signal.SIGINT:
+            assert "Interrupted; finished entries are saved." in stderr and "Traceback" not in stderr
+        entries = json.loads((out / "2024-10-08.json").read_text())["entries"]  # never corrupt
+        done = {e["id"] for e in entries if e["summary"]}
+        assert len(done) >= 3 and len(entries) == 10
+        calls.clear()
+        finish = _run_cli_in_background(stand_in, out, ids)
+        stdout, stderr = finish.communicate(timeout=60)
+    assert finish.returncode == 0, stderr
+    assert sorted(calls) == sorted(set(ids) - done)  # only the missing papers were asked for again
+    assert sum(1 for e in json.loads((out / "2024-10-08.json").read_text())["entries"] if e["summary"]) == 10
+
+
+def test_a_failed_write_keeps_the_previous_file_with_a_clear_error(tmp_path, monkeypatch):
+    from tools.assemble_cassettes import seed_golden_day
+
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    before = (out / "2024-10-08.json").read_bytes()
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    result = run("rm", "2024-10-08", "2410.05258", "--output-dir", str(out))
+    assert result.exit_code == 1 and "No space left on device" in result.stderr and "Traceback" not in result.output
+    assert (out / "2024-10-08.json").read_bytes() == before
