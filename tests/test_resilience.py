@@ -87,7 +87,8 @@ def test_a_paper_that_keeps_failing_is_kept_as_failed_and_resume_retries_only_it
         report = pipeline.create_digest(DAY, ids, config, clock=clock)
         assert report.failed == {ids[1]: "model server answered HTTP 500: model overloaded"}
         stored = json.loads((config.output_dir / "2024-10-08.json").read_text())
-        assert [e["error"] for e in stored["entries"]] == [None, "model server answered HTTP 500: model overloaded", None]
+        errors = [e["error"] for e in stored["entries"]]
+        assert errors == [None, "model server answered HTTP 500: model overloaded", None]
         assert (config.output_dir / "2024-10-08.md").read_text().count("(Read more on") == 2
         broken["on"] = False
         calls.clear()
