@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_IDS := 2410.05258 2410.02707 2410.04364 2410.02675 2410.05167 2410.05046 2410.04932 2410.04734 \
             2410.04534 2410.02884 2410.04698 2410.05262 2410.03825 2410.03187 2410.03959
 
-.PHONY: demo test lint cassettes clean
+.PHONY: demo test lint cassettes bench clean
 
 $(VENV)/.installed-base: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ cassettes: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV)
+
+# Loopback benchmark of `digest new` (see tools/bench.py); prints figures, asserts nothing.
+bench: $(VENV)/.installed-base
+	$(BIN)/python tools/bench.py

@@ -39,7 +39,7 @@ class Settings:
     base_url: str | None = None
     temperature: float | None = None
     model_timeout: float = 120.0
-    model_attempts: int = 4
+    model_attempts: int = 6
     output_attempts: int = 2
     concurrency: int = 8
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

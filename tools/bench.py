@@ -1,0 +1,154 @@
+"""Benchmark of `digest new` against loopback stand-ins (not a test; `make bench`).
+
+Starts stand-ins for an OpenAI-compatible server (fixed latency, optional fault rate) and for the arXiv API, runs
+`digest new` on N synthetic ids as a real subprocess, and prints: wall time, the ratio to a --concurrency 1 run
+measured in the same invocation, the ratio to the ideal ceil(N/c) x latency, arXiv requests, peak memory,
+entries lost under injected faults, and `digest --help` time next to `python -c pass`.
+
+    python tools/bench.py [--papers 43] [--latency 1.0] [--concurrency 16] [--fault-rate 0.2] [--skip-serial]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.standin import Reply, StandIn, chat_completion  # noqa: E402
+
+SUMMARY = {"objective": "O.", "method": "M.", "result": "R: 42% better.", "implication": "I.",
+           "questions": ["Q1?", "Q2?"]}
+
+
+def synthetic_papers(count: int) -> dict[str, dict]:
+    ids = [f"2410.{n:05d}" for n in range(1, count + 1)]
+    return {
+        i: {"id": i, "version": 1, "title": f"Benchmark paper {i}", "authors": ["A. Author"],
+            "abstract": f"Abstract of {i}: a 42% gain.", "categories": ["cs.LG"], "primary_category": "cs.LG",
+            "published": "2024-10-07T00:00:00Z", "updated": "2024-10-07T00:00:00Z", "comment": None}
+        for i in ids
+    }
+
+
+class Model:
+    """Chat handler: answers after `latency`; a `fault_rate` share of calls get 429 (Retry-After: 1), 500 or 503."""
+
+    def __init__(self, latency: float, fault_rate: float, seed: int = 7):
+        self.latency, self.fault_rate = latency, fault_rate
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.calls = self.faults = 0
+
+    def __call__(self, body: dict) -> Reply:
+        with self.lock:
+            self.calls += 1
+            fault = self.random.random() < self.fault_rate
+            kind = self.random.choice([429, 500, 503]) if fault else 200
+            self.faults += fault
+        if kind == 429:
+            return Reply(429, b'{"error": {"message": "Rate limit reached"}}', {"Retry-After": "1"}, delay=0.05)
+        if kind != 200:
+            return Reply(kind, b'{"error": {"message": "server error"}}', delay=0.05)
+        content = json.dumps(SUMMARY)
+        return Reply(200, chat_completion(content, model=body["model"], created=1728345600, usage=(400, 120)),
+                     delay=self.latency)
+
+
+def digest_command() -> list[str]:
+    script = Path(sys.executable).parent / "digest"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "authoring"]
+
+
+def run_digest(papers: dict, model: Model, concurrency: int) -> dict:
+    with StandIn(papers, chat=model) as stand_in, tempfile.TemporaryDirectory() as work:
+        env = {**os.environ, "OPENAI_API_KEY": "bench-not-a-key", "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        command = [*digest_command(), "new", "2024-10-10", *papers, "--base-url", f"{stand_in.url}/v1",
+                   "--concurrency", str(concurrency), "--output-dir", str(Path(work) / "out"), "--json", "--quiet"]
+        started = time.perf_counter()
+        result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        stored = json.loads((Path(work) / "out" / "2024-10-10.json").read_text())
+        summary = json.loads(result.stdout) if result.stdout.strip().startswith("{") else {}
+    return {
+        "wall": wall,
+        "exit": result.returncode,
+        "ok": sum(1 for e in stored["entries"] if e["summary"]),
+        "arxiv_requests": len(stand_in.requests("GET")),
+        "model_calls": model.calls,
+        "faults": model.faults,
+        "retries": summary.get("retries"),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def startup(command: list[str], repeat: int = 15) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def arxiv_requests_for(count: int) -> int:
+    from authoring import arxiv_source
+    from authoring.config import Settings
+    from authoring.ids import parse_id
+
+    papers = synthetic_papers(count)
+    with StandIn(papers) as stand_in:
+        settings = Settings(arxiv_api_url=f"{stand_in.url}/api/query", arxiv_delay_seconds=0.0)
+        result = arxiv_source.fetch_papers([parse_id(i) for i in papers], settings)
+        assert len(result.papers) == count
+    return len(stand_in.requests("GET"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=43)
+    parser.add_argument("--latency", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--skip-serial", action="store_true", help="skip the slow --concurrency 1 run")
+    args = parser.parse_args()
+    papers = synthetic_papers(args.papers)
+    ideal = math.ceil(args.papers / args.concurrency) * args.latency
+
+    print(f"digest new: {args.papers} papers, model latency {args.latency:g} s, concurrency {args.concurrency}")
+    fast = run_digest(papers, Model(args.latency, 0.0), args.concurrency)
+    print(f"  wall time                      {fast['wall']:.2f} s (exit {fast['exit']}, {fast['ok']}/{args.papers} "
+          f"summarised)")
+    print(f"  ideal ceil(N/c) x latency      {ideal:.2f} s  -> ratio to ideal {fast['wall'] / ideal:.2f}x")
+    if not args.skip_serial:
+        serial = run_digest(papers, Model(args.latency, 0.0), 1)
+        print(f"  --concurrency 1 wall time      {serial['wall']:.2f} s  -> speed-up {serial['wall'] / fast['wall']:.1f}x")
+    print(f"  arXiv requests                 {fast['arxiv_requests']} for {args.papers} ids; "
+          f"{arxiv_requests_for(250)} for 250 ids")
+    print(f"  peak memory (max RSS)          {fast['peak_rss_mb']:.0f} MB")
+
+    faulty = run_digest(papers, Model(args.latency, args.fault_rate), args.concurrency)
+    print(f"with {args.fault_rate:.0%} of model calls answered 429 (Retry-After: 1) / 500 / 503:")
+    print(f"  wall time                      {faulty['wall']:.2f} s; {faulty['faults']} faults in "
+          f"{faulty['model_calls']} calls, {faulty['retries']} retries")
+    print(f"  entries lost                   {args.papers - faulty['ok']} (exit {faulty['exit']})")
+
+    help_time = startup([*digest_command(), "--help"])
+    bare = startup([sys.executable, "-c", "pass"])
+    print(f"start-up: digest --help {help_time * 1000:.0f} ms; python -c pass {bare * 1000:.0f} ms (median of 15)")
+
+
+if __name__ == "__main__":
+    main()
