@@ -134,7 +134,8 @@ def main() -> None:
     print(f"  ideal ceil(N/c) x latency      {ideal:.2f} s  -> ratio to ideal {fast['wall'] / ideal:.2f}x")
     if not args.skip_serial:
         serial = run_digest(papers, Model(args.latency, 0.0), 1)
-        print(f"  --concurrency 1 wall time      {serial['wall']:.2f} s  -> speed-up {serial['wall'] / fast['wall']:.1f}x")
+        speedup = serial["wall"] / fast["wall"]
+        print(f"  --concurrency 1 wall time      {serial['wall']:.2f} s  -> speed-up {speedup:.1f}x")
     print(f"  arXiv requests                 {fast['arxiv_requests']} for {args.papers} ids; "
           f"{arxiv_requests_for(250)} for 250 ids")
     print(f"  peak memory (max RSS)          {fast['peak_rss_mb']:.0f} MB")
