@@ -93,23 +93,72 @@ def summarise(
         if message.parsed is None:
             problem = "the model's answer was empty"
             continue
-        usage = completion.usage
-        return Generation(
-            summary=message.parsed,
-            usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
-                total_tokens=usage.total_tokens if usage else 0,
-            ),
-            model=completion.model or settings.model,
-            created=completion.created or None,
-        )
+        return _generation(message.parsed, completion, settings)
     raise ModelError(f"{problem} ({settings.output_attempts} attempts)")
 
 
 def _notify(on_retry: OnRetry | None, reason: str) -> None:
     if on_retry is not None:
         on_retry(reason)
+
+
+def response_format() -> dict[str, Any]:
+    """The strict json_schema response format the SDK sends for Summary (for Batch API request lines)."""
+    from openai.lib import type_to_response_format_param
+
+    return dict(type_to_response_format_param(Summary))
+
+
+def request_body(messages: list[dict[str, str]], settings: Settings) -> dict[str, Any]:
+    """The /v1/chat/completions body of one summary request, as `summarise` sends it."""
+    body: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": response_format()}
+    if settings.temperature is not None:
+        body["temperature"] = settings.temperature
+    return body
+
+
+def generation_from_body(body: dict[str, Any], settings: Settings) -> Generation:
+    """A chat.completion body (as the Batch API returns it) -> Generation, with the checks `summarise` makes."""
+    try:
+        completion = openai.types.chat.ChatCompletion.model_validate(body)
+    except pydantic.ValidationError:
+        raise ModelError("the batch returned something that is not a chat completion") from None
+    choice = completion.choices[0]
+    if choice.finish_reason == "length":
+        raise ModelError("the model's answer was cut off (it reached its token limit)")
+    if choice.finish_reason == "content_filter":
+        raise ModelError("the model's content filter stopped the answer")
+    if choice.message.refusal:
+        raise ModelError(f"the model refused: {_one_line(choice.message.refusal)}")
+    try:
+        summary = Summary.model_validate_json(choice.message.content or "")
+    except pydantic.ValidationError as err:
+        raise ModelError(f"the model's answer did not fit the summary format ({_first_error(err)})") from None
+    return _generation(summary, completion, settings)
+
+
+def _generation(summary: Summary, completion: Any, settings: Settings) -> Generation:
+    usage = completion.usage
+    return Generation(
+        summary=summary,
+        usage=Usage(
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            total_tokens=usage.total_tokens if usage else 0,
+        ),
+        model=completion.model or settings.model,
+        created=completion.created or None,
+    )
+
+
+def call(settings: Settings, request: Callable[[], _T]) -> _T:
+    """Any other API call (files, batches) under the same retry policy, its failures as ModelError."""
+    try:
+        return _with_transport_retries(settings, request)
+    except openai.APIStatusError as err:
+        raise _status_error(err, settings) from None
+    except openai.APIConnectionError as err:
+        raise ModelError(_connection_problem(err, settings)) from None
 
 
 def _with_transport_retries(settings: Settings, call: Callable[[], _T], on_retry: OnRetry | None = None) -> _T:

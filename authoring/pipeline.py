@@ -295,12 +295,16 @@ def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint
 def _summary_for(client, paper: Paper, run: _Run, templates_hash: str):
     messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=run.hint)
     generation = llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
-    generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else run.clock().astimezone(UTC)
-    provenance = Provenance(
+    return generation.summary, provenance_for(generation, templates_hash, run.source, run.clock)
+
+
+def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock) -> Provenance:
+    """Provenance of a model answer; its time is the server's `created` stamp when it sent one."""
+    generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else clock().astimezone(UTC)
+    return Provenance(
         model=generation.model,
         prompt_hash=templates_hash,
-        source=run.source,
+        source=source,
         usage=generation.usage,
         generated_at=generated.isoformat().replace("+00:00", "Z"),
     )
-    return generation.summary, provenance

@@ -1,0 +1,122 @@
+"""`digest batch submit | status | collect`: backfills through the OpenAI Batch API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import (
+    BaseUrl,
+    Cassette,
+    Model,
+    OutputDir,
+    Prompts,
+    Record,
+    Temperature,
+    app,
+    err,
+    load_settings,
+    network_run,
+    parse_day,
+    say,
+    user_errors,
+)
+
+batch_app = typer.Typer(
+    help="Backfill many days through the OpenAI Batch API: submit, check status, collect.", no_args_is_help=True
+)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("submit")
+def batch_submit(
+    the_days: Annotated[list[str], typer.Argument(metavar="DATE...", help="Days to summarise in one batch.")],
+    ids_dir: Annotated[
+        Path | None, typer.Option(help="Folder of DATE.txt ids files for days that do not exist yet.")
+    ] = None,
+    model: Model = None,
+    base_url: BaseUrl = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+) -> None:
+    """Send every entry without a summary in the given days as one Batch API job.
+
+    Example: digest batch submit 2024-10-08 2024-10-09 --ids-dir hf-daily/
+    """
+    with user_errors():
+        from . import batches
+
+        parsed = [parse_day(day) for day in the_days]
+        settings = load_settings(model, base_url, None, temperature, prompts, output_dir)
+        with network_run(settings, cassette, record, True) as (run_settings, _):
+            batch_record, notices = batches.submit(parsed, run_settings, ids_dir=ids_dir, clock=datetime.now)
+    for notice in notices:
+        err.print(notice, markup=False)
+    count = sum(len(ids) for ids in batch_record.requests.values())
+    say(f"Submitted {batch_record.id}: {count} requests for {', '.join(batch_record.requests)}; "
+        "check it with `digest batch status`, merge it with `digest batch collect`")
+
+
+@batch_app.command("status")
+def batch_status(
+    batch_id: Annotated[str | None, typer.Argument(metavar="[BATCH_ID]", help="One batch (default: all).")] = None,
+    base_url: BaseUrl = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+) -> None:
+    """Show the state of submitted batches that are not collected yet. Example: digest batch status"""
+    with user_errors():
+        from . import batches
+
+        settings = load_settings(None, base_url, None, None, None, output_dir)
+        with network_run(settings, cassette, record, True) as (run_settings, _):
+            found = batches.status(run_settings, batch_id)
+    if not found:
+        say("No batches waiting to be collected")
+    for batch_record, batch in found:
+        counts = batch.request_counts
+        done = f"{counts.completed}/{counts.total} done, {counts.failed} failed" if counts else "no counts yet"
+        say(f"{batch_record.id}  {batch.status}  {done}  days: {', '.join(batch_record.requests)}")
+
+
+@batch_app.command("collect")
+def batch_collect(
+    batch_id: Annotated[str | None, typer.Argument(metavar="[BATCH_ID]", help="One batch (default: all).")] = None,
+    base_url: BaseUrl = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+) -> None:
+    """Merge finished batches into their days, exactly as interactive runs write entries.
+
+    Failed requests are reported and recorded on their entries; `digest batch submit` or `digest resume` retries
+    them. Example: digest batch collect
+    """
+    with user_errors():
+        from . import batches
+
+        settings = load_settings(None, base_url, None, None, None, output_dir)
+        with network_run(settings, cassette, record, True) as (run_settings, _):
+            reports, waiting = batches.collect(run_settings, datetime.now, batch_id)
+    for line in waiting:
+        say(f"Waiting: {line}")
+    failed = 0
+    for report in reports:
+        for arxiv_id, message in report.failed.items():
+            err.print(f"Failed: {report.digest.date} {arxiv_id}: {message}", markup=False)
+        failed += len(report.failed)
+        ok = len(report.processed) - len(report.failed)
+        say(f"Collected {ok} of {len(report.processed)} into {report.markdown_path}")
+    if failed:
+        err.print(f"Error: {failed} batch requests failed; retry them with `digest batch submit` or `digest resume`",
+                  markup=False)
+        raise typer.Exit(1)
+    if not reports and not waiting:
+        say("No batches to collect")

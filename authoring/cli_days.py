@@ -1,0 +1,265 @@
+"""The commands that change or show a stored day without the network: edit, set, rm, move, undo, render,
+import, show, list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import (
+    Day,
+    OneId,
+    OutputDir,
+    app,
+    err,
+    load_settings,
+    out,
+    parse_day,
+    say,
+    user_errors,
+)
+from .errors import DigestError
+
+
+@app.command()
+def edit(
+    day: Day,
+    arxiv_id: OneId,
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+) -> None:
+    """Edit one entry in $VISUAL or $EDITOR as a readable document; it is validated on save.
+
+    An invalid document reopens (on a terminal) or is kept in output/.recovery/, and the next `digest edit` of
+    that entry starts from it. Example: digest edit 2024-10-08 2410.05258
+    """
+    with user_errors():
+        import click
+
+        from . import days, document, store
+
+        the_day = parse_day(day)
+        settings = load_settings(None, None, None, None, None, output_dir)
+        digest = store.load_digest(settings.output_dir, the_day)
+        entry = days.find(digest, arxiv_id)
+        days.guard_markdown(settings, the_day, digest, force=force)
+        recovery = store.recovery_path(settings.output_dir, the_day, entry.id)
+        text = document.to_document(entry, day)
+        if recovery.exists():
+            text = recovery.read_text(encoding="utf-8")
+            err.print(f"Continuing from your unsaved edit in {recovery}", markup=False)
+        while True:
+            edited = click.edit(text, extension=".md", require_save=True)
+            if edited is None or edited == text and not recovery.exists():
+                say("No changes; nothing saved.")
+                return
+            try:
+                title, authors, summary = document.from_document(edited)
+                break
+            except document.DocumentError as problem:
+                store.atomic_write(recovery, edited)
+                if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
+                    text = document.with_error(edited, str(problem))
+                    continue
+                raise DigestError(
+                    f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
+                ) from None
+        digest = days.begin_change(settings, the_day, "edit", force=force)
+        days.replace_content(digest.entry(entry.id), title, authors, summary)
+        _, markdown = days.save(settings, the_day, digest)
+        recovery.unlink(missing_ok=True)
+    say(f"Edited {entry.id} in {markdown}")
+
+
+@app.command(name="set")
+def set_(
+    day: Day,
+    arxiv_id: OneId,
+    field: Annotated[str, typer.Argument(help="title, authors, objective, method, result, implication, questions.")],
+    values: Annotated[
+        list[str], typer.Argument(metavar="VALUE...", help="One value; authors/questions take several; - reads stdin.")
+    ],
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+) -> None:
+    """Set one field of an entry (scriptable `edit`); the entry is marked as edited by hand.
+
+    Example: digest set 2024-10-08 2410.05258 questions "What does it cost?" "Does it scale?"
+    """
+    with user_errors():
+        from . import days
+
+        the_day = parse_day(day)
+        if values == ["-"]:
+            values = sys.stdin.read().splitlines()
+            values = values if field in ("authors", "questions") else [" ".join(values)]
+        settings = load_settings(None, None, None, None, None, output_dir)
+        digest = days.begin_change(settings, the_day, "set", force=force)
+        entry = days.find(digest, arxiv_id)
+        days.set_field(entry, field, values)
+        _, markdown = days.save(settings, the_day, digest)
+    say(f"Set {field} of {entry.id} in {markdown}")
+
+
+@app.command()
+def rm(
+    day: Day,
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entries to remove.")],
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+) -> None:
+    """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
+    with user_errors():
+        from . import days
+
+        the_day = parse_day(day)
+        settings = load_settings(None, None, None, None, None, output_dir)
+        digest = days.begin_change(settings, the_day, "rm", force=force)
+        removed = days.remove(digest, ids)
+        _, markdown = days.save(settings, the_day, digest)
+    say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
+
+
+@app.command()
+def move(
+    day: Day,
+    arxiv_id: OneId,
+    to: Annotated[int, typer.Option("--to", help="The new 1-based position.")],
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+) -> None:
+    """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
+    with user_errors():
+        from . import days
+
+        the_day = parse_day(day)
+        settings = load_settings(None, None, None, None, None, output_dir)
+        digest = days.begin_change(settings, the_day, "move", force=force)
+        entry = days.move(digest, arxiv_id, to)
+        _, markdown = days.save(settings, the_day, digest)
+    say(f"Moved {entry.id} to position {to} in {markdown}")
+
+
+@app.command()
+def undo(day: Day, output_dir: OutputDir = None) -> None:
+    """Restore a day as it was before its last change. Example: digest undo 2024-10-08"""
+    with user_errors():
+        from . import days, history, store
+
+        the_day = parse_day(day)
+        settings = load_settings(None, None, None, None, None, output_dir)
+        command, restored_markdown = history.undo(settings.output_dir, the_day)
+        if not restored_markdown:
+            days.save(settings, the_day, store.load_digest(settings.output_dir, the_day))
+    say(f"Undid `digest {command}` on {day}; {len(history.snapshots(settings.output_dir, the_day))} earlier "
+        "change(s) can still be undone")
+
+
+@app.command()
+def render(
+    day: Annotated[str | None, typer.Argument(metavar="[DATE]", help="The day to render.")] = None,
+    all_days: Annotated[bool, typer.Option("--all", help="Render every day in the output folder.")] = False,
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a DATE.md edited by hand (kept in the history).")] = False,
+) -> None:
+    """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08"""
+    with user_errors():
+        from . import days, history, store
+
+        settings = load_settings(None, None, None, None, None, output_dir)
+        if (day is None) == (not all_days):
+            raise DigestError("give a DATE or --all (not both)")
+        the_days = [parse_day(day)] if day else store.stored_days(settings.output_dir)
+        for the_day in the_days:
+            digest = store.load_digest(settings.output_dir, the_day)
+            days.guard_markdown(settings, the_day, digest, force=force)
+            if days.markdown_edited_by_hand(settings, the_day, digest):
+                history.snapshot(settings.output_dir, the_day, "render")
+            _, markdown = days.save(settings, the_day, digest)
+            say(f"Rendered {markdown}")
+
+
+@app.command(name="import")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE.md", help="A digest in the reference markdown format.")],
+    day: Annotated[str | None, typer.Option("--date", help="The day, if the heading lacks or misstates it.")] = None,
+    output_dir: OutputDir = None,
+    force: Annotated[bool, typer.Option(help="Take the file into an existing day (kept in the history).")] = False,
+) -> None:
+    """Read a markdown digest into output/DATE.json and re-render it.
+
+    Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited.
+    Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
+    """
+    with user_errors():
+        from . import days, history, parse, store
+
+        settings = load_settings(None, None, None, None, None, output_dir)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise DigestError(f"cannot read {file}: {getattr(error, 'strerror', None) or error}") from None
+        result = parse.parse_digest(text, source=str(file), date=parse_day(day).isoformat() if day else None)
+        the_day = parse_day(result.digest.date)
+        existing = None
+        if store.json_path(settings.output_dir, the_day).exists():
+            if not force:
+                raise DigestError(
+                    f"{store.json_path(settings.output_dir, the_day)} already exists; pass --force to take {file} "
+                    "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
+                )
+            existing = store.load_digest(settings.output_dir, the_day)
+            history.snapshot(settings.output_dir, the_day, "import")
+        digest = days.merge_import(existing, result.digest, max_authors=settings.max_authors)
+        _, markdown = days.save(settings, the_day, digest)
+    for warning in result.warnings:
+        err.print(f"Warning: {file}: {warning}", markup=False)
+    say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")
+
+
+@app.command()
+def show(
+    day: Day,
+    arxiv_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One entry to show in full.")] = None,
+    output_dir: OutputDir = None,
+) -> None:
+    """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
+    with user_errors():
+        from . import days, store, views
+
+        settings = load_settings(None, None, None, None, None, output_dir)
+        digest = store.load_digest(settings.output_dir, parse_day(day))
+        if arxiv_id is None:
+            out.print(views.day_table(digest))
+            return
+        entry = days.find(digest, arxiv_id)
+        out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
+
+
+@app.command(name="list")
+def list_(output_dir: OutputDir = None) -> None:
+    """List the stored days with entry, failed and edited counts. Example: digest list"""
+    with user_errors():
+        from . import days, store, views
+
+        settings = load_settings(None, None, None, None, None, output_dir)
+        rows = []
+        for the_day in store.stored_days(settings.output_dir):
+            path = store.json_path(settings.output_dir, the_day)
+            try:
+                digest = store.load_digest(settings.output_dir, the_day)
+            except DigestError as problem:
+                rows.append((path, None, f"unreadable: {problem}"))
+                continue
+            edited = days.markdown_edited_by_hand(settings, the_day, digest)
+            missing = not store.markdown_path(settings.output_dir, the_day).exists()
+            rows.append((path, digest, "missing" if missing else "edited by hand" if edited else "in sync"))
+        if not rows:
+            say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
+            return
+        out.print(views.days_table(rows))
+
+
