@@ -33,6 +33,10 @@ def _body_key(request: Any) -> Any:
         body = body.decode("utf-8", errors="replace")
     if not body:
         return None
+    if body.startswith("--"):
+        # multipart/form-data (file uploads): the boundary is random, the parts are what matters
+        boundary = body.split("\r\n", 1)[0]
+        return body.replace(boundary, "--BOUNDARY")
     try:
         data = json.loads(body)
     except ValueError:

@@ -15,6 +15,7 @@ Run: python tools/assemble_cassettes.py   (or `make cassettes`)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -29,12 +30,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import arxiv_source, days, llm, pipeline, replay, store  # noqa: E402
+from authoring import arxiv_source, batches, days, llm, pipeline, replay, store  # noqa: E402
 from authoring.config import Settings  # noqa: E402
 from authoring.ids import parse_id  # noqa: E402
 from authoring.models import Digest, Entry, Paper  # noqa: E402
 from authoring.prompts import build_messages  # noqa: E402
-from tools.standin import Reply, StandIn, chat_completion  # noqa: E402
+from tools.standin import BatchService, Reply, StandIn, chat_completion  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CASSETTES = ROOT / "cassettes"
@@ -151,12 +152,14 @@ def settings_for(stand_in: StandIn) -> Settings:
     )
 
 
-def record(name: str, stand_in: StandIn, run) -> Path:
+def record(name: str, stand_in: StandIn, run, *, serve: bool = True) -> Path:
+    """Record `run` into cassettes/NAME.yaml; serve=False when the caller keeps the stand-in running across steps."""
     path = CASSETTES / f"{name}.yaml"
-    with stand_in, replay.cassette(path, record=True):
+    before = len(stand_in.log)
+    with stand_in if serve else contextlib.nullcontext(), replay.cassette(path, record=True):
         run(settings_for(stand_in))
     _publicise(path, stand_in.url)
-    print(f"assembled {path.relative_to(ROOT)}: {len(stand_in.log)} interactions")
+    print(f"assembled {path.relative_to(ROOT)}: {len(stand_in.log) - before} interactions")
     return path
 
 
@@ -326,6 +329,25 @@ def authoring_scenarios(papers, summaries) -> None:
         papers, chat=lambda b: summary_reply(b, summaries["2410.05258"], "2410.05258")), run_all_failed)
 
 
+BATCH_IDS = DATA / "batch-ids"
+BATCH_DAYS = [date(2024, 10, 8), date(2024, 10, 9)]
+BATCH_FAILURE = ("2024-10-09/2410.03959", ("server_error", "The server had an error while processing your request."))
+
+
+def batch_scenario(papers, summaries) -> None:
+    """submit, status and collect of a two-day backfill, each step in its own cassette (one stand-in for all)."""
+    service = BatchService(chat=lambda body: summary_reply(body, summaries[paper_of(body, papers)], "batch"),
+                           fail=dict([BATCH_FAILURE]))
+    with StandIn(papers, routes=service) as stand_in, tempfile.TemporaryDirectory() as out:
+        def local(settings: Settings) -> Settings:
+            return settings.replace(output_dir=Path(out))
+
+        record("test_batch_submit", stand_in, lambda s: batches.submit(
+            BATCH_DAYS, local(s), ids_dir=BATCH_IDS, clock=datetime.now), serve=False)
+        record("test_batch_status", stand_in, lambda s: batches.status(local(s)), serve=False)
+        record("test_batch_collect", stand_in, lambda s: batches.collect(local(s), datetime.now), serve=False)
+
+
 def main() -> None:
     papers, summaries = fixture_papers(), reference_summaries()
     missing = set(papers) - set(summaries)
@@ -336,6 +358,7 @@ def main() -> None:
     model_scenarios(papers, summaries)
     real_arxiv(papers, summaries)
     authoring_scenarios(papers, summaries)
+    batch_scenario(papers, summaries)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ tests that need a server which really answers 429/500, times out or counts reque
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import re
 import socket
@@ -125,10 +127,12 @@ class StandIn:
         papers: dict[str, dict[str, Any]] | None = None,
         chat: Callable[[dict[str, Any]], Reply] | None = None,
         arxiv: Callable[[list[str], str], Reply | None] | None = None,
+        routes: Callable[[str, str, bytes, dict[str, str]], Reply | None] | None = None,
     ):
         self.papers = papers or {}
         self.chat = chat
         self.arxiv_override = arxiv
+        self.routes = routes  # any other endpoint (e.g. BatchService): None means "not mine"
         self.log: list[tuple[float, str, str]] = []
         self._lock = threading.Lock()
         stand_in = self
@@ -141,12 +145,17 @@ class StandIn:
 
             def do_GET(self) -> None:
                 stand_in._record("GET", self.path)
-                self._send(stand_in._arxiv(self.path))
+                routed = stand_in.routes("GET", self.path, b"", dict(self.headers)) if stand_in.routes else None
+                self._send(routed or stand_in._arxiv(self.path))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
                 stand_in._record("POST", self.path)
+                routed = stand_in.routes("POST", self.path, raw, dict(self.headers)) if stand_in.routes else None
+                if routed is not None:
+                    self._send(routed)
+                    return
                 if stand_in.chat is None or not self.path.endswith("/chat/completions"):
                     self._send(Reply(404, b'{"error": {"message": "not found"}}'))
                     return
@@ -199,3 +208,90 @@ class StandIn:
     def __exit__(self, *exc_info: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class BatchService:
+    """The Files and Batches endpoints of the OpenAI API, enough for the Batch API flow: upload a JSONL file,
+    create a batch, retrieve it (in_progress on the first look, then completed), download output and error files.
+    Each request line is answered by `chat` (a function of its body); custom_ids in `fail` go to the error file."""
+
+    def __init__(self, chat: Callable[[dict[str, Any]], Reply], fail: dict[str, tuple[str, str]] | None = None,
+                 created: int = 1728345600):
+        self.chat, self.fail, self.created = chat, fail or {}, created
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.looks: dict[str, int] = {}
+
+    def __call__(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply | None:
+        path = urlsplit(path).path
+        if method == "POST" and path.endswith("/v1/files"):
+            return self._upload(body, headers)
+        if method == "POST" and path.endswith("/v1/batches"):
+            return self._create(json.loads(body))
+        match = re.search(r"/v1/batches/([^/]+)$", path)
+        if method == "GET" and match:
+            return self._retrieve(match.group(1))
+        match = re.search(r"/v1/files/([^/]+)/content$", path)
+        if method == "GET" and match:
+            return Reply(200, self.files[match.group(1)], {"Content-Type": "application/octet-stream"})
+        return None
+
+    def _upload(self, body: bytes, headers: dict[str, str]) -> Reply:
+        content_type = next(v for k, v in headers.items() if k.lower() == "content-type")
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        fields = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+        data = fields["file"].get_payload(decode=True)
+        file_id = f"file-digest{len(self.files) + 1:04d}"
+        self.files[file_id] = data
+        return Reply(200, json.dumps(self._file(file_id, fields["file"].get_filename(), len(data), "batch")).encode())
+
+    def _file(self, file_id: str, name: str, size: int, purpose: str) -> dict[str, Any]:
+        return {"id": file_id, "object": "file", "bytes": size, "created_at": self.created, "filename": name,
+                "purpose": purpose, "status": "processed", "status_details": None}
+
+    def _create(self, request: dict[str, Any]) -> Reply:
+        batch_id = f"batch_digest{len(self.batches) + 1:04d}"
+        lines = [json.loads(line) for line in self.files[request["input_file_id"]].decode().splitlines() if line]
+        self.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": request["endpoint"], "errors": None,
+            "input_file_id": request["input_file_id"], "completion_window": request["completion_window"],
+            "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": self.created,
+            "in_progress_at": None, "expires_at": self.created + 86400, "finalizing_at": None, "completed_at": None,
+            "failed_at": None, "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+            "metadata": request.get("metadata"), "_lines": lines,
+        }
+        return Reply(200, json.dumps(self._public(batch_id)).encode())
+
+    def _public(self, batch_id: str) -> dict[str, Any]:
+        return {k: v for k, v in self.batches[batch_id].items() if not k.startswith("_")}
+
+    def _retrieve(self, batch_id: str) -> Reply:
+        batch = self.batches[batch_id]
+        self.looks[batch_id] = self.looks.get(batch_id, 0) + 1
+        if self.looks[batch_id] == 1:
+            batch.update(status="in_progress", in_progress_at=self.created + 60)
+            batch["request_counts"]["completed"] = len(batch["_lines"]) // 2
+        elif batch["status"] != "completed":
+            self._complete(batch)
+        return Reply(200, json.dumps(self._public(batch_id)).encode())
+
+    def _complete(self, batch: dict[str, Any]) -> None:
+        outputs, errors = [], []
+        for number, line in enumerate(batch["_lines"], start=1):
+            item = {"id": f"batch_req_{number:04d}", "custom_id": line["custom_id"]}
+            if line["custom_id"] in self.fail:
+                code, message = self.fail[line["custom_id"]]
+                errors.append({**item, "response": None, "error": {"code": code, "message": message}})
+                continue
+            reply = self.chat(line["body"])
+            outputs.append({**item, "response": {"status_code": reply.status, "request_id": f"req_{number:04d}",
+                                                 "body": json.loads(reply.body)}, "error": None})
+        out_id, err_id = f"file-out{len(self.files) + 1:04d}", f"file-err{len(self.files) + 2:04d}"
+        self.files[out_id] = "".join(json.dumps(o) + "\n" for o in outputs).encode()
+        self.files[err_id] = "".join(json.dumps(e) + "\n" for e in errors).encode()
+        batch.update(status="completed", output_file_id=out_id, error_file_id=err_id if errors else None,
+                     finalizing_at=self.created + 3500, completed_at=self.created + 3600)
+        batch["request_counts"].update(completed=len(outputs), failed=len(errors))
