@@ -10,12 +10,15 @@ from typing import Annotated
 import typer
 
 from .cli import (
+    Cassette,
     Day,
     OneId,
     OutputDir,
+    Record,
     app,
     err,
     load_settings,
+    network_run,
     out,
     parse_day,
     say,
@@ -198,10 +201,7 @@ def import_(
         from . import days, history, parse, store
 
         settings = load_settings(None, None, None, None, None, output_dir)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise DigestError(f"cannot read {file}: {getattr(error, 'strerror', None) or error}") from None
+        text = _read(file)
         result = parse.parse_digest(text, source=str(file), date=parse_day(day).isoformat() if day else None)
         the_day = parse_day(result.digest.date)
         existing = None
@@ -263,3 +263,62 @@ def list_(output_dir: OutputDir = None) -> None:
         out.print(views.days_table(rows))
 
 
+
+
+@app.command()
+def check(
+    target: Annotated[str | None, typer.Argument(metavar="[DATE | FILE.md]", help="A stored day or a markdown file "
+                                                 "(default: every stored day).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    arxiv: Annotated[bool, typer.Option("--arxiv", help="Also compare titles and authors with arXiv.")] = False,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+) -> None:
+    """Check digests: structure, figures grounded in the source, table safety, duplicates, drift.
+
+    Exits 1 when a finding is an error. Example: digest check 2024-10-08; digest check ../reference/2024-10-08.md
+    """
+    import json
+
+    with user_errors():
+        from . import check as checks
+        from . import store
+
+        settings = load_settings(None, None, None, None, None, output_dir)
+        results = []
+        if target and (target.endswith(".md") or Path(target).is_file()):
+            text = _read(Path(target))
+            digest, findings = checks.check_file(settings, target, text)
+            results.append((target, digest, findings))
+        else:
+            the_days = [parse_day(target)] if target else store.stored_days(settings.output_dir)
+            if not the_days:
+                raise DigestError(f"no digests in {settings.output_dir}/ to check")
+            for the_day in the_days:
+                digest = store.load_digest(settings.output_dir, the_day)
+                results.append((the_day.isoformat(), digest, checks.check_day(settings, the_day)))
+        if arxiv:
+            with network_run(settings, cassette, record, True) as (run_settings, _):
+                for _, digest, findings in results:
+                    findings += checks.check_against_arxiv(digest, run_settings)
+    errors = sum(1 for _, _, findings in results for f in findings if f.severity == "error")
+    if as_json:
+        out.print_json(json.dumps([
+            {"target": name, "findings": [f.as_dict() for f in findings]} for name, _, findings in results
+        ]))
+    else:
+        for name, digest, findings in results:
+            for finding in findings:
+                say(f"{name}  {finding.severity:<7}  {finding.entry or '-':<12}  {finding.kind:<9}  {finding.message}")
+            counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning")}
+            say(f"{name}: {len(digest.entries)} entries, {counts['error']} errors, {counts['warning']} warnings")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DigestError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None

@@ -92,3 +92,9 @@ def stored_days(output_dir: Path) -> list[date]:
         except ValueError:
             continue
     return sorted(found)
+
+
+def source_path(output_dir: Path, arxiv_id: str, version: int | None) -> Path:
+    """The full text a summary was made from (--source pdf), kept so `digest check` can ground its figures."""
+    name = arxiv_id.replace("/", "_") + (f"v{version}" if version else "")
+    return output_dir / ".sources" / f"{name}.txt"
