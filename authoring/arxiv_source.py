@@ -4,6 +4,8 @@ policy. The only module importing `arxiv`."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -166,3 +168,54 @@ def _first_line(err: BaseException) -> str:
     while root.__cause__ or root.__context__:
         root = root.__cause__ or root.__context__
     return str(root).splitlines()[0] if str(root) else type(root).__name__
+
+
+class PdfFetcher:
+    """Downloads arXiv PDFs for one run: one requests session with timeouts, arXiv's spacing between downloads
+    (they may be asked for from several threads), the same retry policy as the API."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.session = requests.Session()
+        adapter = _TimeoutAdapter(settings.arxiv_timeout)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def download(self, paper: Paper) -> bytes:
+        """The PDF of the version that was read; ArxivError if it cannot be had."""
+        name = f"{paper.id}v{paper.version}" if paper.version else paper.id
+        url = f"{self.settings.arxiv_pdf_url.rstrip('/')}/{name}"
+        retrying = Retrying(
+            retry=retry_if_exception(_is_transient_download),
+            wait=wait_random_exponential(multiplier=self.settings.retry_base_delay,
+                                         max=60 * self.settings.retry_base_delay),
+            stop=stop_after_attempt(self.settings.arxiv_attempts),
+            reraise=True,
+        )
+        try:
+            response = retrying(lambda: self._get(url))
+        except requests.HTTPError as err:
+            raise ArxivError(f"PDF download answered HTTP {err.response.status_code} ({url})") from None
+        except requests.Timeout:
+            raise ArxivError(f"PDF download did not answer within {self.settings.arxiv_timeout:g} s ({url})") from None
+        except requests.ConnectionError as err:
+            raise ArxivError(f"cannot download {url}: {_first_line(err)}") from None
+        return response.content
+
+    def _get(self, url: str) -> requests.Response:
+        with self._lock:  # pace downloads like API requests
+            wait = self._last + self.settings.arxiv_delay_seconds - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+        response = self.session.get(url, headers={"user-agent": "digest-authoring (arXiv PDF for a paper digest)"})
+        response.raise_for_status()
+        return response
+
+
+def _is_transient_download(err: BaseException) -> bool:
+    if isinstance(err, requests.HTTPError):
+        return err.response is not None and (err.response.status_code == 429 or err.response.status_code >= 500)
+    return isinstance(err, requests.Timeout | requests.ConnectionError)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
-from .grounding import Source, figures, ungrounded
+from .grounding import Source, figures, parts_text, ungrounded
 from .models import Digest, Entry, Paper
 from .templates import unescape_cell
 
@@ -58,8 +58,7 @@ def check_digest(
 def _checked_text(entry: Entry) -> str:
     """The summary text whose figures must be grounded: the four parts, not the questions."""
     if entry.summary is not None:
-        s = entry.summary
-        return "\n".join([s.objective, s.method, s.result, s.implication])
+        return parts_text(entry.summary)
     text = unescape_cell(entry.summary_markdown or "")
     questions = _QUESTIONS.search(text)
     return text[: questions.start()] if questions else text

@@ -22,6 +22,7 @@ ENV_VARS = {
     "OPENAI_API_KEY": "api_key",
     "OPENAI_BASE_URL": "base_url",
     "DIGEST_ARXIV_API_URL": "arxiv_api_url",
+    "DIGEST_ARXIV_PDF_URL": "arxiv_pdf_url",
     "DIGEST_CONCURRENCY": "concurrency",
     "DIGEST_OUTPUT_DIR": "output_dir",
     "DIGEST_PROMPTS_DIR": "prompts_dir",
@@ -43,6 +44,8 @@ class Settings:
     output_attempts: int = 2
     concurrency: int = 8
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    pdf_token_budget: int = 12000
     arxiv_delay_seconds: float = 3.0
     arxiv_timeout: float = 30.0
     arxiv_attempts: int = 4
@@ -145,7 +148,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 
 def _validate(settings: Settings) -> None:
-    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts")
+    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts", "pdf_token_budget")
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")

@@ -66,3 +66,8 @@ def ungrounded(summary_text: str, source: Source) -> list[Figure]:
             seen.add(figure.text)
             missing.append(figure)
     return missing
+
+
+def parts_text(summary) -> str:
+    """The text of a Summary whose figures must be grounded: the four parts, not the questions."""
+    return "\n".join([summary.objective, summary.method, summary.result, summary.implication])

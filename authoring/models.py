@@ -70,6 +70,8 @@ class Provenance(BaseModel):
     usage: Usage = Usage()
     generated_at: str | None = None
     edited: bool = False
+    # What else a reader should know: a PDF that could not be used, a --verify regeneration, figures left unverified.
+    note: str | None = None
 
 
 class Entry(BaseModel):

@@ -14,6 +14,8 @@ from typing import Protocol
 from . import arxiv_source, days, history, llm, store
 from .config import Settings
 from .errors import DigestError, StoreError
+from .fulltext import extract_text, fit
+from .grounding import Source, parts_text, ungrounded
 from .ids import ArxivId, normalise
 from .models import Digest, Entry, Paper, Provenance, Usage
 from .prompts import build_messages
@@ -60,6 +62,7 @@ class RunReport:
     dropped: list[ArxivId] = field(default_factory=list)
     arxiv_requests: int = 0
     retries: int = 0
+    unverified: dict[str, str] = field(default_factory=dict)  # --verify: figures still not found in the source
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_retry(self) -> None:
@@ -84,7 +87,9 @@ class _Run:
     progress: Progress
     source: str = "abstract"
     hint: str = ""
+    verify: bool = False
     report: RunReport | None = None
+    pdfs: arxiv_source.PdfFetcher | None = None
 
     def on_retry(self, reason: str) -> None:
         if self.report is not None:
@@ -99,10 +104,12 @@ def create_digest(
     *,
     clock: Clock,
     force: bool = False,
+    source: str = "abstract",
+    verify: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
     """Build a new day: every check that needs no network runs before the first request."""
-    run = _Run(settings, clock, progress or _Silent())
+    run = _Run(settings, clock, progress or _Silent(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     json_file = store.json_path(settings.output_dir, day)
     if json_file.exists():
@@ -115,7 +122,7 @@ def create_digest(
                 raise StoreError(f"{json_file} already exists; pass --force to overwrite it ({problem})") from None
             if {i.base for i in ids} == {e.id for e in existing.entries}:
                 # The same day again: carry on where it stopped (only missing and failed papers).
-                return resume(day, settings, clock=clock, progress=run.progress)
+                return resume(day, settings, clock=clock, source=source, verify=verify, progress=run.progress)
             raise StoreError(
                 f"{json_file} already exists with other papers; pass --force to overwrite it, "
                 "or change it with `digest add` / `digest rm`"
@@ -130,12 +137,21 @@ def create_digest(
     return report
 
 
-def resume(day: date, settings: Settings, *, clock: Clock, progress: Progress | None = None) -> RunReport:
+def resume(
+    day: date,
+    settings: Settings,
+    *,
+    clock: Clock,
+    source: str = "abstract",
+    verify: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
     """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised."""
     digest = store.load_digest(settings.output_dir, day)
     if all(entry.ok for entry in digest.entries):
         return _report(digest, settings, day)
-    return regenerate(day, [], settings, clock=clock, all_failed=True, progress=progress)
+    return regenerate(day, [], settings, clock=clock, all_failed=True, source=source, verify=verify,
+                      progress=progress)
 
 
 def regenerate(
@@ -147,10 +163,12 @@ def regenerate(
     all_failed: bool = False,
     hint: str = "",
     force: bool = False,
+    source: str = "abstract",
+    verify: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
-    run = _Run(settings, clock, progress or _Silent(), hint=hint)
+    run = _Run(settings, clock, progress or _Silent(), source=source, hint=hint, verify=verify)
     digest = store.load_digest(settings.output_dir, day)
     entries = [days.find(digest, text) for text in raw_ids]
     if all_failed:
@@ -178,10 +196,12 @@ def add_papers(
     clock: Clock,
     at: int | None = None,
     force: bool = False,
+    source: str = "abstract",
+    verify: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
     """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end)."""
-    run = _Run(settings, clock, progress or _Silent())
+    run = _Run(settings, clock, progress or _Silent(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     digest = store.load_digest(settings.output_dir, day)
     present = [i for i in ids if digest.entry(i.base) is not None]
@@ -262,6 +282,8 @@ def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint
     settings = run.settings
     client = llm.make_client(settings)
     templates_hash = prompt_hash(settings.prompts_dir)
+    if run.source == "pdf":
+        run.pdfs = arxiv_source.PdfFetcher(settings)
     executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
     futures: dict[Future, Entry] = {
         executor.submit(_summary_for, client, entry.paper, run, templates_hash): entry for entry in pending
@@ -274,8 +296,10 @@ def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint
                 entry = futures[future]
                 report.processed.append(entry)
                 try:
-                    entry.summary, entry.provenance = future.result()
+                    entry.summary, entry.provenance, unverified = future.result()
                     entry.summary_markdown, entry.error = None, None
+                    if unverified:
+                        report.unverified[entry.id] = unverified
                 except llm.FatalModelError:
                     raise
                 except DigestError as err:
@@ -293,9 +317,48 @@ def _summarise(entries: list[Entry], run: _Run, report: RunReport, *, checkpoint
 
 
 def _summary_for(client, paper: Paper, run: _Run, templates_hash: str):
-    messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=run.hint)
-    generation = llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
-    return generation.summary, provenance_for(generation, templates_hash, run.source, run.clock)
+    """One entry's summary and provenance (and, with --verify, what is still not grounded)."""
+    label, text, note = _source_for(paper, run)
+    full_text = text if label == "full text" else None
+
+    def ask(hint: str) -> llm.Generation:
+        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
+        return llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
+
+    generation = ask(run.hint)
+    usage = generation.usage.model_copy()
+    remaining = ""
+    if run.verify:
+        source = Source(text)
+        missing = ungrounded(parts_text(generation.summary), source)
+        if missing:
+            figures = ", ".join(f.text for f in missing)
+            correction = (f"These figures are not in the paper text: {figures}. Use only figures that appear in "
+                          "the text, exactly as written there.")
+            generation = ask(f"{run.hint} {correction}".strip())
+            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                setattr(usage, name, getattr(usage, name) + getattr(generation.usage, name))
+            still = ungrounded(parts_text(generation.summary), source)
+            remaining = f"{', '.join(f.text for f in still)} not in the {label}" if still else ""
+            note = "; ".join(filter(None, [note, f"regenerated once by --verify ({figures} not in the {label})",
+                                           f"still unverified: {remaining}" if remaining else ""]))
+    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock)
+    provenance.usage, provenance.note = usage, note
+    return generation.summary, provenance, remaining
+
+
+def _source_for(paper: Paper, run: _Run) -> tuple[str, str, str | None]:
+    """(label, text, note): the fitted full text for --source pdf, or the abstract (saying why, on a fallback).
+    The full text is kept under output/.sources/ so `digest check` can ground figures against it later."""
+    if run.pdfs is None:
+        return "abstract", paper.abstract, None
+    try:
+        text = fit(extract_text(run.pdfs.download(paper)), paper.abstract, run.settings.pdf_token_budget)
+    except DigestError as problem:
+        run.progress.notice(f"{paper.id}: PDF not used, summarised from the abstract ({problem})")
+        return "abstract", paper.abstract, f"PDF not used ({problem}); summarised from the abstract"
+    store.atomic_write(store.source_path(run.settings.output_dir, paper.id, paper.version), text)
+    return "full text", text, None
 
 
 def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock) -> Provenance:

@@ -11,12 +11,19 @@ from .models import Paper
 from .templates import environment
 
 
-def build_messages(paper: Paper, *, prompts_dir: Path | None = None, hint: str = "") -> list[dict[str, str]]:
-    """The system and user messages asking for `paper`'s structured summary from its abstract."""
+def build_messages(
+    paper: Paper,
+    *,
+    prompts_dir: Path | None = None,
+    hint: str = "",
+    full_text: str | None = None,
+) -> list[dict[str, str]]:
+    """The system and user messages asking for `paper`'s structured summary, from its abstract or, when given,
+    from excerpts of its full text."""
     context = {
         "paper": paper,
-        "source_label": "Abstract",
-        "source_text": paper.abstract,
+        "source_label": "Full text (excerpts, most relevant sections first)" if full_text else "Abstract",
+        "source_text": full_text or paper.abstract,
         "hint": hint,
     }
     return [

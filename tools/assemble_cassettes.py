@@ -43,6 +43,7 @@ DAY = date(2024, 10, 8)
 CREATED = 1728345600  # 2024-10-08T00:00:00Z: the reference digest's day, stamped on every assembled reply
 ARXIV_API = "https://export.arxiv.org/api/query"
 OPENAI_API = "https://api.openai.com/v1"
+ARXIV_PDF = "https://arxiv.org/pdf"
 # Versions the fixture's notes name for the text it holds; every other paper is assembled as v1.
 VERSIONS = {"2410.05258": 2, "2410.02675": 6}
 IMPLICATION = re.compile(r"practitioner|suggest|implies|highlight|allows|enables", re.IGNORECASE)
@@ -146,6 +147,7 @@ def settings_for(stand_in: StandIn) -> Settings:
         api_key="assembler-placeholder-key",
         base_url=f"{stand_in.url}/v1",
         arxiv_api_url=f"{stand_in.url}/api/query",
+        arxiv_pdf_url=f"{stand_in.url}/pdf",
         arxiv_delay_seconds=0.0,
         retry_base_delay=0.0,
         model_attempts=1,
@@ -169,7 +171,16 @@ def _publicise(path: Path, local: str) -> None:
     for interaction in data["interactions"]:
         request = interaction["request"]
         request["uri"] = request["uri"].replace(f"{local}/api/query", ARXIV_API).replace(f"{local}/v1", OPENAI_API)
+        request["uri"] = request["uri"].replace(f"{local}/pdf", ARXIV_PDF)
         host = "export.arxiv.org" if request["uri"].startswith(ARXIV_API) else "api.openai.com"
+        if request["uri"].startswith(ARXIV_PDF):
+            host = "arxiv.org"
+        body = request["body"]
+        if isinstance(body, str) and body.startswith("--"):  # multipart: its random boundary, made fixed
+            boundary = body.split("\r\n", 1)[0][2:]
+            request["body"] = body.replace(boundary, "digest-assembled-boundary")
+            for name, values in request["headers"].items():
+                request["headers"][name] = [v.replace(boundary, "digest-assembled-boundary") for v in values]
         for name in list(request["headers"]):
             if name.lower() == "host":
                 request["headers"][name] = [host]
