@@ -45,7 +45,12 @@ Cassette = Annotated[
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print a machine-readable run summary on stdout.")]
-Source = Annotated[str, typer.Option(help="What the model reads: abstract.")]
+Source = Annotated[
+    str, typer.Option(help="What the model reads: abstract, or pdf (the full text; falls back to the abstract).")
+]
+Verify = Annotated[
+    bool, typer.Option(help="Regenerate once any entry whose figures are not in its source text; report the rest.")
+]
 
 
 @contextmanager
@@ -111,6 +116,8 @@ def new(
     cassette: Cassette = None,
     record: Record = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
+    source: Source = "abstract",
+    verify: Verify = False,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -124,11 +131,13 @@ def new(
         from . import pipeline
 
         the_day = parse_day(day)
+        _check_source(source)
         raw_ids = list(ids or []) + _read_ids_file(ids_file)
         settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.create_digest(
-                the_day, raw_ids, run_settings, clock=datetime.now, force=force, progress=display
+                the_day, raw_ids, run_settings, clock=datetime.now, force=force, source=source, verify=verify,
+                progress=display,
             )
     _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started)
 
@@ -144,6 +153,8 @@ def resume(
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
+    source: Source = "abstract",
+    verify: Verify = False,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -156,9 +167,11 @@ def resume(
         from . import pipeline
 
         the_day = parse_day(day)
+        _check_source(source)
         settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
-            report = pipeline.resume(the_day, run_settings, clock=datetime.now, progress=display)
+            report = pipeline.resume(the_day, run_settings, clock=datetime.now, source=source, verify=verify,
+                                     progress=display)
     _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
 
 
@@ -182,6 +195,7 @@ def regen(
     force: Annotated[
         bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
     ] = False,
+    verify: Verify = False,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -199,7 +213,7 @@ def regen(
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.regenerate(
                 the_day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
-                progress=display,
+                source=source, verify=verify, progress=display,
             )
     done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
     _finish(report, settings, "regen", done, as_json, started)
@@ -236,7 +250,7 @@ def add(
         settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.add_papers(the_day, ids, run_settings, clock=datetime.now, at=at, force=force,
-                                         progress=display)
+                                         source=source, progress=display)
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
     _finish(report, settings, "add", done, as_json, started)
 
@@ -249,8 +263,8 @@ def load_settings(model, base_url, concurrency, temperature, prompts, output_dir
 
 
 def _check_source(source: str) -> None:
-    if source != "abstract":
-        raise DigestError(f"--source {source!r} is not available; the model reads the abstract (--source abstract)")
+    if source not in ("abstract", "pdf"):
+        raise DigestError(f"--source {source!r} is not a source; use --source abstract or --source pdf")
 
 
 @contextmanager
@@ -304,10 +318,13 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
             "retries": report.retries,
             "usage": usage.model_dump(),
             "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),
+            "unverified": report.unverified,
             "unpriced_models": unpriced,
             "elapsed_seconds": round(time.monotonic() - started, 3),
         }
         out.print_json(json.dumps(summary))
+    for arxiv_id, figures in report.unverified.items():
+        err.print(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)", markup=False)
     for arxiv_id, message in report.failed.items():
         err.print(f"Failed: {arxiv_id}: {message}", markup=False)
     if report.failed:

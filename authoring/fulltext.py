@@ -62,14 +62,16 @@ def fit(text: str, abstract: str, budget_tokens: int) -> str:
     for keys in _PRIORITY:
         ordered += [p for p in parts if p[0].startswith(keys) and p not in ordered]
     ordered += [p for p in parts if p not in ordered]
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for name, body in ordered:
         block = f"[{name.title()}]\n{body}"
-        if used + len(block) > budget:
-            remaining = budget - used
-            if remaining > 200:
-                out.append(block[:remaining].rsplit(" ", 1)[0] + " …")
+        gap = 2 if out else 0  # the blank line between blocks
+        if used + gap + len(block) > budget:
+            room = budget - used - gap - 2  # room for the text and a closing " …"
+            if room > 200:
+                out.append(block[:room].rsplit(" ", 1)[0] + " …")
             break
         out.append(block)
-        used += len(block) + 2
+        used += gap + len(block)
     return "\n\n".join(out)

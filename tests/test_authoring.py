@@ -72,8 +72,8 @@ def test_regen_of_an_unknown_entry_names_the_day(out):
     assert_one_line_error(cli(out, "regen", DAY, "2410.00001"), "2410.00001 is not in the 2024-10-08 digest")
 
 
-def test_regen_rejects_sources_not_available(out):
-    assert_one_line_error(cli(out, "regen", DAY, "2410.05258", "--source", "pdf"), "--source 'pdf' is not available")
+def test_regen_rejects_unknown_sources(out):
+    assert_one_line_error(cli(out, "regen", DAY, "2410.05258", "--source", "html"), "--source 'html' is not a source")
 
 
 # ------------------------------------------------------------------------------------------------ add, rm, move, undo

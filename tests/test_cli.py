@@ -19,8 +19,8 @@ DEMO_IDS = ["2410.05258", "2410.02707", "2410.04364", "2410.02675", "2410.05167"
 DEMO = str(CASSETTES / "demo-2024-10-08.yaml")
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(app, list(args), input=input)
+def run(*args, input=None, env=None):
+    return CliRunner().invoke(app, list(args), input=input, env=env)
 
 
 def assert_one_line_error(result, *fragments):

@@ -359,6 +359,62 @@ def batch_scenario(papers, summaries) -> None:
         record("test_batch_collect", stand_in, lambda s: batches.collect(local(s), datetime.now), serve=False)
 
 
+VERIFY_WRONG = "from 58.9 to 67.3%"  # planted: the abstract says 69.3%
+
+
+def assembled_pdf(paper: dict, results: str) -> bytes:
+    """A small stand-in PDF for a paper: its real title, authors and abstract, an introduction that says what this
+    file is, and a Results section holding the reference digest's result sentence (from the real full text)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2024, 10, 8))  # fixed, so re-assembly gives the same bytes
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+
+    def block(heading: str | None, text: str) -> None:
+        if heading:
+            pdf.multi_cell(0, 6, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, text.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+
+    block(None, paper["title"])
+    block(None, ", ".join(paper["authors"]))
+    block("Abstract", paper["abstract"])
+    block("1 Introduction", "This PDF was assembled for an offline test of digest --source pdf: it is not the "
+                            "paper's full text. Its Results section repeats a sentence of the published digest.")
+    block("4 Results", results)
+    block("5 Conclusion", "See the paper on arXiv for its conclusions.")
+    block("References", "[1] A reference that must not reach the model, 2023.")
+    return bytes(pdf.output())
+
+
+def trust_scenarios(papers, summaries) -> None:
+    paper_id = "2410.05046"
+    pdf = assembled_pdf(papers[paper_id], summaries[paper_id]["result"])
+
+    def pdf_route(method, path, body, headers):
+        return Reply(200, pdf, {"Content-Type": "application/pdf"}) if path.startswith("/pdf/") else None
+
+    stand_in = StandIn(papers, chat=lambda b: summary_reply(b, summaries[paper_of(b, papers)], "pdf"),
+                       routes=pdf_route)
+    with tempfile.TemporaryDirectory() as out:
+        record("test_source_pdf", stand_in, lambda s: pipeline.create_digest(
+            DAY, [paper_id], s.replace(output_dir=Path(out)), clock=datetime.now, source="pdf"))
+
+    verify_id = "2410.03959"
+    # The first answer states a figure the abstract does not have; the second, asked again with that finding as a
+    # hint, states the abstract's figure. Both are the reference's summary with the result sentence assembled.
+    sentence = "Training an open-weight speaker model on communicative success improved it {}."
+    wrong = {**summaries[verify_id], "result": sentence.format(VERIFY_WRONG)}
+    right = {**summaries[verify_id], "result": sentence.format("from 58.9 to 69.3%")}
+    answers = [wrong, right]
+    stand_in = StandIn(papers, chat=lambda b: summary_reply(b, answers.pop(0), "verify"))
+    with tempfile.TemporaryDirectory() as out:
+        record("test_verify_regenerates_once", stand_in, lambda s: pipeline.create_digest(
+            DAY, [verify_id], s.replace(output_dir=Path(out)), clock=datetime.now, verify=True))
+
+
 def main() -> None:
     papers, summaries = fixture_papers(), reference_summaries()
     missing = set(papers) - set(summaries)
@@ -370,6 +426,7 @@ def main() -> None:
     real_arxiv(papers, summaries)
     authoring_scenarios(papers, summaries)
     batch_scenario(papers, summaries)
+    trust_scenarios(papers, summaries)
 
 
 if __name__ == "__main__":
