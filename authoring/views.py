@@ -63,6 +63,8 @@ def entry_view(entry: Entry, position: int) -> Group:
         lines.append(Text(f"  source: {p.source}; model: {p.model or '-'}; prompt templates: {p.prompt_hash or '-'}"))
         lines.append(Text(f"  tokens: {p.usage.prompt_tokens:,} in, {p.usage.completion_tokens:,} out; "
                           f"generated: {p.generated_at or '-'}; edited by hand: {'yes' if p.edited else 'no'}"))
+        if p.note:
+            lines.append(Text(f"  note: {p.note}"))
     return Group(*lines)
 
 
