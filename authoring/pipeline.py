@@ -18,6 +18,7 @@ from .fulltext import extract_text, fit
 from .grounding import Source, parts_text, ungrounded
 from .ids import ArxivId, normalise
 from .models import Digest, Entry, Paper, Provenance, Usage
+from .progress import QuietProgress
 from .prompts import build_messages
 from .templates import prompt_hash
 
@@ -34,20 +35,6 @@ class Progress(Protocol):
     def advance(self, entry: Entry) -> None: ...
 
     def retry(self, reason: str) -> None: ...
-
-
-class _Silent:
-    def notice(self, message: str) -> None:
-        pass
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, entry: Entry) -> None:
-        pass
-
-    def retry(self, reason: str) -> None:
-        pass
 
 
 @dataclass
@@ -109,7 +96,7 @@ def create_digest(
     progress: Progress | None = None,
 ) -> RunReport:
     """Build a new day: every check that needs no network runs before the first request."""
-    run = _Run(settings, clock, progress or _Silent(), source=source, verify=verify)
+    run = _Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     json_file = store.json_path(settings.output_dir, day)
     if json_file.exists():
@@ -168,7 +155,7 @@ def regenerate(
     progress: Progress | None = None,
 ) -> RunReport:
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
-    run = _Run(settings, clock, progress or _Silent(), source=source, hint=hint, verify=verify)
+    run = _Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
     digest = store.load_digest(settings.output_dir, day)
     entries = [days.find(digest, text) for text in raw_ids]
     if all_failed:
@@ -201,7 +188,7 @@ def add_papers(
     progress: Progress | None = None,
 ) -> RunReport:
     """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end)."""
-    run = _Run(settings, clock, progress or _Silent(), source=source, verify=verify)
+    run = _Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     digest = store.load_digest(settings.output_dir, day)
     present = [i for i in ids if digest.entry(i.base) is not None]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from .models import Entry
+    from .models import Entry
 
 
 class QuietProgress:
+    """Reports nothing: --quiet, and the default of core functions called without a display."""
+
     def __enter__(self):
         return self
 
@@ -58,6 +61,8 @@ class RichProgress(PlainProgress):
     """A live bar with done and failed counts and tokens so far."""
 
     def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         super().__init__(console)
         self.failed = 0
         self.tokens = 0
