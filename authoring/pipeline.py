@@ -101,6 +101,7 @@ def create_digest(
     json_file = store.json_path(settings.output_dir, day)
     if json_file.exists():
         if force:
+            llm.check_credentials(settings)  # before the snapshot: a run that cannot start changes nothing
             history.snapshot(settings.output_dir, day, "new")  # kept for `digest undo`, readable or not
         else:
             try:
@@ -157,9 +158,10 @@ def regenerate(
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
     run = _Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
     digest = store.load_digest(settings.output_dir, day)
-    entries = [days.find(digest, text) for text in raw_ids]
-    if all_failed:
-        entries += [e for e in digest.entries if not e.ok and e not in entries]
+    entries: list[Entry] = []
+    for entry in [days.find(digest, text) for text in raw_ids] + [e for e in digest.entries if all_failed and not e.ok]:
+        if all(entry is not chosen for chosen in entries):  # each entry once, however often it is named
+            entries.append(entry)
     if not entries:
         raise DigestError("nothing to regenerate: name entries, or pass --all-failed when some have failed")
     edited = [e.id for e in entries if e.provenance and e.provenance.edited]
