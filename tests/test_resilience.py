@@ -173,3 +173,16 @@ def test_a_failed_write_keeps_the_previous_file_with_a_clear_error(tmp_path, mon
     result = run("rm", "2024-10-08", "2410.05258", "--output-dir", str(out))
     assert result.exit_code == 1 and "No space left on device" in result.stderr and "Traceback" not in result.output
     assert (out / "2024-10-08.json").read_bytes() == before
+
+
+def test_a_rejected_key_stops_the_run_with_one_line_and_keeps_the_fetched_day(tmp_path):
+    ids = ["2410.00001", "2410.00002"]
+    answer = Reply(401, b'{"error": {"message": "Incorrect API key provided: sk-test***"}}')
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: answer) as stand_in:
+        result = run("new", "2024-10-08", *ids, "--base-url", f"{stand_in.url}/v1", "--output-dir", str(tmp_path),
+                     env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1].endswith("rejected the API key (HTTP 401); check OPENAI_API_KEY")
+    stored = json.loads((tmp_path / "2024-10-08.json").read_text())
+    assert [e["id"] for e in stored["entries"]] == ids and all(e["summary"] is None for e in stored["entries"])
+    assert FAKE_KEY not in result.output
