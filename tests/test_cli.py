@@ -17,6 +17,7 @@ DEMO_IDS = ["2410.05258", "2410.02707", "2410.04364", "2410.02675", "2410.05167"
             "2410.04734", "2410.04534", "2410.02884", "2410.04698", "2410.05262", "2410.03825", "2410.03187",
             "2410.03959"]
 DEMO = str(CASSETTES / "demo-2024-10-08.yaml")
+DAY_FOR_RENDER = "2024-10-08"
 
 
 def run(*args, input=None, env=None):
@@ -152,8 +153,12 @@ def test_version_and_help():
     assert result.exit_code == 0 and "--cassette" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["new", "--help"]])
-def test_help_imports_neither_openai_nor_arxiv(args):
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["render", DAY_FOR_RENDER, "--output-dir", "{out}"]])
+def test_help_and_render_import_neither_openai_nor_arxiv(args, tmp_path):
+    from tools.assemble_cassettes import seed_golden_day
+
+    seed_golden_day(tmp_path)
+    args = [a.replace("{out}", str(tmp_path)) for a in args]
     code = (
         "import sys\nfrom authoring.cli import app\n"
         f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"

@@ -148,7 +148,13 @@ def main() -> None:
 
     help_time = startup([*digest_command(), "--help"])
     bare = startup([sys.executable, "-c", "pass"])
-    print(f"start-up: digest --help {help_time * 1000:.0f} ms; python -c pass {bare * 1000:.0f} ms (median of 15)")
+    with tempfile.TemporaryDirectory() as out:
+        for suffix in (".json", ".md"):
+            golden = ROOT / "tests" / "golden" / f"2024-10-08{suffix}"
+            (Path(out) / golden.name).write_bytes(golden.read_bytes())
+        render_time = startup([*digest_command(), "render", "2024-10-08", "--output-dir", out])
+    print(f"start-up: digest --help {help_time * 1000:.0f} ms; digest render (15 papers) {render_time * 1000:.0f} ms; "
+          f"python -c pass {bare * 1000:.0f} ms (median of 15)")
 
 
 if __name__ == "__main__":
