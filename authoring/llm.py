@@ -68,18 +68,19 @@ def summarise(
     if settings.temperature is not None:
         request["temperature"] = settings.temperature  # only when asked: some reasoning models reject it
     problem = ""
-    for _ in range(settings.output_attempts):
+    for attempt in range(1, settings.output_attempts + 1):
+        again = attempt < settings.output_attempts
         try:
             completion = _with_transport_retries(
                 settings, lambda: client.chat.completions.parse(**request), on_retry
             )
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
-            _notify(on_retry, "invalid structured output")
+            _notify(on_retry if again else None, "invalid structured output")
             continue
         except openai.LengthFinishReasonError:
             problem = "the model's answer was cut off (it reached its token limit)"
-            _notify(on_retry, "truncated answer")
+            _notify(on_retry if again else None, "truncated answer")
             continue
         except openai.ContentFilterFinishReasonError:
             raise ModelError("the model's content filter stopped the answer") from None
