@@ -55,7 +55,10 @@ def edit(
             text = recovery.read_text(encoding="utf-8")
             err.print(f"Continuing from your unsaved edit in {recovery}", markup=False)
         while True:
-            edited = click.edit(text, extension=".md", require_save=True)
+            try:
+                edited = click.edit(text, extension=".md", require_save=True)
+            except click.ClickException as problem:
+                raise DigestError(f"cannot run the editor ({problem.message}); set $VISUAL or $EDITOR") from None
             if edited is None or edited == text and not recovery.exists():
                 say("No changes; nothing saved.")
                 return

@@ -268,3 +268,11 @@ def test_list_days(out, tmp_path):
     result = cli(out, "list")
     assert result.exit_code == 0
     assert "2024-10-08" in result.stdout and "unreadable" in result.stdout
+
+
+def test_an_editor_that_cannot_start_is_a_clear_error(out, monkeypatch):
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor")
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = (out / f"{DAY}.json").read_bytes()
+    assert_one_line_error(cli(out, "edit", DAY, "2410.05258"), "cannot run the editor", "set $VISUAL or $EDITOR")
+    assert (out / f"{DAY}.json").read_bytes() == before
