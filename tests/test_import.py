@@ -10,12 +10,18 @@ from hypothesis import strategies as st
 from authoring.models import Digest, Entry, Paper, Summary
 from authoring.parse import parse_digest
 from authoring.render import render_markdown
-from tests.helpers import table_cells, table_rows
+from tests.helpers import gfm_table, table_cells, table_rows
 from tests.test_cli import assert_one_line_error, run
 from tools.assemble_cassettes import seed_golden_day
 
 REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
 DAY = "2024-10-08"
+
+
+def test_the_reference_and_the_golden_digest_are_whole_gfm_tables():
+    for path in (REFERENCE, Path(__file__).parent / "golden" / f"{DAY}.md"):
+        rows = gfm_table(path.read_text(encoding="utf-8"))
+        assert len(rows) == 16 and all(len(cells) == 3 for cells in rows)
 
 
 def test_reference_round_trips_byte_for_byte(tmp_path):
@@ -123,6 +129,7 @@ def test_any_entry_survives_render_then_import(title, authors, parts, questions)
     summary = Summary(objective=parts[0], method=parts[1], result=parts[2], implication=parts[3], questions=questions)
     entry = Entry(id="2410.05258", paper=Paper(id="2410.05258", title=title, authors=authors), summary=summary)
     markdown = render_markdown(Digest(date=DAY, entries=[entry]))
+    assert [len(cells) for cells in gfm_table(markdown)] == [3, 3]
     imported = parse_digest(markdown, source="property").digest
     assert len(imported.entries) == 1
     back = imported.entries[0]

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from authoring.models import Digest, Entry, Paper, Summary
 from authoring.render import render_markdown
 from authoring.templates import escape_cell, unescape_cell
-from tests.helpers import table_cells, table_rows
+from tests.helpers import gfm_table, table_cells, table_rows
 
 GOLDEN = Path(__file__).parent / "golden"
 REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
@@ -79,6 +79,8 @@ def test_hostile_text_never_breaks_the_table():
         flat = " ".join(escape_cell(text).split(" "))
         assert unescape_cell(cells[0].split(" (Read more on")[0]) == unescape_cell(flat)
         assert "\n" not in row and "\t" not in row and "\u2028" not in row
+    parsed = gfm_table(markdown)  # an independent parser agrees: a header and one 3-cell row per entry
+    assert len(parsed) == 1 + len(HOSTILE) and all(len(cells) == 3 for cells in parsed)
 
 
 @given(st.text())
@@ -86,6 +88,7 @@ def test_escaped_cells_hold_no_breaks_or_bare_pipes_and_unescape_back(text):
     escaped = escape_cell(text)
     assert not any(ch in escaped for ch in "\n\r\t\v\f\x85\u2028\u2029")
     assert table_cells(f"| {escaped} |") == [escaped]
+    assert len(gfm_table(f"| h |\n|---|\n| {escaped} |\n")[-1]) == 1
     breaks = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
     expected = "".join(" " if ch in breaks else ch for ch in text.replace("\r\n", "\n"))
     assert unescape_cell(escaped) == expected.strip()
