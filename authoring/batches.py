@@ -16,8 +16,8 @@ from .config import Settings
 from .errors import DigestError, ModelError
 from .ids import parse_id, read_id_lines
 from .models import Digest, Entry
-from .pipeline import Clock, RunReport, provenance_for
 from .prompts import build_messages
+from .summarising import Clock, RunReport, provenance_for
 from .templates import prompt_hash
 
 ENDPOINT = "/v1/chat/completions"

@@ -1,0 +1,186 @@
+"""Summarising entries: `concurrency` model calls at a time, each from its source text (abstract or fitted full
+text), checked against it with --verify, checkpointed as it lands; and the run's report."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from . import arxiv_source, llm, store
+from .config import Settings
+from .errors import DigestError
+from .fulltext import extract_text, fit
+from .grounding import Source, parts_text, ungrounded
+from .ids import ArxivId
+from .models import Digest, Entry, Paper, Provenance, Usage
+from .prompts import build_messages
+from .templates import prompt_hash
+
+Clock = Callable[[], datetime]
+
+
+class Progress(Protocol):
+    """What a run reports while it goes; the CLI draws it, tests may record it."""
+
+    def notice(self, message: str) -> None: ...
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, entry: Entry) -> None: ...
+
+    def retry(self, reason: str) -> None: ...
+
+
+@dataclass
+class RunReport:
+    """The outcome of a run: where it was written, which entries it worked on, which of those failed and why."""
+
+    digest: Digest
+    json_path: Path
+    markdown_path: Path
+    processed: list[Entry] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    dropped: list[ArxivId] = field(default_factory=list)
+    arxiv_requests: int = 0
+    retries: int = 0
+    unverified: dict[str, str] = field(default_factory=dict)  # --verify: figures still not found in the source
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_retry(self) -> None:
+        with self._lock:  # worker threads report retries concurrently
+            self.retries += 1
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for entry in self.processed:
+            if entry.provenance and entry.id not in self.failed:
+                total.prompt_tokens += entry.provenance.usage.prompt_tokens
+                total.completion_tokens += entry.provenance.usage.completion_tokens
+                total.total_tokens += entry.provenance.usage.total_tokens
+        return total
+
+
+@dataclass
+class Run:
+    """One run's settings, clock, display and options, shared by its worker threads."""
+
+    settings: Settings
+    clock: Clock
+    progress: Progress
+    source: str = "abstract"
+    hint: str = ""
+    verify: bool = False
+    report: RunReport | None = None
+    pdfs: arxiv_source.PdfFetcher | None = None
+
+    def on_retry(self, reason: str) -> None:
+        if self.report is not None:
+            self.report.count_retry()
+        self.progress.retry(reason)
+
+
+def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: Callable[[], None]) -> None:
+    """Summarise entries that have a paper, `concurrency` at a time, checkpointing each as it lands. A failure
+    never destroys a summary the entry already had: it is reported, and recorded on entries without one."""
+    pending = [e for e in entries if e.paper is not None]
+    run.progress.start(len(pending))
+    if not pending:
+        return
+    settings = run.settings
+    client = llm.make_client(settings)
+    templates_hash = prompt_hash(settings.prompts_dir)
+    if run.source == "pdf":
+        run.pdfs = arxiv_source.PdfFetcher(settings)
+    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
+    futures: dict[Future, Entry] = {
+        executor.submit(_summary_for, client, entry.paper, run, templates_hash): entry for entry in pending
+    }
+    try:
+        remaining = set(futures)
+        while remaining:
+            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for future in done:
+                entry = futures[future]
+                report.processed.append(entry)
+                try:
+                    entry.summary, entry.provenance, unverified = future.result()
+                    entry.summary_markdown, entry.error = None, None
+                    if unverified:
+                        report.unverified[entry.id] = unverified
+                except llm.FatalModelError:
+                    raise
+                except DigestError as err:
+                    report.failed[entry.id] = str(err)
+                    if entry.summary is None and entry.summary_markdown is None:
+                        entry.error = str(err)
+                except Exception as err:
+                    err.add_note(f"while summarising {entry.id}")
+                    raise
+                checkpoint()  # finished work is on disk before the next result is awaited
+                run.progress.advance(entry)
+    finally:
+        # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
+    """One entry's summary and provenance (and, with --verify, what is still not grounded)."""
+    label, text, note = _source_for(paper, run)
+    full_text = text if label == "full text" else None
+
+    def ask(hint: str) -> llm.Generation:
+        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
+        return llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
+
+    generation = ask(run.hint)
+    usage = generation.usage.model_copy()
+    remaining = ""
+    if run.verify:
+        source = Source(text)
+        missing = ungrounded(parts_text(generation.summary), source)
+        if missing:
+            figures = ", ".join(f.text for f in missing)
+            correction = (f"These figures are not in the paper text: {figures}. Use only figures that appear in "
+                          "the text, exactly as written there.")
+            generation = ask(f"{run.hint} {correction}".strip())
+            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                setattr(usage, name, getattr(usage, name) + getattr(generation.usage, name))
+            still = ungrounded(parts_text(generation.summary), source)
+            remaining = f"{', '.join(f.text for f in still)} not in the {label}" if still else ""
+            note = "; ".join(filter(None, [note, f"regenerated once by --verify ({figures} not in the {label})",
+                                           f"still unverified: {remaining}" if remaining else ""]))
+    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock)
+    provenance.usage, provenance.note = usage, note
+    return generation.summary, provenance, remaining
+
+
+def _source_for(paper: Paper, run: Run) -> tuple[str, str, str | None]:
+    """(label, text, note): the fitted full text for --source pdf, or the abstract (saying why, on a fallback).
+    The full text is kept under output/.sources/ so `digest check` can ground figures against it later."""
+    if run.pdfs is None:
+        return "abstract", paper.abstract, None
+    try:
+        text = fit(extract_text(run.pdfs.download(paper)), paper.abstract, run.settings.pdf_token_budget)
+    except DigestError as problem:
+        run.progress.notice(f"{paper.id}: PDF not used, summarised from the abstract ({problem})")
+        return "abstract", paper.abstract, f"PDF not used ({problem}); summarised from the abstract"
+    store.atomic_write(store.source_path(run.settings.output_dir, paper.id, paper.version), text)
+    return "full text", text, None
+
+
+def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock) -> Provenance:
+    """Provenance of a model answer; its time is the server's `created` stamp when it sent one."""
+    generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else clock().astimezone(UTC)
+    return Provenance(
+        model=generation.model,
+        prompt_hash=templates_hash,
+        source=source,
+        usage=generation.usage,
+        generated_at=generated.isoformat().replace("+00:00", "Z"),
+    )
