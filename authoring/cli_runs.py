@@ -1,0 +1,256 @@
+"""The commands that call arXiv and the model: new, resume, regen, add."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import (
+    AsJson,
+    BaseUrl,
+    Cassette,
+    Concurrency,
+    Day,
+    Model,
+    OutputDir,
+    Prompts,
+    Quiet,
+    Record,
+    Source,
+    Temperature,
+    Verify,
+    app,
+    check_source,
+    err,
+    load_settings,
+    network_run,
+    out,
+    parse_day,
+    say,
+    user_errors,
+)
+from .errors import DigestError
+
+
+@app.command()
+def new(
+    day: Day,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs.")] = None,
+    ids_file: Annotated[
+        str | None, typer.Option("--ids-file", help="Read ids from FILE (or - for stdin): one a line, # comments.")
+    ] = None,
+    model: Model = None,
+    base_url: BaseUrl = None,
+    concurrency: Concurrency = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
+    source: Source = "abstract",
+    verify: Verify = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Create a day's digest from arXiv ids: fetch metadata, summarise each paper, write DATE.json and DATE.md.
+
+    Running it again for a day that exists with the same ids resumes it: only missing and failed papers are done.
+    Example: digest new 2024-10-08 2410.05258 arXiv:2410.02707 https://huggingface.co/papers/2410.04364
+    """
+    started = time.monotonic()
+    with user_errors():
+        from . import pipeline
+
+        the_day = parse_day(day)
+        check_source(source)
+        raw_ids = list(ids or []) + _read_ids_file(ids_file)
+        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.create_digest(
+                the_day, raw_ids, run_settings, clock=datetime.now, force=force, source=source, verify=verify,
+                progress=display,
+            )
+    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started)
+
+
+@app.command()
+def resume(
+    day: Day,
+    model: Model = None,
+    base_url: BaseUrl = None,
+    concurrency: Concurrency = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+    source: Source = "abstract",
+    verify: Verify = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Finish an interrupted or partly failed day: only missing and failed papers are fetched and summarised.
+
+    Example: digest resume 2024-10-10
+    """
+    started = time.monotonic()
+    with user_errors():
+        from . import pipeline
+
+        the_day = parse_day(day)
+        check_source(source)
+        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.resume(the_day, run_settings, clock=datetime.now, source=source, verify=verify,
+                                     progress=display)
+    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
+
+
+@app.command()
+def regen(
+    day: Day,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="Entries to regenerate.")] = None,
+    all_failed: Annotated[
+        bool, typer.Option("--all-failed", help="Also regenerate every entry without a summary.")
+    ] = False,
+    hint: Annotated[str, typer.Option(help="A note for the model, passed through the prompt templates.")] = "",
+    source: Source = "abstract",
+    model: Model = None,
+    base_url: BaseUrl = None,
+    concurrency: Concurrency = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+    force: Annotated[
+        bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
+    ] = False,
+    verify: Verify = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Ask the model again for one or more entries; every other row of DATE.md stays byte-identical.
+
+    Example: digest regen 2024-10-08 2410.05258 --hint "state the TREC accuracy gain"
+    """
+    started = time.monotonic()
+    with user_errors():
+        from . import pipeline
+
+        the_day = parse_day(day)
+        check_source(source)
+        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.regenerate(
+                the_day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
+                source=source, verify=verify, progress=display,
+            )
+    done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
+    _finish(report, settings, "regen", done, as_json, started)
+
+
+@app.command()
+def add(
+    day: Day,
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")],
+    at: Annotated[int | None, typer.Option(help="1-based position for the first new entry (default: the end).")] = None,
+    source: Source = "abstract",
+    model: Model = None,
+    base_url: BaseUrl = None,
+    concurrency: Concurrency = None,
+    temperature: Temperature = None,
+    prompts: Prompts = None,
+    output_dir: OutputDir = None,
+    cassette: Cassette = None,
+    record: Record = False,
+    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Fetch and summarise late papers into an existing day.
+
+    Example: digest add 2024-10-08 2410.07000 --at 1
+    """
+    started = time.monotonic()
+    with user_errors():
+        from . import pipeline
+
+        the_day = parse_day(day)
+        check_source(source)
+        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+            report = pipeline.add_papers(the_day, ids, run_settings, clock=datetime.now, at=at, force=force,
+                                         source=source, progress=display)
+    done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
+    _finish(report, settings, "add", done, as_json, started)
+
+
+def _read_ids_file(ids_file: str | None) -> list[str]:
+    from .ids import read_id_lines
+
+    if ids_file is None:
+        return []
+    if ids_file == "-":
+        return read_id_lines(sys.stdin.read())
+    try:
+        return read_id_lines(Path(ids_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
+
+
+def _finish(report, settings, command: str, done: str, as_json: bool, started: float) -> None:
+    """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
+    with --json, a machine-readable summary on stdout as well."""
+    import json
+
+    from .pricing import estimate
+
+    usage = report.usage
+    cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], settings.prices)
+    if as_json:
+        summary = {
+            "command": command,
+            "date": report.digest.date,
+            "markdown": str(report.markdown_path),
+            "json": str(report.json_path),
+            "papers": len(report.processed),
+            "succeeded": len(report.processed) - len(report.failed),
+            "failed": [{"id": arxiv_id, "error": message} for arxiv_id, message in report.failed.items()],
+            "dropped_duplicates": [str(i) for i in report.dropped],
+            "arxiv_requests": report.arxiv_requests,
+            "retries": report.retries,
+            "usage": usage.model_dump(),
+            "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),
+            "unverified": report.unverified,
+            "unpriced_models": unpriced,
+            "elapsed_seconds": round(time.monotonic() - started, 3),
+        }
+        out.print_json(json.dumps(summary))
+    for arxiv_id, figures in report.unverified.items():
+        err.print(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)", markup=False)
+    for arxiv_id, message in report.failed.items():
+        err.print(f"Failed: {arxiv_id}: {message}", markup=False)
+    if report.failed:
+        ok = len(report.processed) - len(report.failed)
+        err.print(
+            f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
+            f"the other {ok} and {report.json_path} records the failures.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    if as_json:
+        return
+    if not report.processed:
+        say(f"Nothing to do: every paper of {report.json_path} already has its summary")
+        return
+    price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
+    retries = f", {report.retries} retries" if report.retries else ""
+    say(f"{done} ({len(report.processed)} papers, {usage.total_tokens:,} tokens: "
+        f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out{price}{retries})")
