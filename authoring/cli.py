@@ -124,5 +124,7 @@ def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
         yield settings, display
 
 
-# The other commands register themselves on `app` when their modules are imported.
-from . import cli_batch, cli_days, cli_runs  # noqa: E402, F401
+# The other commands register themselves on `app` when their modules are imported, in the order --help lists them.
+from . import cli_runs  # noqa: E402, F401, I001
+from . import cli_days  # noqa: E402, F401
+from . import cli_batch  # noqa: E402, F401
