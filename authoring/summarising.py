@@ -57,13 +57,7 @@ class RunReport:
 
     @property
     def usage(self) -> Usage:
-        total = Usage()
-        for entry in self.processed:
-            if entry.provenance and entry.id not in self.failed:
-                total.prompt_tokens += entry.provenance.usage.prompt_tokens
-                total.completion_tokens += entry.provenance.usage.completion_tokens
-                total.total_tokens += entry.provenance.usage.total_tokens
-        return total
+        return sum((e.provenance.usage for e in self.processed if e.provenance and e.id not in self.failed), Usage())
 
 
 @dataclass
@@ -139,7 +133,7 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
         return llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
 
     generation = ask(run.hint)
-    usage = generation.usage.model_copy()
+    usage = generation.usage
     remaining = ""
     if run.verify:
         source = Source(text)
@@ -148,13 +142,17 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
             figures = ", ".join(f.text for f in missing)
             correction = (f"These figures are not in the paper text: {figures}. Use only figures that appear in "
                           "the text, exactly as written there.")
-            generation = ask(f"{run.hint} {correction}".strip())
-            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                setattr(usage, name, getattr(usage, name) + getattr(generation.usage, name))
+            try:
+                generation = ask(f"{run.hint} {correction}".strip())
+                usage += generation.usage
+                redone = f"regenerated once by --verify ({figures} not in the {label})"
+            except llm.FatalModelError:
+                raise
+            except DigestError as problem:  # keep the first answer rather than lose the entry
+                redone = f"--verify could not regenerate it ({problem})"
             still = ungrounded(parts_text(generation.summary), source)
             remaining = f"{', '.join(f.text for f in still)} not in the {label}" if still else ""
-            note = "; ".join(filter(None, [note, f"regenerated once by --verify ({figures} not in the {label})",
-                                           f"still unverified: {remaining}" if remaining else ""]))
+            note = "; ".join(filter(None, [note, redone, f"still unverified: {remaining}" if remaining else ""]))
     provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock)
     provenance.usage, provenance.note = usage, note
     return generation.summary, provenance, remaining

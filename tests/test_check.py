@@ -239,3 +239,21 @@ def test_verify_reports_what_remains(settings, tmp_path):
                      str(tmp_path), env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
     assert result.exit_code == 0 and hints == [False, True]
     assert "Warning: 2410.03959: 67.3% not in the abstract even after one regeneration (--verify)" in result.stderr
+
+
+def test_verify_keeps_the_first_answer_when_the_second_call_fails(settings):
+    from tools.assemble_cassettes import fixture_papers as standin_papers
+
+    summary = {"objective": "O.", "method": "M.", "result": "Success rose to 67.3%.", "implication": "I.",
+               "questions": ["a?", "b?"]}
+    answers = [Reply(200, chat_completion(json.dumps(summary), model="m", created=1, usage=(5, 5))),
+               Reply(500, b'{"error": {"message": "overloaded"}}')]
+    with StandIn(standin_papers(), chat=lambda body: answers.pop(0)) as stand_in:
+        local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url=f"{stand_in.url}/v1",
+                                 model_attempts=1)
+        report = pipeline.create_digest(date(2024, 10, 8), ["2410.03959"], local, clock=datetime.now, verify=True)
+    entry = report.digest.entries[0]
+    assert report.failed == {} and entry.summary.result == "Success rose to 67.3%."
+    assert entry.provenance.note == ("--verify could not regenerate it (model server answered HTTP 500: overloaded); "
+                                     "still unverified: 67.3% not in the abstract")
+    assert report.unverified == {"2410.03959": "67.3% not in the abstract"}
