@@ -12,6 +12,10 @@ from pydantic import ValidationError
 from .errors import StoreError
 from .models import SCHEMA_VERSION, Digest
 
+# Read once at import, while nothing else runs: os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def json_path(output_dir: Path, day: date) -> Path:
     return output_dir / f"{day.isoformat()}.json"
@@ -33,19 +37,13 @@ def atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def save_digest(output_dir: Path, day: date, digest: Digest) -> Path:
