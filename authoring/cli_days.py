@@ -73,9 +73,9 @@ def edit(
                 raise DigestError(
                     f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
                 ) from None
-        digest = days.begin_change(settings, the_day, "edit", force=force)
+        digest = days.load_for_change(settings, the_day, force=force)
         days.replace_content(digest.entry(entry.id), title, authors, summary)
-        _, markdown = days.save(settings, the_day, digest)
+        _, markdown = days.commit(settings, the_day, digest, "edit")
         recovery.unlink(missing_ok=True)
     say(f"Edited {entry.id} in {markdown}")
 
@@ -103,10 +103,10 @@ def set_(
             values = sys.stdin.read().splitlines()
             values = values if field in ("authors", "questions") else [" ".join(values)]
         settings = load_settings(None, None, None, None, None, output_dir)
-        digest = days.begin_change(settings, the_day, "set", force=force)
+        digest = days.load_for_change(settings, the_day, force=force)
         entry = days.find(digest, arxiv_id)
         days.set_field(entry, field, values)
-        _, markdown = days.save(settings, the_day, digest)
+        _, markdown = days.commit(settings, the_day, digest, "set")
     say(f"Set {field} of {entry.id} in {markdown}")
 
 
@@ -123,9 +123,9 @@ def rm(
 
         the_day = parse_day(day)
         settings = load_settings(None, None, None, None, None, output_dir)
-        digest = days.begin_change(settings, the_day, "rm", force=force)
+        digest = days.load_for_change(settings, the_day, force=force)
         removed = days.remove(digest, ids)
-        _, markdown = days.save(settings, the_day, digest)
+        _, markdown = days.commit(settings, the_day, digest, "rm")
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
 
 
@@ -143,9 +143,9 @@ def move(
 
         the_day = parse_day(day)
         settings = load_settings(None, None, None, None, None, output_dir)
-        digest = days.begin_change(settings, the_day, "move", force=force)
+        digest = days.load_for_change(settings, the_day, force=force)
         entry = days.move(digest, arxiv_id, to)
-        _, markdown = days.save(settings, the_day, digest)
+        _, markdown = days.commit(settings, the_day, digest, "move")
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
 
@@ -173,7 +173,7 @@ def render(
 ) -> None:
     """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08"""
     with user_errors():
-        from . import days, history, store
+        from . import days, store
 
         settings = load_settings(None, None, None, None, None, output_dir)
         if (day is None) == (not all_days):
@@ -182,9 +182,7 @@ def render(
         for the_day in the_days:
             digest = store.load_digest(settings.output_dir, the_day)
             days.guard_markdown(settings, the_day, digest, force=force)
-            if days.markdown_edited_by_hand(settings, the_day, digest):
-                history.snapshot(settings.output_dir, the_day, "render")
-            _, markdown = days.save(settings, the_day, digest)
+            _, markdown = days.commit(settings, the_day, digest, "render")  # a forced render keeps the old file
             say(f"Rendered {markdown}")
 
 
@@ -201,7 +199,7 @@ def import_(
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
     """
     with user_errors():
-        from . import days, history, parse, store
+        from . import days, parse, store
 
         settings = load_settings(None, None, None, None, None, output_dir)
         text = _read(file)
@@ -215,9 +213,8 @@ def import_(
                     "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
                 )
             existing = store.load_digest(settings.output_dir, the_day)
-            history.snapshot(settings.output_dir, the_day, "import")
         digest = days.merge_import(existing, result.digest, max_authors=settings.max_authors)
-        _, markdown = days.save(settings, the_day, digest)
+        _, markdown = days.commit(settings, the_day, digest, "import")
     for warning in result.warnings:
         err.print(f"Warning: {file}: {warning}", markup=False)
     say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")

@@ -52,10 +52,22 @@ def save(settings: Settings, day: date, digest: Digest) -> tuple[str, str]:
     return str(json_file), str(markdown_file)
 
 
-def begin_change(settings: Settings, day: date, command: str, *, force: bool = False) -> Digest:
-    """Load a day for a change: refuse if DATE.md was edited by hand, then snapshot it for `digest undo`."""
+def load_for_change(settings: Settings, day: date, *, force: bool = False) -> Digest:
+    """Load a day to change it, refusing if DATE.md was edited by hand (unless forced)."""
     digest = store.load_digest(settings.output_dir, day)
     guard_markdown(settings, day, digest, force=force)
+    return digest
+
+
+def commit(settings: Settings, day: date, digest: Digest, command: str) -> tuple[str, str]:
+    """Keep the day as it is on disk for `digest undo`, then save the changed digest."""
+    history.snapshot(settings.output_dir, day, command)
+    return save(settings, day, digest)
+
+
+def begin_change(settings: Settings, day: date, command: str, *, force: bool = False) -> Digest:
+    """For changes that write as they go (network runs): load, guard, and snapshot before the first write."""
+    digest = load_for_change(settings, day, force=force)
     history.snapshot(settings.output_dir, day, command)
     return digest
 

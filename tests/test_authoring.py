@@ -276,3 +276,10 @@ def test_an_editor_that_cannot_start_is_a_clear_error(out, monkeypatch):
     before = (out / f"{DAY}.json").read_bytes()
     assert_one_line_error(cli(out, "edit", DAY, "2410.05258"), "cannot run the editor", "set $VISUAL or $EDITOR")
     assert (out / f"{DAY}.json").read_bytes() == before
+
+
+def test_a_rejected_change_leaves_no_history(out):
+    assert_one_line_error(cli(out, "set", DAY, "2410.05258", "questions", "Only one?"), "expected 2 or 3")
+    assert_one_line_error(cli(out, "move", DAY, "2410.05258", "--to", "99"), "outside 1..15")
+    assert not (out / ".history").exists()
+    assert_one_line_error(cli(out, "undo", DAY), "nothing to undo")
