@@ -93,6 +93,11 @@ def main(
     """Author daily digests of AI papers from arXiv ids with an LLM's help."""
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '2 papers'; '1 entry', '2 entries'."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 def say(message: str) -> None:
     out.print(message, markup=False)
 

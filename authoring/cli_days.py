@@ -16,6 +16,7 @@ from .cli import (
     OutputDir,
     Record,
     app,
+    count,
     err,
     load_settings,
     network_run,
@@ -312,7 +313,8 @@ def check(
             for finding in findings:
                 say(f"{name}  {finding.severity:<7}  {finding.entry or '-':<12}  {finding.kind:<9}  {finding.message}")
             counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning")}
-            say(f"{name}: {len(digest.entries)} entries, {counts['error']} errors, {counts['warning']} warnings")
+            say(f"{name}: {count(len(digest.entries), 'entry', 'entries')}, {count(counts['error'], 'error')}, "
+                f"{count(counts['warning'], 'warning')}")
     if errors:
         raise typer.Exit(1)
 

@@ -26,6 +26,7 @@ from .cli import (
     Verify,
     app,
     check_source,
+    count,
     err,
     load_settings,
     network_run,
@@ -252,5 +253,5 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         return
     price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
     retries = f", {report.retries} retries" if report.retries else ""
-    say(f"{done} ({len(report.processed)} papers, {usage.total_tokens:,} tokens: "
+    say(f"{done} ({count(len(report.processed), 'paper')}, {usage.total_tokens:,} tokens: "
         f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out{price}{retries})")

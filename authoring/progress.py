@@ -46,7 +46,7 @@ class PlainProgress(QuietProgress):
 
     def start(self, total: int) -> None:
         self.total = total
-        self.console.print(f"Summarising {total} papers", markup=False)
+        self.console.print(f"Summarising {total} paper{'' if total == 1 else 's'}", markup=False)
 
     def advance(self, entry: Entry) -> None:
         self.done += 1
