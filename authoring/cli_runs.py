@@ -41,7 +41,7 @@ from .errors import DigestError
 @app.command()
 def new(
     day: Day,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs.")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs; - reads stdin.")] = None,
     ids_file: Annotated[
         str | None, typer.Option("--ids-file", help="Read ids from FILE (or - for stdin): one a line, # comments.")
     ] = None,
@@ -70,7 +70,7 @@ def new(
 
         the_day = parse_day(day)
         check_source(source)
-        raw_ids = list(ids or []) + _read_ids_file(ids_file)
+        raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.create_digest(
@@ -191,6 +191,16 @@ def add(
                                          source=source, progress=display)
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
     _finish(report, settings, "add", done, as_json, started)
+
+
+def _expand_stdin(ids: list[str]) -> list[str]:
+    """A `-` among the ids stands for the ids on stdin, one a line."""
+    from .ids import read_id_lines
+
+    if "-" not in ids:
+        return ids
+    index = ids.index("-")
+    return ids[:index] + read_id_lines(sys.stdin.read()) + [i for i in ids[index + 1 :] if i != "-"]
 
 
 def _read_ids_file(ids_file: str | None) -> list[str]:

@@ -86,6 +86,13 @@ def test_ids_from_a_file_and_stdin_with_comments_and_duplicates(tmp_path):
     assert (tmp_path / "b" / "2024-10-08.md").read_bytes() == (GOLDEN / "2024-10-08.md").read_bytes()
 
 
+def test_a_dash_reads_ids_from_stdin(tmp_path):
+    stdin = "# the day\n" + "\n".join(DEMO_IDS[1:]) + "\n"
+    result = run("new", "2024-10-08", DEMO_IDS[0], "-", "--cassette", DEMO, "--output-dir", str(tmp_path), input=stdin)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "2024-10-08.md").read_bytes() == (GOLDEN / "2024-10-08.md").read_bytes()
+
+
 @pytest.mark.parametrize("bad", ["abc", "2410.9999", "https://example.com/2410.05258"])
 def test_malformed_id_fails_before_any_request(tmp_path, bad):
     # No cassette and --block-network: a request would fail differently and loudly.
