@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
@@ -40,15 +42,19 @@ class Summary(BaseModel):
     @field_validator("objective", "method", "result", "implication")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        # A model that repeats the part's marker ("c) ...") would otherwise render "c) c) ...".
+        value = re.sub(r"^\s*[a-d]\)\s+", "", value).strip()
+        if not value:
             raise ValueError("must not be empty")
-        return value.strip()
+        return value
 
     @field_validator("questions")
     @classmethod
     def _two_or_three(cls, value: list[str]) -> list[str]:
-        # Checked here rather than with min/max length so the strict JSON schema stays portable.
-        questions = [q.strip() for q in value if q.strip()]
+        # Checked here rather than with min/max length so the strict JSON schema stays portable. Numbering a model
+        # adds itself ("1. ...") is dropped: the template numbers the questions.
+        questions = [re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", q).strip() for q in value]
+        questions = [q for q in questions if q]
         if not 2 <= len(questions) <= 3:
             raise ValueError(f"expected 2 or 3 follow-up questions, got {len(questions)}")
         return questions

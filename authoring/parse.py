@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import DigestError
+from .errors import DigestError, InvalidIdError
+from .ids import parse_id
 from .models import Digest, Entry, Paper, Provenance, Summary
 from .render import summary_cell
 from .templates import escape_cell, unescape_cell
 
 _HEADING = re.compile(r"^## Papers for (\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
 _TITLE = re.compile(
-    r"^(?P<title>.*?) \(Read more on \[arXiv\]\(https?://arxiv\.org/abs/(?P<id>[^)\s]+)\)"
+    r"^(?P<title>.*?) \(Read more on \[arXiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)"
     r"(?: or \[HuggingFace\]\([^)]*\))?\)$"
 )
 # A run of escape pairs or anything but a pipe, up to an unescaped pipe: how GFM splits a row.
@@ -107,14 +108,19 @@ def _entry(row: str, number: int, warnings: list[str]) -> Entry | None:
         # Unescaped pipes split the summary: keep them as text (escaped, so the table is whole again).
         warnings.append(f"line {number}: {len(cells) - 3} unescaped '|' in the summary; kept as text and escaped")
         summary_markdown = escape_cell("|".join(cells[2:]).strip())
+    try:
+        arxiv_id = parse_id(match["url"])
+    except InvalidIdError:
+        warnings.append(f"line {number}: {match['url']} is not an arXiv paper link; skipped")
+        return None
     title = unescape_cell(match["title"])
     authors = [a.strip() for a in unescape_cell(authors_cell.strip()).split(", ") if a.strip()]
     summary = structured_summary(unescape_cell(summary_markdown))
     if summary is not None and summary_cell(summary) == summary_markdown:
         summary_markdown = None  # the structure alone renders the very same cell
     return Entry(
-        id=match["id"],
-        paper=Paper(id=match["id"], title=title, authors=authors),
+        id=arxiv_id.base,
+        paper=Paper(id=arxiv_id.base, version=arxiv_id.version, title=title, authors=authors),
         summary=summary,
         summary_markdown=summary_markdown,
         provenance=Provenance(source="import"),

@@ -145,3 +145,12 @@ def test_prompt_asks_for_grounded_facts_and_carries_the_paper(clinical_paper):
     assert "quantitative finding" in system["content"] and "say so explicitly" in system["content"]
     assert clinical_paper.title in user["content"] and clinical_paper.abstract in user["content"]
     assert "Technical Report" in user["content"]  # the arXiv comment
+
+
+def test_summary_drops_numbering_and_markers_the_model_repeats():
+    from authoring.models import Summary
+
+    summary = Summary(objective="a) Find X.", method="b)  Do Y.", result="c) 42% better.", implication="I.",
+                      questions=["1. Why?", "2) How?", "- What else?", "   "])
+    assert (summary.objective, summary.method, summary.result) == ("Find X.", "Do Y.", "42% better.")
+    assert summary.questions == ["Why?", "How?", "What else?"]
