@@ -76,3 +76,22 @@ def test_no_cassette_holds_a_secret(cassette: Path):
     assert not re.search(r"(?im)^\s*authorization:", text)
     assert not re.search(r"sk-[A-Za-z0-9_-]{20,}|Bearer \S", text)
     assert "127.0.0.1" not in text
+
+
+def test_record_then_replay_a_whole_cli_run(tmp_path):
+    from tests.test_cli import run
+    from tests.test_resilience import ok, paper
+
+    ids = ["2410.00001", "2410.00002", "2410.00003"]
+    cassette = tmp_path / "run.yaml"
+    with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:
+        args = ["new", "2024-10-08", *ids, "--base-url", f"{stand_in.url}/v1", "--cassette", str(cassette)]
+        env = {"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query", "OPENAI_API_KEY": SECRET}
+        recorded = run(*args, "--record", "--output-dir", str(tmp_path / "live"), env=env)
+    assert recorded.exit_code == 0, recorded.output
+    assert SECRET not in cassette.read_text() and cassette.read_text().count("uri:") == 4
+    # The stand-in is gone: the replay can only be answered from the cassette.
+    replayed = run(*args, "--output-dir", str(tmp_path / "replay"), env={**env, "OPENAI_API_KEY": ""})
+    assert replayed.exit_code == 0, replayed.output
+    for name in ("2024-10-08.json", "2024-10-08.md"):
+        assert (tmp_path / "replay" / name).read_bytes() == (tmp_path / "live" / name).read_bytes()
