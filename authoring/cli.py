@@ -3,7 +3,9 @@ Heavy modules (openai, arxiv, pydantic models) are imported inside commands so `
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -65,7 +67,15 @@ def user_errors() -> Iterator[None]:
         if config.debug_enabled():
             raise
         err.print("Interrupted; finished entries are saved.", markup=False)
-        raise typer.Exit(130) from None
+        _exit_now(130)
+
+
+def _exit_now(code: int) -> None:
+    """Exit without waiting for model calls still in flight in worker threads (Python would join them, for up to
+    the model timeout): every finished entry is already on disk, and nothing else is pending."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def parse_day(text: str) -> date:
