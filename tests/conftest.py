@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -48,13 +47,8 @@ def settings(tmp_path) -> Settings:
     return Settings(api_key=FAKE_KEY, arxiv_delay_seconds=0.0, retry_base_delay=0.0, output_dir=tmp_path / "output")
 
 
-@pytest.fixture(scope="session")
-def fixture_papers() -> list[dict]:
-    return json.loads((DATA / "papers-2024-10-08.json").read_text(encoding="utf-8"))
-
-
 @pytest.fixture
-def clinical_paper(fixture_papers) -> Paper:
+def clinical_paper() -> Paper:
     """2410.05046 as the arXiv source reads it: the paper the model-level cassettes were assembled for."""
     from tools.assemble_cassettes import test_paper
 

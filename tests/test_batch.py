@@ -52,7 +52,7 @@ def _local(settings, stand_in):
     return settings.replace(base_url=f"{stand_in.url}/v1", arxiv_api_url=f"{stand_in.url}/api/query")
 
 
-def test_requests_are_the_interactive_requests_and_resubmit_takes_only_failures(settings, fixture_papers):
+def test_requests_are_the_interactive_requests_and_resubmit_takes_only_failures(settings):
     from tools.assemble_cassettes import fixture_papers as standin_papers
     from tools.assemble_cassettes import paper_of, reference_summaries
 

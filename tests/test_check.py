@@ -115,7 +115,7 @@ def test_markdown_out_of_sync_and_missing(tmp_path):
     assert "is missing" in drift[0]["message"]
 
 
-def test_drift_from_arxiv_metadata(tmp_path, fixture_papers, monkeypatch):
+def test_drift_from_arxiv_metadata(tmp_path, monkeypatch):
     from tools.assemble_cassettes import fixture_papers as standin_papers
 
     seed_golden_day(tmp_path)
