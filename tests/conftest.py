@@ -12,7 +12,6 @@ from authoring.replay import match_body
 from authoring.replay import vcr_config as digest_vcr_config
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
 CASSETTES = ROOT / "cassettes"
 FAKE_KEY = "sk-test-not-a-real-key"
 
