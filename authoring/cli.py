@@ -112,11 +112,9 @@ def say(message: str) -> None:
     out.print(message, markup=False)
 
 
-def load_settings(model, base_url, concurrency, temperature, prompts, output_dir):
-    return config.load(
-        {"model": model, "base_url": base_url, "concurrency": concurrency, "temperature": temperature,
-         "prompts_dir": prompts, "output_dir": output_dir}
-    )
+def load_settings(**flags) -> config.Settings:
+    """Settings from the command's flags (None: not given) over the environment and digest.toml."""
+    return config.load(flags)
 
 
 def check_source(source: str) -> None:

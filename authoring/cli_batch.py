@@ -53,7 +53,8 @@ def batch_submit(
         from . import batches
 
         parsed = [parse_day(day) for day in the_days]
-        settings = load_settings(model, base_url, None, temperature, prompts, output_dir)
+        settings = load_settings(model=model, base_url=base_url, temperature=temperature, prompts_dir=prompts,
+                                 output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
             batch_record, notices = batches.submit(parsed, run_settings, ids_dir=ids_dir, clock=datetime.now)
     for notice in notices:
@@ -75,7 +76,7 @@ def batch_status(
     with user_errors():
         from . import batches
 
-        settings = load_settings(None, base_url, None, None, None, output_dir)
+        settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
             found = batches.status(run_settings, batch_id)
     if not found:
@@ -102,7 +103,7 @@ def batch_collect(
     with user_errors():
         from . import batches
 
-        settings = load_settings(None, base_url, None, None, None, output_dir)
+        settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
             reports, waiting = batches.collect(run_settings, datetime.now, batch_id)
     for line in waiting:

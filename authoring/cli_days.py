@@ -46,7 +46,7 @@ def edit(
         from . import days, document, store
 
         the_day = parse_day(day)
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         digest = store.load_digest(settings.output_dir, the_day)
         entry = days.find(digest, arxiv_id)
         days.guard_markdown(settings, the_day, digest, force=force)
@@ -103,7 +103,7 @@ def set_(
         if values == ["-"]:
             values = sys.stdin.read().splitlines()
             values = values if field in ("authors", "questions") else [" ".join(values)]
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         digest = days.load_for_change(settings, the_day, force=force)
         entry = days.find(digest, arxiv_id)
         days.set_field(entry, field, values)
@@ -123,7 +123,7 @@ def rm(
         from . import days
 
         the_day = parse_day(day)
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         digest = days.load_for_change(settings, the_day, force=force)
         removed = days.remove(digest, ids)
         _, markdown = days.commit(settings, the_day, digest, "rm")
@@ -143,7 +143,7 @@ def move(
         from . import days
 
         the_day = parse_day(day)
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         digest = days.load_for_change(settings, the_day, force=force)
         entry = days.move(digest, arxiv_id, to)
         _, markdown = days.commit(settings, the_day, digest, "move")
@@ -157,7 +157,7 @@ def undo(day: Day, output_dir: OutputDir = None) -> None:
         from . import days, history, store
 
         the_day = parse_day(day)
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         command, restored_markdown = history.undo(settings.output_dir, the_day)
         if not restored_markdown:
             days.save(settings, the_day, store.load_digest(settings.output_dir, the_day))
@@ -176,7 +176,7 @@ def render(
     with user_errors():
         from . import days, store
 
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
         the_days = [parse_day(day)] if day else store.stored_days(settings.output_dir)
@@ -202,7 +202,7 @@ def import_(
     with user_errors():
         from . import days, parse, store
 
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         text = _read(file)
         result = parse.parse_digest(text, source=str(file), date=parse_day(day).isoformat() if day else None)
         the_day = parse_day(result.digest.date)
@@ -231,7 +231,7 @@ def show(
     with user_errors():
         from . import days, store, views
 
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         digest = store.load_digest(settings.output_dir, parse_day(day))
         if arxiv_id is None:
             out.print(views.day_table(digest))
@@ -246,7 +246,7 @@ def list_(output_dir: OutputDir = None) -> None:
     with user_errors():
         from . import days, store, views
 
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         rows = []
         for the_day in store.stored_days(settings.output_dir):
             path = store.json_path(settings.output_dir, the_day)
@@ -286,7 +286,7 @@ def check(
         from . import check as checks
         from . import store
 
-        settings = load_settings(None, None, None, None, None, output_dir)
+        settings = load_settings(output_dir=output_dir)
         results = []
         if target and (target.endswith(".md") or Path(target).is_file()):
             text = _read(Path(target))

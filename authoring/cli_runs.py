@@ -71,7 +71,8 @@ def new(
         the_day = parse_day(day)
         check_source(source)
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
-        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
+                                 prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.create_digest(
                 the_day, raw_ids, run_settings, clock=datetime.now, force=force, source=source, verify=verify,
@@ -106,7 +107,8 @@ def resume(
 
         the_day = parse_day(day)
         check_source(source)
-        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
+                                 prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.resume(the_day, run_settings, clock=datetime.now, source=source, verify=verify,
                                      progress=display)
@@ -147,7 +149,8 @@ def regen(
 
         the_day = parse_day(day)
         check_source(source)
-        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
+                                 prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.regenerate(
                 the_day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
@@ -185,7 +188,8 @@ def add(
 
         the_day = parse_day(day)
         check_source(source)
-        settings = load_settings(model, base_url, concurrency, temperature, prompts, output_dir)
+        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
+                                 prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.add_papers(the_day, ids, run_settings, clock=datetime.now, at=at, force=force,
                                          source=source, progress=display)
