@@ -57,11 +57,6 @@ def custom_id(day: str, entry_id: str) -> str:
     return f"{day}/{entry_id}"
 
 
-def _split_custom_id(value: str) -> tuple[str, str]:
-    day, _, entry_id = value.partition("/")
-    return day, entry_id
-
-
 def submit(
     the_days: Sequence[date], settings: Settings, *, ids_dir: Path | None, clock: Clock
 ) -> tuple[BatchRecord, list[str]]:
