@@ -56,10 +56,15 @@ def make_client(settings: Settings) -> arxiv.Client:
     """An arxiv.Client with no retries of its own (ours are in fetch_papers) and a timeout on every request."""
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    adapter = _TimeoutAdapter(settings.arxiv_timeout)
-    client._session.mount("https://", adapter)
-    client._session.mount("http://", adapter)
+    _with_timeouts(client._session, settings.arxiv_timeout)
     return client
+
+
+def _with_timeouts(session: requests.Session, timeout: float) -> requests.Session:
+    adapter = _TimeoutAdapter(timeout)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def fetch_papers(
@@ -176,10 +181,7 @@ class PdfFetcher:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.session = requests.Session()
-        adapter = _TimeoutAdapter(settings.arxiv_timeout)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.session = _with_timeouts(requests.Session(), settings.arxiv_timeout)
         self._lock = threading.Lock()
         self._last = 0.0
 
