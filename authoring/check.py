@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
+from .errors import StoreError
 from .grounding import Source, figures, parts_text, ungrounded
 from .models import Digest, Entry, Paper
 from .templates import unescape_cell
@@ -143,7 +144,7 @@ def earlier_days_index(output_dir, day: str) -> dict[str, list[str]]:
             continue
         try:
             digest = store.load_digest(output_dir, other)
-        except Exception:  # an unreadable day is reported by `digest list`, not here
+        except StoreError:  # an unreadable day is reported by `digest list`, not here
             continue
         for entry in digest.entries:
             index.setdefault(entry.id, []).append(other.isoformat())

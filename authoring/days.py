@@ -7,12 +7,14 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date
 
+from pydantic import ValidationError
+
 from . import history, store
 from .config import Settings
 from .errors import DigestError, StoreError
 from .ids import parse_id
 from .models import Digest, Entry, Paper, Provenance, Summary
-from .render import render_markdown
+from .render import render_markdown, summary_cell
 
 SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
 FIELDS = ("title", "authors", *SUMMARY_FIELDS)
@@ -124,8 +126,6 @@ def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
 
 
 def validated_summary(data: dict) -> Summary:
-    from pydantic import ValidationError
-
     try:
         return Summary.model_validate(data)
     except ValidationError as err:
@@ -155,8 +155,6 @@ def merge_import(existing: Digest | None, imported: Digest, *, max_authors: int)
     rows deleted from the markdown are dropped; failed entries (never rendered) are kept."""
     if existing is None:
         return imported
-    from .render import summary_cell
-
     merged: list[Entry] = []
     for new in imported.entries:
         old = existing.entry(new.id)
