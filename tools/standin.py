@@ -112,6 +112,9 @@ def chat_completion(content: str | None, *, model: str, created: int, finish_rea
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of 16 concurrent connections would see some of them
+    # dropped and retried by the kernel a second later, which measures the stand-in, not the client.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that timed out and hung up is part of the scenario, not a failure of the stand-in.
