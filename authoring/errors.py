@@ -9,10 +9,6 @@ class ConfigError(DigestError):
     """A setting is missing or invalid (flags, environment, digest.toml)."""
 
 
-class InvalidDateError(DigestError):
-    """A DATE argument is not a real ISO date."""
-
-
 class InvalidIdError(DigestError):
     """An arXiv id cannot be parsed; raised before any request is sent."""
 

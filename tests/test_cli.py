@@ -34,6 +34,16 @@ def assert_one_line_error(result, *fragments):
     assert "Traceback" not in result.output
 
 
+def assert_usage_error(result, *fragments):
+    """A usage error: exit 2, and one `Error:` line (after click's usage lines) naming the bad value."""
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0]
+    assert "Traceback" not in result.output
+
+
 def test_demo_day_replays_to_the_golden_digest(tmp_path):
     out = tmp_path / "out"
     result = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(out))
@@ -101,10 +111,36 @@ def test_malformed_id_fails_before_any_request(tmp_path, bad):
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("bad", ["2024-13-01", "2024-02-30", "yesterday", "20241008"])
-def test_bad_date_is_a_one_line_error(tmp_path, bad):
-    result = run("new", bad, "2410.05258", "--output-dir", str(tmp_path))
-    assert_one_line_error(result, repr(bad), "YYYY-MM-DD")
+@pytest.mark.parametrize("bad", ["2024-13-01", "2024-02-30", "tomorrow", "20241008", "2024-1-08"])
+@pytest.mark.parametrize("command", [["new"], ["show"], ["render"], ["undo"], ["batch", "submit"]])
+def test_bad_date_is_a_usage_error_in_every_command(tmp_path, bad, command):
+    result = run(*command, bad, "--output-dir", str(tmp_path))
+    assert_usage_error(result, repr(bad), "YYYY-MM-DD", "today")
+    assert not any(tmp_path.iterdir())
+
+
+def test_today_and_yesterday_are_utc_days():
+    from datetime import date
+
+    from authoring.cli.options import parse_day
+
+    assert parse_day("today", today=date(2024, 3, 1)) == date(2024, 3, 1)
+    assert parse_day("Yesterday", today=date(2024, 3, 1)) == date(2024, 2, 29)
+    assert parse_day(" 2024-10-08 ") == date(2024, 10, 8)
+
+
+def test_today_reaches_the_command(tmp_path):
+    from datetime import UTC, datetime
+
+    result = run("show", "today", "--output-dir", str(tmp_path))
+    assert_one_line_error(result, f"{datetime.now(UTC).date().isoformat()}.json does not exist")
+
+
+def test_set_fields_are_the_cores():
+    from authoring.cli.options import FieldName
+    from authoring.days import FIELDS
+
+    assert tuple(FieldName) == FIELDS
 
 
 def test_missing_key_names_the_alternatives_before_any_request(tmp_path, monkeypatch):

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from .cli import (
+from ..errors import DigestError
+from .options import (
     AsJson,
     BaseUrl,
     Cassette,
@@ -24,21 +25,14 @@ from .cli import (
     Source,
     Temperature,
     Verify,
-    app,
-    check_source,
-    count,
-    err,
-    load_settings,
-    network_run,
-    out,
-    parse_day,
-    say,
-    user_errors,
 )
-from .errors import DigestError
+from .session import count, err, load_settings, network_run, out, say, user_errors
+
+commands = typer.Typer()
 
 
-@app.command()
+
+@commands.command()
 def new(
     day: Day,
     ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs; - reads stdin.")] = None,
@@ -66,22 +60,20 @@ def new(
     """
     started = time.monotonic()
     with user_errors():
-        from . import pipeline
+        from .. import pipeline
 
-        the_day = parse_day(day)
-        check_source(source)
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.create_digest(
-                the_day, raw_ids, run_settings, clock=datetime.now, force=force, source=source, verify=verify,
+                day, raw_ids, run_settings, clock=datetime.now, force=force, source=source.value, verify=verify,
                 progress=display,
             )
     _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started)
 
 
-@app.command()
+@commands.command()
 def resume(
     day: Day,
     model: Model = None,
@@ -103,19 +95,17 @@ def resume(
     """
     started = time.monotonic()
     with user_errors():
-        from . import pipeline
+        from .. import pipeline
 
-        the_day = parse_day(day)
-        check_source(source)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
-            report = pipeline.resume(the_day, run_settings, clock=datetime.now, source=source, verify=verify,
+            report = pipeline.resume(day, run_settings, clock=datetime.now, source=source.value, verify=verify,
                                      progress=display)
     _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
 
 
-@app.command()
+@commands.command()
 def regen(
     day: Day,
     ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="Entries to regenerate.")] = None,
@@ -145,22 +135,20 @@ def regen(
     """
     started = time.monotonic()
     with user_errors():
-        from . import pipeline
+        from .. import pipeline
 
-        the_day = parse_day(day)
-        check_source(source)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
             report = pipeline.regenerate(
-                the_day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
-                source=source, verify=verify, progress=display,
+                day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
+                source=source.value, verify=verify, progress=display,
             )
     done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
     _finish(report, settings, "regen", done, as_json, started)
 
 
-@app.command()
+@commands.command()
 def add(
     day: Day,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")],
@@ -184,22 +172,20 @@ def add(
     """
     started = time.monotonic()
     with user_errors():
-        from . import pipeline
+        from .. import pipeline
 
-        the_day = parse_day(day)
-        check_source(source)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
         with network_run(settings, cassette, record, quiet) as (run_settings, display):
-            report = pipeline.add_papers(the_day, ids, run_settings, clock=datetime.now, at=at, force=force,
-                                         source=source, progress=display)
+            report = pipeline.add_papers(day, ids, run_settings, clock=datetime.now, at=at, force=force,
+                                         source=source.value, progress=display)
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
     _finish(report, settings, "add", done, as_json, started)
 
 
 def _expand_stdin(ids: list[str]) -> list[str]:
     """A `-` among the ids stands for the ids on stdin, one a line."""
-    from .ids import read_id_lines
+    from ..ids import read_id_lines
 
     if "-" not in ids:
         return ids
@@ -208,7 +194,7 @@ def _expand_stdin(ids: list[str]) -> list[str]:
 
 
 def _read_ids_file(ids_file: str | None) -> list[str]:
-    from .ids import read_id_lines
+    from ..ids import read_id_lines
 
     if ids_file is None:
         return []
@@ -225,7 +211,7 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
     with --json, a machine-readable summary on stdout as well."""
     import json
 
-    from .pricing import estimate
+    from ..pricing import estimate
 
     usage = report.usage
     cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], settings.prices)

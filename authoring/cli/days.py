@@ -4,31 +4,21 @@ import, show, list."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .cli import (
-    Cassette,
-    Day,
-    OneId,
-    OutputDir,
-    Record,
-    app,
-    count,
-    err,
-    load_settings,
-    network_run,
-    out,
-    parse_day,
-    say,
-    user_errors,
-)
-from .errors import DigestError
+from ..errors import DigestError
+from .options import Cassette, Day, FieldName, OneId, OptionalDay, OutputDir, Record, parse_day
+from .session import count, err, load_settings, network_run, out, say, user_errors
+
+commands = typer.Typer()
 
 
-@app.command()
+
+@commands.command()
 def edit(
     day: Day,
     arxiv_id: OneId,
@@ -43,14 +33,13 @@ def edit(
     with user_errors():
         import click
 
-        from . import days, document, store
+        from .. import days, document, store
 
-        the_day = parse_day(day)
         settings = load_settings(output_dir=output_dir)
-        digest = store.load_digest(settings.output_dir, the_day)
+        digest = store.load_digest(settings.output_dir, day)
         entry = days.find(digest, arxiv_id)
-        days.guard_markdown(settings, the_day, digest, force=force)
-        recovery = store.recovery_path(settings.output_dir, the_day, entry.id)
+        days.guard_markdown(settings, day, digest, force=force)
+        recovery = store.recovery_path(settings.output_dir, day, entry.id)
         text = document.to_document(entry, day)
         if recovery.exists():
             text = recovery.read_text(encoding="utf-8")
@@ -74,18 +63,18 @@ def edit(
                 raise DigestError(
                     f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
                 ) from None
-        digest = days.load_for_change(settings, the_day, force=force)
+        digest = days.load_for_change(settings, day, force=force)
         days.replace_content(digest.entry(entry.id), title, authors, summary)
-        _, markdown = days.commit(settings, the_day, digest, "edit")
+        _, markdown = days.commit(settings, day, digest, "edit")
         recovery.unlink(missing_ok=True)
     say(f"Edited {entry.id} in {markdown}")
 
 
-@app.command(name="set")
+@commands.command(name="set")
 def set_(
     day: Day,
     arxiv_id: OneId,
-    field: Annotated[str, typer.Argument(help="title, authors, objective, method, result, implication, questions.")],
+    field: Annotated[FieldName, typer.Argument(metavar="FIELD", help="The field to set.")],
     values: Annotated[
         list[str], typer.Argument(metavar="VALUE...", help="One value; authors/questions take several; - reads stdin.")
     ],
@@ -96,22 +85,22 @@ def set_(
 
     Example: digest set 2024-10-08 2410.05258 questions "What does it cost?" "Does it scale?"
     """
+    field = field.value
     with user_errors():
-        from . import days
+        from .. import days
 
-        the_day = parse_day(day)
         if values == ["-"]:
             values = sys.stdin.read().splitlines()
             values = values if field in ("authors", "questions") else [" ".join(values)]
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, the_day, force=force)
+        digest = days.load_for_change(settings, day, force=force)
         entry = days.find(digest, arxiv_id)
         days.set_field(entry, field, values)
-        _, markdown = days.commit(settings, the_day, digest, "set")
+        _, markdown = days.commit(settings, day, digest, "set")
     say(f"Set {field} of {entry.id} in {markdown}")
 
 
-@app.command()
+@commands.command()
 def rm(
     day: Day,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entries to remove.")],
@@ -120,17 +109,16 @@ def rm(
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
     with user_errors():
-        from . import days
+        from .. import days
 
-        the_day = parse_day(day)
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, the_day, force=force)
+        digest = days.load_for_change(settings, day, force=force)
         removed = days.remove(digest, ids)
-        _, markdown = days.commit(settings, the_day, digest, "rm")
+        _, markdown = days.commit(settings, day, digest, "rm")
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
 
 
-@app.command()
+@commands.command()
 def move(
     day: Day,
     arxiv_id: OneId,
@@ -140,57 +128,57 @@ def move(
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
     with user_errors():
-        from . import days
+        from .. import days
 
-        the_day = parse_day(day)
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, the_day, force=force)
+        digest = days.load_for_change(settings, day, force=force)
         entry = days.move(digest, arxiv_id, to)
-        _, markdown = days.commit(settings, the_day, digest, "move")
+        _, markdown = days.commit(settings, day, digest, "move")
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
 
-@app.command()
+@commands.command()
 def undo(day: Day, output_dir: OutputDir = None) -> None:
     """Restore a day as it was before its last change. Example: digest undo 2024-10-08"""
     with user_errors():
-        from . import days, history, store
+        from .. import days, history, store
 
-        the_day = parse_day(day)
         settings = load_settings(output_dir=output_dir)
-        command, restored_markdown = history.undo(settings.output_dir, the_day)
+        command, restored_markdown = history.undo(settings.output_dir, day)
         if not restored_markdown:
-            days.save(settings, the_day, store.load_digest(settings.output_dir, the_day))
-    say(f"Undid `digest {command}` on {day}; {len(history.snapshots(settings.output_dir, the_day))} earlier "
+            days.save(settings, day, store.load_digest(settings.output_dir, day))
+    say(f"Undid `digest {command}` on {day}; {len(history.snapshots(settings.output_dir, day))} earlier "
         "change(s) can still be undone")
 
 
-@app.command()
+@commands.command()
 def render(
-    day: Annotated[str | None, typer.Argument(metavar="[DATE]", help="The day to render.")] = None,
+    day: OptionalDay = None,
     all_days: Annotated[bool, typer.Option("--all", help="Render every day in the output folder.")] = False,
     output_dir: OutputDir = None,
     force: Annotated[bool, typer.Option(help="Overwrite a DATE.md edited by hand (kept in the history).")] = False,
 ) -> None:
     """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08"""
     with user_errors():
-        from . import days, store
+        from .. import days, store
 
         settings = load_settings(output_dir=output_dir)
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
-        the_days = [parse_day(day)] if day else store.stored_days(settings.output_dir)
-        for the_day in the_days:
-            digest = store.load_digest(settings.output_dir, the_day)
-            days.guard_markdown(settings, the_day, digest, force=force)
-            _, markdown = days.commit(settings, the_day, digest, "render")  # a forced render keeps the old file
+        the_days = [day] if day else store.stored_days(settings.output_dir)
+        for day in the_days:
+            digest = store.load_digest(settings.output_dir, day)
+            days.guard_markdown(settings, day, digest, force=force)
+            _, markdown = days.commit(settings, day, digest, "render")  # a forced render keeps the old file
             say(f"Rendered {markdown}")
 
 
-@app.command(name="import")
+@commands.command(name="import")
 def import_(
     file: Annotated[Path, typer.Argument(metavar="FILE.md", help="A digest in the reference markdown format.")],
-    day: Annotated[str | None, typer.Option("--date", help="The day, if the heading lacks or misstates it.")] = None,
+    day: Annotated[
+        date | None, typer.Option("--date", parser=parse_day, help="The day, if the heading lacks or misstates it.")
+    ] = None,
     output_dir: OutputDir = None,
     force: Annotated[bool, typer.Option(help="Take the file into an existing day (kept in the history).")] = False,
 ) -> None:
@@ -200,28 +188,28 @@ def import_(
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
     """
     with user_errors():
-        from . import days, parse, store
+        from .. import days, parse, store
 
         settings = load_settings(output_dir=output_dir)
         text = _read(file)
-        result = parse.parse_digest(text, source=str(file), date=parse_day(day).isoformat() if day else None)
-        the_day = parse_day(result.digest.date)
+        result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
+        day = date.fromisoformat(result.digest.date)
         existing = None
-        if store.json_path(settings.output_dir, the_day).exists():
+        if store.json_path(settings.output_dir, day).exists():
             if not force:
                 raise DigestError(
-                    f"{store.json_path(settings.output_dir, the_day)} already exists; pass --force to take {file} "
+                    f"{store.json_path(settings.output_dir, day)} already exists; pass --force to take {file} "
                     "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
                 )
-            existing = store.load_digest(settings.output_dir, the_day)
+            existing = store.load_digest(settings.output_dir, day)
         digest = days.merge_import(existing, result.digest, max_authors=settings.max_authors)
-        _, markdown = days.commit(settings, the_day, digest, "import")
+        _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         err.print(f"Warning: {file}: {warning}", markup=False)
     say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")
 
 
-@app.command()
+@commands.command()
 def show(
     day: Day,
     arxiv_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One entry to show in full.")] = None,
@@ -229,10 +217,10 @@ def show(
 ) -> None:
     """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
     with user_errors():
-        from . import days, store, views
+        from .. import days, store, views
 
         settings = load_settings(output_dir=output_dir)
-        digest = store.load_digest(settings.output_dir, parse_day(day))
+        digest = store.load_digest(settings.output_dir, day)
         if arxiv_id is None:
             out.print(views.day_table(digest))
             return
@@ -240,23 +228,23 @@ def show(
         out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
 
 
-@app.command(name="list")
+@commands.command(name="list")
 def list_(output_dir: OutputDir = None) -> None:
     """List the stored days with entry, failed and edited counts. Example: digest list"""
     with user_errors():
-        from . import days, store, views
+        from .. import days, store, views
 
         settings = load_settings(output_dir=output_dir)
         rows = []
-        for the_day in store.stored_days(settings.output_dir):
-            path = store.json_path(settings.output_dir, the_day)
+        for day in store.stored_days(settings.output_dir):
+            path = store.json_path(settings.output_dir, day)
             try:
-                digest = store.load_digest(settings.output_dir, the_day)
+                digest = store.load_digest(settings.output_dir, day)
             except DigestError as problem:
                 rows.append((path, None, f"unreadable: {problem}"))
                 continue
-            edited = days.markdown_edited_by_hand(settings, the_day, digest)
-            missing = not store.markdown_path(settings.output_dir, the_day).exists()
+            edited = days.markdown_edited_by_hand(settings, day, digest)
+            missing = not store.markdown_path(settings.output_dir, day).exists()
             rows.append((path, digest, "missing" if missing else "edited by hand" if edited else "in sync"))
         if not rows:
             say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
@@ -266,7 +254,7 @@ def list_(output_dir: OutputDir = None) -> None:
 
 
 
-@app.command()
+@commands.command()
 def check(
     target: Annotated[str | None, typer.Argument(metavar="[DATE | FILE.md]", help="A stored day or a markdown file "
                                                  "(default: every stored day).")] = None,
@@ -283,8 +271,8 @@ def check(
     import json
 
     with user_errors():
-        from . import check as checks
-        from . import store
+        from .. import check as checks
+        from .. import store
 
         settings = load_settings(output_dir=output_dir)
         results = []
@@ -296,9 +284,9 @@ def check(
             the_days = [parse_day(target)] if target else store.stored_days(settings.output_dir)
             if not the_days:
                 raise DigestError(f"no digests in {settings.output_dir}/ to check")
-            for the_day in the_days:
-                digest = store.load_digest(settings.output_dir, the_day)
-                results.append((the_day.isoformat(), digest, checks.check_day(settings, the_day)))
+            for day in the_days:
+                digest = store.load_digest(settings.output_dir, day)
+                results.append((day.isoformat(), digest, checks.check_day(settings, day)))
         if arxiv:
             with network_run(settings, cassette, record, True) as (run_settings, _):
                 for _, digest, findings in results:

@@ -8,32 +8,17 @@ from typing import Annotated
 
 import typer
 
-from .cli import (
-    BaseUrl,
-    Cassette,
-    Model,
-    OutputDir,
-    Prompts,
-    Record,
-    Temperature,
-    app,
-    err,
-    load_settings,
-    network_run,
-    parse_day,
-    say,
-    user_errors,
-)
+from .options import BaseUrl, Cassette, Days, Model, OutputDir, Prompts, Record, Temperature
+from .session import err, load_settings, network_run, say, user_errors
 
-batch_app = typer.Typer(
+commands = typer.Typer(
     help="Backfill many days through the OpenAI Batch API: submit, check status, collect.", no_args_is_help=True
 )
-app.add_typer(batch_app, name="batch")
 
 
-@batch_app.command("submit")
+@commands.command("submit")
 def batch_submit(
-    the_days: Annotated[list[str], typer.Argument(metavar="DATE...", help="Days to summarise in one batch.")],
+    the_days: Days,
     ids_dir: Annotated[
         Path | None, typer.Option(help="Folder of DATE.txt ids files for days that do not exist yet.")
     ] = None,
@@ -50,13 +35,12 @@ def batch_submit(
     Example: digest batch submit 2024-10-08 2024-10-09 --ids-dir hf-daily/
     """
     with user_errors():
-        from . import batches
+        from .. import batches
 
-        parsed = [parse_day(day) for day in the_days]
         settings = load_settings(model=model, base_url=base_url, temperature=temperature, prompts_dir=prompts,
                                  output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
-            batch_record, notices = batches.submit(parsed, run_settings, ids_dir=ids_dir, clock=datetime.now)
+            batch_record, notices = batches.submit(the_days, run_settings, ids_dir=ids_dir, clock=datetime.now)
     for notice in notices:
         err.print(notice, markup=False)
     count = sum(len(ids) for ids in batch_record.requests.values())
@@ -64,7 +48,7 @@ def batch_submit(
         "check it with `digest batch status`, merge it with `digest batch collect`")
 
 
-@batch_app.command("status")
+@commands.command("status")
 def batch_status(
     batch_id: Annotated[str | None, typer.Argument(metavar="[BATCH_ID]", help="One batch (default: all).")] = None,
     base_url: BaseUrl = None,
@@ -74,7 +58,7 @@ def batch_status(
 ) -> None:
     """Show the state of submitted batches that are not collected yet. Example: digest batch status"""
     with user_errors():
-        from . import batches
+        from .. import batches
 
         settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
@@ -87,7 +71,7 @@ def batch_status(
         say(f"{batch_record.id}  {batch.status}  {done}  days: {', '.join(batch_record.requests)}")
 
 
-@batch_app.command("collect")
+@commands.command("collect")
 def batch_collect(
     batch_id: Annotated[str | None, typer.Argument(metavar="[BATCH_ID]", help="One batch (default: all).")] = None,
     base_url: BaseUrl = None,
@@ -101,7 +85,7 @@ def batch_collect(
     them. Example: digest batch collect
     """
     with user_errors():
-        from . import batches
+        from .. import batches
 
         settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):

@@ -1,0 +1,39 @@
+"""The `digest` app: the top-level options, and the command groups registered in the order --help lists them.
+Command modules import `options` and `session`; nothing imports this module back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import batch, days, runs
+from .session import out
+
+app = typer.Typer(
+    help="Author daily digests of AI papers from arXiv ids with an LLM's help.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a traceback must never print the API key
+    rich_markup_mode=None,  # plain click help and usage errors: `Error: ...` on one line, as every other error
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"digest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Author daily digests of AI papers from arXiv ids with an LLM's help."""
+
+
+app.add_typer(runs.commands)
+app.add_typer(days.commands)
+app.add_typer(batch.commands, name="batch")

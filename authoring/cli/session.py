@@ -1,0 +1,73 @@
+"""What every command shares at run time: the consoles, one-line errors and exit codes, settings from flags, and
+the network-run context (progress display, cassette). Heavy modules are imported inside functions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from .. import config
+from ..errors import DigestError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Expected failures print `Error: <message>` and exit 1; Ctrl-C exits 130; DIGEST_DEBUG=1 re-raises."""
+    try:
+        yield
+    except DigestError as error:
+        if config.debug_enabled():
+            raise
+        err.print(f"Error: {error}", markup=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        if config.debug_enabled():
+            raise
+        err.print("Interrupted; finished entries are saved.", markup=False)
+        _exit_now(130)
+
+
+def _exit_now(code: int) -> None:
+    """Exit without waiting for model calls still in flight in worker threads (Python would join them, for up to
+    the model timeout): every finished entry is already on disk, and nothing else is pending."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '2 papers'; '1 entry', '2 entries'."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def say(message: str) -> None:
+    out.print(message, markup=False)
+
+
+def load_settings(**flags) -> config.Settings:
+    """Settings from the command's flags (None: not given) over the environment and digest.toml."""
+    return config.load(flags)
+
+
+@contextmanager
+def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
+    """Settings and progress display for a run, inside a cassette when one is given."""
+    from .. import replay
+    from ..progress import PlainProgress, QuietProgress, RichProgress
+
+    if record and cassette is None:
+        raise DigestError("--record needs --cassette PATH to record into")
+    if cassette is not None:
+        settings = replay.replay_settings(settings, record)
+    display = QuietProgress() if quiet else RichProgress(err) if err.is_terminal else PlainProgress(err)
+    with replay.cassette(cassette, record=record) if cassette else nullcontext(), display:
+        yield settings, display
