@@ -67,11 +67,11 @@ def submit(
     in_flight = {(day, i) for r in records(settings.output_dir) if not r.collected for day, ids in r.requests.items()
                  for i in ids}
     digests = {day: _day_for_batch(day, settings, ids_dir) for day in the_days}
-    _fill_metadata(digests, settings, notices)
+    _fill_metadata(digests, settings, notices)  # network: no day is locked meanwhile
+    digests = {day: _save_metadata(settings, day, digest) for day, digest in digests.items()}
     templates_hash = prompt_hash(settings.prompts_dir)
     lines, requests = [], {}
-    for day, digest in digests.items():
-        days.save(settings, day, digest)
+    for digest in digests.values():
         for entry in digest.entries:
             if entry.ok or entry.paper is None:
                 continue
@@ -101,7 +101,7 @@ def submit(
 
 def _day_for_batch(day: date, settings: Settings, ids_dir: Path | None) -> Digest:
     if store.json_path(settings.output_dir, day).exists():
-        return days.begin_change(settings, day, "batch-submit")
+        return days.load(settings, day)
     source = ids_dir / f"{day.isoformat()}.txt" if ids_dir else None
     if source is None or not source.is_file():
         raise DigestError(
@@ -116,6 +116,23 @@ def _day_for_batch(day: date, settings: Settings, ids_dir: Path | None) -> Diges
             seen.add(arxiv_id.base)
             entries.append(Entry(id=str(arxiv_id) if arxiv_id.version else arxiv_id.base))
     return Digest(date=day.isoformat(), entries=entries)
+
+
+def _save_metadata(settings: Settings, day: date, fetched: Digest) -> Digest:
+    """Under the day's lock: a new day is written as fetched; an existing one, read fresh, takes the metadata of
+    the entries that had none (other entries may have changed meanwhile, and keep their change)."""
+    with days.locked(settings, day, "batch-submit"):
+        if not store.json_path(settings.output_dir, day).exists():
+            days.commit(settings, day, fetched, "batch-submit")
+            return fetched
+        current = days.load(settings, day)
+        days.guard_markdown(settings, day, current, force=False)
+        for entry in current.entries:
+            got = fetched.entry(entry.id)
+            if entry.paper is None and got is not None:
+                entry.paper, entry.error = got.paper, got.error
+        days.commit(settings, day, current, "batch-submit")
+        return current
 
 
 def _fill_metadata(digests: dict[date, Digest], settings: Settings, notices: list[str]) -> None:
@@ -204,7 +221,12 @@ def _outcome(item: dict, settings: Settings) -> llm.Generation | str:
 
 def _merge(day: date, ids: list[str], results, record: BatchRecord, batch_status: str, settings: Settings,
            clock: Clock) -> RunReport:
-    digest = days.begin_change(settings, day, "batch-collect", force=False)
+    with days.change(settings, day, "batch-collect") as digest:
+        return _apply_results(digest, day, ids, results, record, batch_status, settings, clock)
+
+
+def _apply_results(digest: Digest, day: date, ids: list[str], results, record: BatchRecord, batch_status: str,
+                   settings: Settings, clock: Clock) -> RunReport:
     report = RunReport(digest, store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day))
     for entry_id in ids:
         entry = digest.entry(entry_id)
@@ -221,6 +243,5 @@ def _merge(day: date, ids: list[str], results, record: BatchRecord, batch_status
         else:
             entry.summary, entry.summary_markdown, entry.error = outcome.summary, None, None
             entry.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock)
-    days.save(settings, day, digest)
     return report
 

@@ -44,6 +44,10 @@ def check_digest(
         if entry.error:
             findings.append(Finding(WARNING, "structure", entry.id, f"no summary: {entry.error}"))
             continue
+        if entry.pending:
+            findings.append(Finding(WARNING, "pending", entry.id,
+                                    f"not summarised yet (run `digest resume {digest.date}`)"))
+            continue
         findings += _structure(entry)
         source = source_text(entry)
         if source is not None:
@@ -171,7 +175,7 @@ def check_day(settings, day) -> list[Finding]:
     """Every check of a stored day: its entries, its DATE.md, and DATE.md against DATE.json."""
     from . import days, store
 
-    digest = store.load_digest(settings.output_dir, day)
+    digest = days.load(settings, day)
     findings = check_digest(
         digest,
         source_text=stored_source(settings.output_dir),
@@ -182,9 +186,13 @@ def check_day(settings, day) -> list[Finding]:
         findings.append(Finding(WARNING, "drift", None, f"{markdown} is missing; `digest render {digest.date}`"))
         return findings
     findings += check_table(markdown.read_text(encoding="utf-8"))
-    if days.markdown_edited_by_hand(settings, day, digest):
-        findings.append(Finding(WARNING, "drift", None, f"{markdown} is out of sync with its DATE.json "
-                                                        f"(edited by hand? `digest import {markdown} --force`)"))
+    state = days.markdown_state(settings, day, digest)
+    if state == days.EDITED:
+        findings.append(Finding(WARNING, "drift", None, f"{markdown} was edited by hand since it was rendered; "
+                                                        f"take the edits in with `digest import {markdown} --force`"))
+    elif state == days.STALE:
+        findings.append(Finding(WARNING, "drift", None, f"{markdown} is stale: DATE.json changed since it was "
+                                                        f"rendered; `digest render {digest.date}`"))
     return findings
 
 

@@ -27,6 +27,7 @@ ENV_VARS = {
     "DIGEST_OUTPUT_DIR": "output_dir",
     "DIGEST_PROMPTS_DIR": "prompts_dir",
     "DIGEST_MAX_AUTHORS": "max_authors",
+    "DIGEST_LOCK_TIMEOUT": "lock_timeout",
 }
 
 
@@ -51,6 +52,8 @@ class Settings:
     arxiv_attempts: int = 4
     retry_base_delay: float = 1.0
     max_authors: int = 5
+    # Seconds a command waits for another one changing the same day before it gives up.
+    lock_timeout: float = 60.0
     output_dir: Path = Path("output")
     prompts_dir: Path | None = None
     # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
@@ -152,6 +155,8 @@ def _validate(settings: Settings) -> None:
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
+    if settings.lock_timeout < 0:
+        raise ConfigError("lock_timeout must be 0 or more seconds")
     for name in ("model_timeout", "arxiv_timeout"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be a positive number of seconds")

@@ -1,42 +1,122 @@
-"""A stored day as the authoring commands change it: find entries, reorder, remove, set fields, and save with a
-history snapshot and a re-render that never clobbers a DATE.md edited by hand."""
+"""The one owner of every write to a day: its lock, loading (folding a journal a run left), the hand-edit guard,
+history snapshots, saving DATE.json then DATE.md, and network runs' checkpoints (journal records applied only to
+the entries a run owns; a person's change made meanwhile wins). Commands ask this module for a change; they never
+write DATE.json or DATE.md themselves. Edits of a Digest in memory live in `edits`."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
-
-from pydantic import ValidationError
+from pathlib import Path
 
 from . import history, store
 from .config import Settings
-from .errors import DigestError, StoreError
-from .ids import parse_id
-from .models import Digest, Entry, Paper, Provenance, Summary
-from .render import render_markdown, summary_cell
+from .errors import StoreError
+from .models import Digest, Entry
+from .render import render_markdown
 
-SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
-FIELDS = ("title", "authors", *SUMMARY_FIELDS)
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+Notice = Callable[[str], None]
+IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
+_RENDER_FIELDS = {"rendered_sha256", "rendered_from", "previous_rendered_sha256"}
 
 
-def markdown_edited_by_hand(settings: Settings, day: date, digest: Digest) -> bool:
-    """True when DATE.md differs from what digest last rendered (and from what it renders now)."""
+def sha256(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+
+
+def fingerprint(entry: Entry) -> str:
+    """What an entry is now: a run applies its result only to an entry still as the run found it."""
+    return sha256(entry.model_dump_json())[:24]
+
+
+def content_hash(digest: Digest, settings: Settings) -> str:
+    """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping)."""
+    return sha256(f"{settings.max_authors}\0" + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+
+
+# ------------------------------------------------------------------------------------------------------- the lock
+@contextmanager
+def locked(settings: Settings, day: date, command: str, notice: Notice | None = None) -> Iterator[None]:
+    """Hold the day's lock (an OS lock: a killed holder releases it). A second command waits with a notice, up to
+    `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process."""
+    from filelock import FileLock, Timeout
+
+    path = store.lock_path(settings.output_dir, day)
+    holder = path.with_suffix(".holder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
+    lock = FileLock(path, is_singleton=True, preserve_lock_file=True)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        who = _holder(holder)
+        if notice is not None:
+            notice(f"Waiting for {day.isoformat()}: {who} is changing it (up to {settings.lock_timeout:g} s)")
+        try:
+            lock.acquire(timeout=settings.lock_timeout)
+        except Timeout:
+            raise StoreError(
+                f"{day.isoformat()} is locked by {_holder(holder)}, still busy after {settings.lock_timeout:g} s; "
+                "try again when it has finished (lock_timeout sets the wait)"
+            ) from None
+    try:
+        if lock.lock_counter == 1:
+            stamp = time.strftime("%H:%M:%S")
+            holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip() or "another digest command"
+    except OSError:
+        return "another digest command"
+
+
+# ------------------------------------------------------------------------------------------- reading and states
+def load(settings: Settings, day: date, *, notice: Notice | None = None) -> Digest:
+    """Read a day. A journal left by a run (finished, killed, or still going) is folded in first, under the lock."""
+    if store.journal_path(settings.output_dir, day).exists():
+        with locked(settings, day, "resume-fold", notice):
+            digest = store.load_digest(settings.output_dir, day)
+            kept = _fold(settings, day, digest)
+        if notice is not None:
+            for entry_id, where in kept.items():
+                notice(f"{entry_id} was changed by hand while a run summarised it; the run's summary is in {where}")
+        return digest
+    return store.load_digest(settings.output_dir, day)
+
+
+def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
+    """in sync; stale (DATE.json changed since DATE.md was rendered); edited by hand; or missing."""
     path = store.markdown_path(settings.output_dir, day)
-    if not path.exists():
-        return False
-    on_disk = sha256(path.read_text(encoding="utf-8"))
-    rendered = render_markdown(digest, max_authors=settings.max_authors)
-    return on_disk not in (digest.rendered_sha256, sha256(rendered))
+    try:
+        on_disk = sha256(path.read_bytes())
+    except FileNotFoundError:
+        return MISSING
+    if on_disk == digest.rendered_sha256 and digest.rendered_from is not None:
+        return IN_SYNC if digest.rendered_from == content_hash(digest, settings) else STALE
+    if on_disk == digest.previous_rendered_sha256:
+        return STALE  # the DATE.json write landed, the DATE.md write did not (a crash between the two)
+    if on_disk == sha256(render_markdown(digest, max_authors=settings.max_authors)):
+        return IN_SYNC  # identical anyway (or written before DATE.json noted what it was rendered from)
+    if on_disk == digest.rendered_sha256:
+        return STALE
+    return EDITED
 
 
 def guard_markdown(settings: Settings, day: date, digest: Digest, *, force: bool) -> None:
     """Refuse to overwrite a hand-edited DATE.md unless forced (the old file is kept in the history anyway)."""
-    if not force and markdown_edited_by_hand(settings, day, digest):
+    if not force and markdown_state(settings, day, digest) == EDITED:
         path = store.markdown_path(settings.output_dir, day)
         raise StoreError(
             f"{path} was edited by hand since it was last rendered; take the edits in with "
@@ -44,135 +124,218 @@ def guard_markdown(settings: Settings, day: date, digest: Digest, *, force: bool
         )
 
 
-def save(settings: Settings, day: date, digest: Digest) -> tuple[str, str]:
-    """Render DATE.md, remember its hash in DATE.json, write both atomically; returns both paths as text."""
-    markdown = render_markdown(digest, max_authors=settings.max_authors)
-    digest.rendered_sha256 = sha256(markdown)
-    json_file = store.save_digest(settings.output_dir, day, digest)
-    markdown_file = store.save_markdown(settings.output_dir, day, markdown)
-    history.drop_if_unchanged(settings.output_dir, day)
-    return str(json_file), str(markdown_file)
+# ---------------------------------------------------------------------------------------------------- writing
+def write(settings: Settings, day: date, digest: Digest, *, render: bool = True) -> tuple[Path, Path]:
+    """Save DATE.json, then DATE.md rendered from it (unless render is False). DATE.json first, noting the
+    DATE.md it replaces: a crash between the two writes leaves a DATE.md that reads as stale, never as edited by
+    hand. A file whose bytes would not change is not written at all."""
+    json_file = store.json_path(settings.output_dir, day)
+    markdown_file = store.markdown_path(settings.output_dir, day)
+    markdown = None
+    if render:
+        state = markdown_state(settings, day, digest)
+        markdown = render_markdown(digest, max_authors=settings.max_authors)
+        new_sha = sha256(markdown)
+        if state in (IN_SYNC, STALE) and digest.rendered_sha256 != new_sha:
+            digest.previous_rendered_sha256 = _sha_of(markdown_file)
+        elif state in (EDITED, MISSING):
+            digest.previous_rendered_sha256 = None
+        digest.rendered_sha256, digest.rendered_from = new_sha, content_hash(digest, settings)
+    _write_if_changed(json_file, digest.model_dump_json(indent=2) + "\n")
+    if markdown is not None:
+        _write_if_changed(markdown_file, markdown)
+    return json_file, markdown_file
 
 
-def load_for_change(settings: Settings, day: date, *, force: bool = False) -> Digest:
-    """Load a day to change it, refusing if DATE.md was edited by hand (unless forced)."""
-    digest = store.load_digest(settings.output_dir, day)
-    guard_markdown(settings, day, digest, force=force)
-    return digest
-
-
-def commit(settings: Settings, day: date, digest: Digest, command: str) -> tuple[str, str]:
-    """Keep the day as it is on disk for `digest undo`, then save the changed digest."""
-    history.snapshot(settings.output_dir, day, command)
-    return save(settings, day, digest)
-
-
-def begin_change(settings: Settings, day: date, command: str, *, force: bool = False) -> Digest:
-    """For changes that write as they go (network runs): load, guard, and snapshot before the first write."""
-    digest = load_for_change(settings, day, force=force)
-    history.snapshot(settings.output_dir, day, command)
-    return digest
-
-
-def find(digest: Digest, text: str) -> Entry:
-    """The entry for an id in any accepted form (version ignored), or an error naming the day."""
-    base = parse_id(text).base
-    entry = digest.entry(base)
-    if entry is None:
-        raise DigestError(f"{base} is not in the {digest.date} digest; `digest show {digest.date}` lists its entries")
-    return entry
-
-
-def remove(digest: Digest, texts: Sequence[str]) -> list[Entry]:
-    entries = [find(digest, text) for text in texts]
-    digest.entries = [e for e in digest.entries if all(e is not r for r in entries)]
-    return entries
-
-
-def move(digest: Digest, text: str, position: int) -> Entry:
-    """Move an entry to a 1-based position."""
-    entry = find(digest, text)
-    if not 1 <= position <= len(digest.entries):
-        raise DigestError(f"position {position} is outside 1..{len(digest.entries)}")
-    digest.entries.remove(entry)
-    digest.entries.insert(position - 1, entry)
-    return entry
-
-
-def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
-    """Set one field of an entry by hand; the entry is marked as edited."""
-    if field not in FIELDS:
-        raise DigestError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}")
-    if entry.paper is None:
-        raise DigestError(f"{entry.id} has no arXiv metadata; run `digest regen` on it first")
-    values = [v.strip() for v in values if v.strip()]
-    list_field = field in ("authors", "questions")
-    if not values or (not list_field and len(values) != 1):
-        raise DigestError(f"{field} takes {'one or more values' if list_field else 'exactly one value'}")
-    if field == "title":
-        entry.paper.title = values[0]
-    elif field == "authors":
-        entry.paper.authors = values
-    else:
-        base = entry.summary.model_dump() if entry.summary else {}
-        if not base:
-            raise DigestError(
-                f"{entry.id} has no structured summary to change; use `digest edit` to write all its parts"
-            )
-        base[field] = values if list_field else values[0]
-        entry.summary = validated_summary(base)
-        entry.summary_markdown = None
-    mark_edited(entry)
-
-
-def validated_summary(data: dict) -> Summary:
+def _sha_of(path: Path) -> str | None:
     try:
-        return Summary.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "summary"
-        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        raise DigestError(f"{where}: {message}") from None
+        return sha256(path.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
-def mark_edited(entry: Entry) -> None:
-    entry.provenance = (entry.provenance or Provenance(source="hand")).model_copy(update={"edited": True})
-    entry.error = None
+def _write_if_changed(path: Path, text: str) -> None:
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    store.atomic_write(path, data)
 
 
-def replace_content(entry: Entry, title: str, authors: list[str], summary: Summary) -> None:
-    """Apply an edited document to an entry."""
-    if entry.paper is None:
-        entry.paper = Paper(id=entry.id, title=title, authors=authors)
-    entry.paper.title, entry.paper.authors = title, authors
-    entry.summary, entry.summary_markdown = summary, None
-    mark_edited(entry)
+def commit(settings: Settings, day: date, digest: Digest, command: str) -> tuple[Path, Path]:
+    """Keep the day as it is on disk for `digest undo`, then save the changed digest (call under the lock)."""
+    kept = history.snapshot(settings.output_dir, day, command)
+    paths = write(settings, day, digest)
+    history.drop_if_unchanged(settings.output_dir, day, kept)
+    return paths
 
 
-def merge_import(existing: Digest | None, imported: Digest, *, max_authors: int) -> Digest:
-    """Take an imported markdown digest into a day. Rows unchanged from what the day renders keep their full
-    entry (abstract, full author list, provenance); changed rows take the markdown's text and are marked edited;
-    rows deleted from the markdown are dropped; failed entries (never rendered) are kept."""
-    if existing is None:
-        return imported
-    merged: list[Entry] = []
-    for new in imported.entries:
-        old = existing.entry(new.id)
-        if old is None or not old.ok:
-            merged.append(new)
+@contextmanager
+def change(
+    settings: Settings, day: date, command: str, *, force: bool = False, notice: Notice | None = None
+) -> Iterator[Digest]:
+    """Change a day: under its lock, read it fresh, refuse over a hand-edited DATE.md (unless forced), hand it
+    over, then snapshot and save it. Nothing is written if the body raises."""
+    with locked(settings, day, command, notice):
+        digest = load(settings, day, notice=notice)
+        guard_markdown(settings, day, digest, force=force)
+        yield digest
+        commit(settings, day, digest, command)
+
+
+def undo(
+    settings: Settings, day: date, *, force: bool = False, notice: Notice | None = None
+) -> tuple[str, Path | None]:
+    """Restore the day as it was before its last change; returns the command undone and, with force over a
+    hand-edited DATE.md, where that file was kept."""
+    with locked(settings, day, "undo", notice):
+        current = load(settings, day, notice=notice)
+        state = markdown_state(settings, day, current)
+        kept = None
+        if state == EDITED:
+            path = store.markdown_path(settings.output_dir, day)
+            if not force:
+                raise StoreError(
+                    f"{path} was edited by hand since it was last rendered and undo would replace it; take the "
+                    f"edits in with `digest import {path} --force`, or `digest undo {day.isoformat()} --force` "
+                    f"(keeps the edited file in {history.kept_dir(settings.output_dir, day)})"
+                )
+            kept = history.keep(settings.output_dir, day, "edited-before-undo.md", path.read_bytes())
+        snapshot, command = history.latest(settings.output_dir, day)
+        markdown_copy = snapshot.with_suffix(".md")
+        # DATE.md first, then DATE.json, both byte for byte: in between, the DATE.md on disk is the one the current
+        # DATE.json notes as replaced (previous_rendered_sha256), so a crash there reads as stale, not as a hand edit.
+        if markdown_copy.exists():
+            store.atomic_write(store.markdown_path(settings.output_dir, day), markdown_copy.read_bytes())
+        store.atomic_write(store.json_path(settings.output_dir, day), snapshot.read_bytes())
+        if not markdown_copy.exists():  # snapshotted before its first render
+            try:
+                write(settings, day, store.load_digest(settings.output_dir, day))
+            except StoreError:
+                pass  # an unreadable day goes back as it was; `digest list` reports it
+        history.forget(snapshot)
+    return command, kept
+
+
+def render_day(
+    settings: Settings, day: date, *, force: bool = False, notice: Notice | None = None
+) -> tuple[Digest, bool]:
+    """Re-render DATE.md from DATE.json; returns the day and whether any file changed (none when up to date)."""
+    with locked(settings, day, "render", notice):
+        digest = load(settings, day, notice=notice)
+        state = markdown_state(settings, day, digest)
+        if state == IN_SYNC:
+            return digest, False
+        guard_markdown(settings, day, digest, force=force)
+        commit(settings, day, digest, "render")  # a forced render keeps the edited file in the history
+        return digest, True
+
+
+# ------------------------------------------------------------------------------------ network runs: checkpoints
+@dataclass
+class RunOutcome:
+    """A run's end: the day as folded, entries a person changed or removed meanwhile (id -> where the run's
+    result was kept), and whether DATE.md was left alone because it was edited by hand."""
+
+    digest: Digest
+    conflicts: dict[str, str] = field(default_factory=dict)
+    markdown_edited: bool = False
+
+
+class Checkpoints:
+    """A network run's hold on a day. The run does not keep the lock while it waits for the model: each finished
+    entry is appended to the day's journal under the lock (O(1) however large the day), and the journal is folded
+    into DATE.json and DATE.md when the run ends, or by the next command that reads the day after a kill."""
+
+    def __init__(self, settings: Settings, day: date, command: str, *, force: bool = False,
+                 notice: Notice | None = None):
+        self.settings, self.day, self.command, self.force, self.notice = settings, day, command, force, notice
+        self.owned: dict[str, str] = {}  # entry id -> fingerprint of the entry as the run found it
+        self.recorded: dict[str, str] = {}  # entry id -> fingerprint of the result it recorded
+        self.snapshot: Path | None = None
+
+    def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
+              replace: bool = False) -> Digest:
+        """Under the lock: read the day fresh (None when there is none, or when `replace`: `new --force` replaces
+        whatever is there, readable or not), let `prepare` return the day to write and the entries this run owns,
+        keep the old day for undo, and write the new one."""
+        with locked(self.settings, self.day, self.command, self.notice):
+            exists = store.json_path(self.settings.output_dir, self.day).exists()
+            current = None
+            if exists and replace:
+                try:  # a journal the old day left is folded into it before it is kept for undo
+                    load(self.settings, self.day, notice=self.notice)
+                except StoreError:
+                    pass
+            elif exists:
+                current = load(self.settings, self.day, notice=self.notice)
+            if current is not None:
+                guard_markdown(self.settings, self.day, current, force=self.force)
+            digest, owned = prepare(current)
+            self.snapshot = history.snapshot(self.settings.output_dir, self.day, self.command)
+            write(self.settings, self.day, digest)
+        self.owned = {entry.id: fingerprint(entry) for entry in owned}
+        return digest
+
+    def record(self, entry: Entry) -> None:
+        """Checkpoint one finished entry (nothing if the run left it as it was)."""
+        result = fingerprint(entry)
+        if result == self.owned.get(entry.id):
+            return
+        record = {"command": self.command, "base": self.owned.get(entry.id), "entry": entry.model_dump(mode="json")}
+        with locked(self.settings, self.day, self.command, self.notice):
+            store.append_journal(self.settings.output_dir, self.day, record)
+        self.recorded[entry.id] = result
+
+    def finish(self) -> RunOutcome:
+        """Fold the journal into the day and render it; report what a person changed meanwhile."""
+        with locked(self.settings, self.day, self.command, self.notice):
+            digest = store.load_digest(self.settings.output_dir, self.day)
+            _fold(self.settings, self.day, digest, force=self.force)
+            edited = markdown_state(self.settings, self.day, digest) == EDITED
+            if self.snapshot is not None:
+                history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
+        conflicts = {}
+        for entry_id, result in self.recorded.items():
+            entry = digest.entry(entry_id)
+            if entry is None or fingerprint(entry) != result:
+                conflicts[entry_id] = str(conflict_path(self.settings.output_dir, self.day, entry_id, result))
+        return RunOutcome(digest, conflicts, edited)
+
+
+def conflict_path(output_dir: Path, day: date, entry_id: str, result: str) -> Path:
+    """Where a run's result is kept when a person changed or removed its entry meanwhile."""
+    return history.kept_dir(output_dir, day) / f"conflict-{entry_id.replace('/', '_')}-{result[:12]}.json"
+
+
+def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False) -> dict[str, str]:
+    """Apply the journal to digest (in place) and save it; returns the entries whose result lost to a person's
+    change (id -> where it was kept). Idempotent: a record already applied is skipped, so a crash between saving
+    and removing the journal folds nothing twice."""
+    records = store.read_journal(settings.output_dir, day)
+    kept: dict[str, str] = {}
+    changed = False
+    for record in records:
+        try:
+            result = Entry.model_validate(record["entry"])
+        except (KeyError, ValueError):
             continue
-        same_title = old.paper.title == new.paper.title
-        same_authors = old.paper.authors[:max_authors] == new.paper.authors
-        old_cell = old.summary_markdown if old.summary_markdown is not None else summary_cell(old.summary)
-        new_cell = new.summary_markdown if new.summary_markdown is not None else summary_cell(new.summary)
-        entry = old.model_copy(deep=True)
-        if not (same_title and same_authors and old_cell == new_cell):
-            entry.paper.title = new.paper.title
-            if not same_authors:
-                entry.paper.authors = new.paper.authors
-            if old_cell != new_cell:
-                entry.summary, entry.summary_markdown = new.summary, new.summary_markdown
-            mark_edited(entry)
-        merged.append(entry)
-    merged += [e for e in existing.entries if not e.ok and imported.entry(e.id) is None]
-    return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256)
+        result_print = fingerprint(result)
+        current = digest.entry(result.id)
+        if current is not None and fingerprint(current) == result_print:
+            continue  # applied already
+        if current is None or fingerprint(current) != record.get("base"):
+            path = conflict_path(settings.output_dir, day, result.id, result_print)
+            if not path.exists():
+                store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
+            kept[result.id] = str(path)
+            continue
+        digest.entries[digest.entries.index(current)] = result
+        changed = True
+    if changed or markdown_state(settings, day, digest) == STALE:
+        render = force or markdown_state(settings, day, digest) != EDITED
+        write(settings, day, digest, render=render)
+    store.remove_journal(settings.output_dir, day)
+    return kept

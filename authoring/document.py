@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .days import validated_summary
+from .edits import validated_summary
 from .errors import DigestError
 from .models import Entry, Summary
 

@@ -1,4 +1,6 @@
-"""Snapshots of a day before each change (output/.history/DATE/NNNN-command.json and .md) and `undo`."""
+"""Snapshots of a day before each change (output/.history/DATE/NNNN-command.json and .md), restoring the latest
+for `undo`, and copies kept aside so nothing is lost: a hand-edited DATE.md that `undo --force` replaces, a run's
+summary that lost to a person's change (output/.history/DATE/kept/)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ def history_dir(output_dir: Path, day: date) -> Path:
     return output_dir / ".history" / day.isoformat()
 
 
+def kept_dir(output_dir: Path, day: date) -> Path:
+    return history_dir(output_dir, day) / "kept"
+
+
 def snapshots(output_dir: Path, day: date) -> list[Path]:
     """The day's snapshots of DATE.json, oldest first."""
     folder = history_dir(output_dir, day)
@@ -25,7 +31,8 @@ def snapshots(output_dir: Path, day: date) -> list[Path]:
 
 
 def snapshot(output_dir: Path, day: date, command: str) -> Path | None:
-    """Keep the current DATE.json (and DATE.md, if any) before `command` changes them; None if there is no day."""
+    """Keep the current DATE.json (and DATE.md, if any) before `command` changes them; None if there is no day.
+    Copies bytes: a file that is not even UTF-8 any more is kept as it is."""
     current = store.json_path(output_dir, day)
     if not current.exists():
         return None
@@ -33,37 +40,46 @@ def snapshot(output_dir: Path, day: date, command: str) -> Path | None:
     number = int(_SNAPSHOT.match(existing[-1].name).group(1)) + 1 if existing else 1
     target = history_dir(output_dir, day) / f"{number:04d}-{command}.json"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        store.atomic_write(target, current.read_text(encoding="utf-8"))
+        store.atomic_write(target, current.read_bytes())
         markdown = store.markdown_path(output_dir, day)
         if markdown.exists():
-            store.atomic_write(target.with_suffix(".md"), markdown.read_text(encoding="utf-8"))
+            store.atomic_write(target.with_suffix(".md"), markdown.read_bytes())
     except OSError as err:
         raise StoreError(f"cannot keep a copy of {current} in {target.parent}: {err}") from None
     return target
 
 
-def undo(output_dir: Path, day: date) -> tuple[str, bool]:
-    """Restore the day as it was before its last change; returns the command undone and whether DATE.md was
-    restored too (a day snapshotted before its first render has no DATE.md copy)."""
+def keep(output_dir: Path, day: date, name: str, data: str | bytes) -> Path:
+    """Keep a copy aside (never restored by undo, never overwritten): returns where it went."""
+    folder = kept_dir(output_dir, day)
+    stem, dot, suffix = name.replace("/", "_").rpartition(".")
+    number = 1
+    while (folder / f"{stem}-{number}{dot}{suffix}").exists():
+        number += 1
+    target = folder / f"{stem}-{number}{dot}{suffix}"
+    store.atomic_write(target, data)
+    return target
+
+
+def latest(output_dir: Path, day: date) -> tuple[Path, str]:
+    """The latest snapshot (its DATE.json copy; the DATE.md copy, if any, sits beside it) and its command."""
     existing = snapshots(output_dir, day)
     if not existing:
         raise StoreError(f"nothing to undo for {day.isoformat()}: {history_dir(output_dir, day)} has no snapshots")
-    last = existing[-1]
-    store.atomic_write(store.json_path(output_dir, day), last.read_text(encoding="utf-8"))
-    markdown = last.with_suffix(".md")
-    restored_markdown = markdown.exists()
-    if restored_markdown:
-        store.atomic_write(store.markdown_path(output_dir, day), markdown.read_text(encoding="utf-8"))
-        markdown.unlink()
-    last.unlink()
-    return _SNAPSHOT.match(last.name).group(2), restored_markdown
+    return existing[-1], _SNAPSHOT.match(existing[-1].name).group(2)
 
 
-def drop_if_unchanged(output_dir: Path, day: date) -> None:
-    """A change that changed nothing leaves nothing to undo: drop the latest snapshot if it equals the day now."""
+def forget(snapshot_path: Path) -> None:
+    """Drop a snapshot once it has been restored."""
+    snapshot_path.with_suffix(".md").unlink(missing_ok=True)
+    snapshot_path.unlink(missing_ok=True)
+
+
+def drop_if_unchanged(output_dir: Path, day: date, snapshot_path: Path | None = None) -> None:
+    """A change that changed nothing leaves nothing to undo: drop the latest snapshot (only if it is
+    `snapshot_path`, when given) if it equals the day now."""
     existing = snapshots(output_dir, day)
-    if not existing:
+    if not existing or (snapshot_path is not None and existing[-1] != snapshot_path):
         return
     last = existing[-1]
     pairs = [(last, store.json_path(output_dir, day)), (last.with_suffix(".md"), store.markdown_path(output_dir, day))]

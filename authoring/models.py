@@ -101,8 +101,29 @@ class Entry(BaseModel):
 
     @property
     def ok(self) -> bool:
-        has_summary = self.summary is not None or self.summary_markdown is not None
-        return self.paper is not None and has_summary and self.error is None
+        return self.paper is not None and self.has_summary and self.error is None
+
+    @property
+    def has_summary(self) -> bool:
+        return self.summary is not None or self.summary_markdown is not None
+
+    @property
+    def pending(self) -> bool:
+        """Neither summarised nor failed yet: a run was interrupted before its answer came (`digest resume`)."""
+        return not self.has_summary and self.error is None
+
+    @property
+    def status(self) -> str:
+        """failed, pending, edited, imported (prose) or ok."""
+        if self.error:
+            return "failed"
+        if self.pending:
+            return "pending"
+        if self.provenance and self.provenance.edited:
+            return "edited"
+        if self.summary is None:
+            return "imported (prose)"
+        return "ok"
 
 
 class Digest(BaseModel):
@@ -111,8 +132,13 @@ class Digest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     date: str
     entries: list[Entry] = []
-    # sha256 of DATE.md as last rendered: a different file on disk was edited by hand since.
+    # sha256 of DATE.md as last rendered, and of the content it was rendered from (authoring.days.content_hash):
+    # a DATE.md with another hash was edited by hand; a content hash that moved on means DATE.md is stale.
     rendered_sha256: str | None = None
+    rendered_from: str | None = None
+    # The DATE.md on disk before that render: seen after a crash between the DATE.json and DATE.md writes, it is
+    # stale, not edited by hand.
+    previous_rendered_sha256: str | None = None
 
     def entry(self, arxiv_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == arxiv_id), None)

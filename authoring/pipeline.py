@@ -1,12 +1,14 @@
 """The wiring of runs that call the network: `new` (ids -> arXiv -> concurrent summaries -> DATE.json/.md),
-`resume`, `regen` (one or more entries again) and `add` (late papers into a day)."""
+`resume`, `regen` (one or more entries again) and `add` (late papers into a day). No run holds the day's lock
+while it waits for arXiv or the model: `days.Checkpoints` takes it to write the day, to journal each finished
+entry, and to fold the journal in at the end (also after Ctrl-C or a run-stopping error)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from . import arxiv_source, days, history, llm, store
+from . import arxiv_source, days, edits, llm, store
 from .config import Settings
 from .errors import DigestError, StoreError
 from .ids import ArxivId, normalise
@@ -30,30 +32,31 @@ def create_digest(
     run = Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     json_file = store.json_path(settings.output_dir, day)
-    if json_file.exists():
-        if force:
-            llm.check_credentials(settings)  # before the snapshot: a run that cannot start changes nothing
-            history.snapshot(settings.output_dir, day, "new")  # kept for `digest undo`, readable or not
-        else:
-            try:
-                existing = store.load_digest(settings.output_dir, day)
-            except StoreError as problem:
-                raise StoreError(f"{json_file} already exists; pass --force to overwrite it ({problem})") from None
-            if {i.base for i in ids} == {e.id for e in existing.entries}:
-                # The same day again: carry on where it stopped (only missing and failed papers).
-                return resume(day, settings, clock=clock, source=source, verify=verify, progress=run.progress)
-            raise StoreError(
-                f"{json_file} already exists with other papers; pass --force to overwrite it, "
-                "or change it with `digest add` / `digest rm`"
-            )
-    llm.check_credentials(settings)
+    if json_file.exists() and not force:
+        try:
+            existing = days.load(settings, day, notice=run.progress.notice)
+        except StoreError as problem:
+            raise StoreError(f"{json_file} already exists; pass --force to overwrite it ({problem})") from None
+        if {i.base for i in ids} == {e.id for e in existing.entries}:
+            # The same day again: carry on where it stopped (only missing and failed papers).
+            return resume(day, settings, clock=clock, source=source, verify=verify, progress=run.progress)
+        raise StoreError(
+            f"{json_file} already exists with other papers; pass --force to overwrite it, "
+            "or change it with `digest add` / `digest rm`"
+        )
+    llm.check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
     digest = Digest(date=day.isoformat())
     report = run.report = _report(digest, settings, day, dropped=dropped)
     digest.entries = _fetch(ids, run, report)
-    store.save_digest(settings.output_dir, day, digest)
-    summarise(digest.entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
-    days.save(settings, day, digest)
-    return report
+
+    def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
+        if current is not None:  # created by another command while arXiv answered
+            raise StoreError(f"{json_file} was created meanwhile by another command; pass --force to overwrite it")
+        return digest, digest.entries
+
+    checkpoints = days.Checkpoints(settings, day, "new", force=force, notice=run.progress.notice)
+    checkpoints.begin(prepare, replace=force)
+    return _summarise_and_fold(digest.entries, run, report, checkpoints)
 
 
 def resume(
@@ -65,10 +68,14 @@ def resume(
     verify: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised."""
-    digest = store.load_digest(settings.output_dir, day)
+    """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised; a
+    day whose DATE.md is stale (DATE.json changed since it was rendered) is re-rendered even when none is missing."""
+    digest = days.load(settings, day, notice=(progress or QuietProgress()).notice)
     if all(entry.ok for entry in digest.entries):
-        return _report(digest, settings, day)
+        report = _report(digest, settings, day)
+        if days.markdown_state(settings, day, digest) in (days.STALE, days.MISSING):
+            report.digest, report.rerendered = days.render_day(settings, day)
+        return report
     return regenerate(day, [], settings, clock=clock, all_failed=True, source=source, verify=verify,
                       progress=progress)
 
@@ -88,24 +95,36 @@ def regenerate(
 ) -> RunReport:
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
-    digest = store.load_digest(settings.output_dir, day)
-    entries: list[Entry] = []
-    for entry in [days.find(digest, text) for text in raw_ids] + [e for e in digest.entries if all_failed and not e.ok]:
-        if all(entry is not chosen for chosen in entries):  # each entry once, however often it is named
-            entries.append(entry)
-    if not entries:
-        raise DigestError("nothing to regenerate: name entries, or pass --all-failed when some have failed")
-    edited = [e.id for e in entries if e.provenance and e.provenance.edited]
-    if edited and not force:
-        raise DigestError(f"{', '.join(edited)} edited by hand; pass --force to regenerate and replace the edits")
+    digest = days.load(settings, day, notice=run.progress.notice)
+    wanted = _chosen(digest, raw_ids, all_failed, force)
     llm.check_credentials(settings)
-    digest = days.begin_change(settings, day, "regen", force=force)
-    entries = [digest.entry(e.id) for e in entries]
+
+    def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
+        if current is None:
+            raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
+        return current, [current.entry(i) for i in _chosen(current, wanted, False, force)]  # the day as it is now
+
+    checkpoints = days.Checkpoints(settings, day, "regen", force=force, notice=run.progress.notice)
+    digest = checkpoints.begin(prepare)
+    entries = [digest.entry(i) for i in wanted]
     report = run.report = _report(digest, settings, day)
     _refetch_missing(entries, run, report)
-    summarise(entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
-    days.save(settings, day, digest)
-    return report
+    return _summarise_and_fold(entries, run, report, checkpoints)
+
+
+def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool) -> list[str]:
+    """The ids of the entries to regenerate, each once, in the order named (then the failed ones)."""
+    chosen: list[str] = []
+    failed = [e for e in digest.entries if all_failed and not e.ok]
+    for entry in [edits.find(digest, text) for text in raw_ids] + failed:
+        if entry.id not in chosen:
+            chosen.append(entry.id)
+    if not chosen:
+        raise DigestError("nothing to regenerate: name entries, or pass --all-failed when some have failed")
+    edited = [i for i in chosen if (e := digest.entry(i)).provenance and e.provenance.edited]
+    if edited and not force:
+        raise DigestError(f"{', '.join(edited)} edited by hand; pass --force to regenerate and replace the edits")
+    return chosen
 
 
 def add_papers(
@@ -123,24 +142,48 @@ def add_papers(
     """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end)."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
-    digest = store.load_digest(settings.output_dir, day)
+    digest = days.load(settings, day, notice=run.progress.notice)
+    ids = _new_ids(digest, ids, run, at)
+    llm.check_credentials(settings)
+    report = run.report = _report(digest, settings, day, dropped=dropped)
+    fetched = _fetch(ids, run, report)
+
+    def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
+        if current is None:
+            raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
+        new_entries = [e for e in fetched if current.entry(e.id) is None]  # as the day is now, under the lock
+        position = min(len(current.entries) + 1 if at is None else at, len(current.entries) + 1)
+        current.entries[position - 1 : position - 1] = new_entries
+        return current, new_entries
+
+    checkpoints = days.Checkpoints(settings, day, "add", force=force, notice=run.progress.notice)
+    digest = checkpoints.begin(prepare)
+    report.digest = digest
+    new_entries = [digest.entry(e.id) for e in fetched if digest.entry(e.id) is not None]
+    return _summarise_and_fold(new_entries, run, report, checkpoints)
+
+
+def _new_ids(digest: Digest, ids: list[ArxivId], run: Run, at: int | None) -> list[ArxivId]:
     present = [i for i in ids if digest.entry(i.base) is not None]
     if present:
         run.progress.notice(f"Already in the digest, skipped: {', '.join(map(str, present))}")
     ids = [i for i in ids if digest.entry(i.base) is None]
     if not ids:
-        raise DigestError(f"every id given is already in the {day.isoformat()} digest")
-    position = len(digest.entries) + 1 if at is None else at
-    if not 1 <= position <= len(digest.entries) + 1:
-        raise DigestError(f"--at {position} is outside 1..{len(digest.entries) + 1}")
-    llm.check_credentials(settings)
-    digest = days.begin_change(settings, day, "add", force=force)
-    report = run.report = _report(digest, settings, day, dropped=dropped)
-    new_entries = _fetch(ids, run, report)
-    digest.entries[position - 1 : position - 1] = new_entries
-    store.save_digest(settings.output_dir, day, digest)
-    summarise(new_entries, run, report, checkpoint=lambda: store.save_digest(settings.output_dir, day, digest))
-    days.save(settings, day, digest)
+        raise DigestError(f"every id given is already in the {digest.date} digest")
+    if at is not None and not 1 <= at <= len(digest.entries) + 1:
+        raise DigestError(f"--at {at} is outside 1..{len(digest.entries) + 1}")
+    return ids
+
+
+def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, checkpoints: days.Checkpoints) -> RunReport:
+    """Summarise the run's entries, journaling each as it lands; fold the journal into the day however the run
+    ends (finished, Ctrl-C, a run-stopping error), so DATE.md shows what finished."""
+    try:
+        summarise(entries, run, report, checkpoint=checkpoints.record)
+    finally:
+        outcome = checkpoints.finish()
+        report.digest, report.conflicts = outcome.digest, outcome.conflicts
+        report.markdown_edited = outcome.markdown_edited
     return report
 
 

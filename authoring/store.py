@@ -1,8 +1,11 @@
-"""Every path under output/, and atomic reads and writes of DATE.json and DATE.md."""
+"""Every path under output/, atomic writes (temporary file, fsync, rename; temporaries of a killed writer are
+removed later), reads of DATE.json, and the per-day journal that network runs append finished entries to."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -25,16 +28,22 @@ def markdown_path(output_dir: Path, day: date) -> Path:
     return output_dir / f"{day.isoformat()}.md"
 
 
-def atomic_write(path: Path, text: str) -> None:
+# Temporary files carry the writer's pid, so a later write can tell a killed writer's leftovers from live ones.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Write text to path via a temporary file and a rename: readers see the old file or the new, never half."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        remove_stale_temporaries(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     except OSError as err:
         raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
@@ -44,6 +53,33 @@ def atomic_write(path: Path, text: str) -> None:
         if isinstance(err, OSError):
             raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
         raise
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary files left in folder by writers that no longer run (kill -9, power loss)."""
+    removed = []
+    try:
+        names = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    for path in names:
+        match = _TEMPORARY.match(path.name)
+        if match and not _alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
 
 
 def save_digest(output_dir: Path, day: date, digest: Digest) -> Path:
@@ -74,6 +110,53 @@ def load_digest(output_dir: Path, day: date) -> Digest:
     if digest.schema_version != SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
     return digest
+
+
+def journal_path(output_dir: Path, day: date) -> Path:
+    """Entries finished by network runs, one JSON record a line, not yet folded into DATE.json."""
+    return output_dir / ".journal" / f"{day.isoformat()}.jsonl"
+
+
+def lock_path(output_dir: Path, day: date) -> Path:
+    return output_dir / ".locks" / f"{day.isoformat()}.lock"
+
+
+def append_journal(output_dir: Path, day: date, record: dict) -> None:
+    """Append one record and fsync it: O(1) per finished entry, whatever the size of the day."""
+    path = journal_path(output_dir, day)
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8", newline="") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as err:
+        raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def read_journal(output_dir: Path, day: date) -> list[dict]:
+    """The journal's complete records; a line torn by a kill mid-append (the last one) is skipped."""
+    path = journal_path(output_dir, day)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        raise StoreError(f"cannot read {path}: {err.strerror or err}") from None
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def remove_journal(output_dir: Path, day: date) -> None:
+    journal_path(output_dir, day).unlink(missing_ok=True)
 
 
 def recovery_path(output_dir: Path, day: date, arxiv_id: str) -> Path:

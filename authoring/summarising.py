@@ -49,11 +49,25 @@ class RunReport:
     arxiv_requests: int = 0
     retries: int = 0
     unverified: dict[str, str] = field(default_factory=dict)  # --verify: figures still not found in the source
+    # Entries a person changed or removed while the run summarised them: id -> where the run's result was kept.
+    conflicts: dict[str, str] = field(default_factory=dict)
+    markdown_edited: bool = False  # DATE.md was edited by hand, so it was not re-rendered
+    rerendered: bool = False  # resume re-rendered a stale DATE.md
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_retry(self) -> None:
         with self._lock:  # worker threads report retries concurrently
             self.retries += 1
+
+    @property
+    def pending(self) -> int:
+        """Entries of the day still without a summary or an error (an interrupted run)."""
+        return sum(1 for e in self.digest.entries if e.pending)
+
+    @property
+    def left_out(self) -> int:
+        """Entries DATE.md leaves out: failed or pending."""
+        return sum(1 for e in self.digest.entries if not e.ok)
 
     @property
     def usage(self) -> Usage:
@@ -79,7 +93,7 @@ class Run:
         self.progress.retry(reason)
 
 
-def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: Callable[[], None]) -> None:
+def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: Callable[[Entry], None]) -> None:
     """Summarise entries that have a paper, `concurrency` at a time, checkpointing each as it lands. A failure
     never destroys a summary the entry already had: it is reported, and recorded on entries without one."""
     pending = [e for e in entries if e.paper is not None]
@@ -116,7 +130,7 @@ def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: 
                 except Exception as err:
                     err.add_note(f"while summarising {entry.id}")
                     raise
-                checkpoint()  # finished work is on disk before the next result is awaited
+                checkpoint(entry)  # finished work is on disk before the next result is awaited
                 run.progress.advance(entry)
     finally:
         # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.

@@ -11,16 +11,6 @@ from rich.text import Text
 from .models import Digest, Entry
 
 
-def status(entry: Entry) -> str:
-    if entry.error:
-        return "failed"
-    if entry.provenance and entry.provenance.edited:
-        return "edited"
-    if entry.summary is None and entry.summary_markdown is not None:
-        return "imported (prose)"
-    return "ok"
-
-
 def day_table(digest: Digest) -> Table:
     table = Table(title=f"Digest {digest.date}: {len(digest.entries)} entries", title_justify="left")
     for column in ("#", "id", "title", "status", "model", "tokens"):
@@ -31,7 +21,7 @@ def day_table(digest: Digest) -> Table:
             str(number),
             entry.id,
             entry.paper.title if entry.paper else "-",
-            status(entry) + (f": {entry.error}" if entry.error else ""),
+            entry.status + (f": {entry.error}" if entry.error else ""),
             (provenance.model or provenance.source) if provenance else "-",
             f"{provenance.usage.total_tokens:,}" if provenance else "-",
         )
@@ -70,14 +60,14 @@ def entry_view(entry: Entry, position: int) -> Group:
 
 def days_table(rows: list[tuple[Path, Digest | None, str]]) -> Table:
     table = Table(title="Digests", title_justify="left")
-    for column in ("date", "entries", "failed", "edited", "markdown"):
+    for column in ("date", "entries", "pending", "failed", "edited", "markdown"):
         table.add_column(column)
     for path, digest, note in rows:
         if digest is None:
-            table.add_row(path.stem, "-", "-", "-", note)
+            table.add_row(path.stem, "-", "-", "-", "-", note)
             continue
-        failed = sum(1 for e in digest.entries if e.error)
-        edited = sum(1 for e in digest.entries if e.provenance and e.provenance.edited)
-        table.add_row(digest.date, str(len(digest.entries)), str(failed), str(edited), note)
+        statuses = [e.status for e in digest.entries]
+        table.add_row(digest.date, str(len(statuses)), str(statuses.count("pending")), str(statuses.count("failed")),
+                      str(statuses.count("edited")), note)
     return table
 

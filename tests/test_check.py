@@ -109,7 +109,7 @@ def test_markdown_out_of_sync_and_missing(tmp_path):
     md = tmp_path / f"{DAY}.md"
     md.write_text(md.read_text().replace("Differential Transformer (Read", "Differential Transformers (Read"))
     drift = [f for f in findings(run("check", DAY, "--json", "--output-dir", str(tmp_path))) if f["kind"] == "drift"]
-    assert len(drift) == 1 and "out of sync" in drift[0]["message"]
+    assert len(drift) == 1 and "edited by hand" in drift[0]["message"]
     md.unlink()
     drift = [f for f in findings(run("check", DAY, "--json", "--output-dir", str(tmp_path))) if f["kind"] == "drift"]
     assert "is missing" in drift[0]["message"]

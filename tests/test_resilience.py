@@ -110,6 +110,10 @@ def test_withdrawn_and_unknown_ids_are_reported(settings):
     assert len(stand_in.requests("POST")) == 1
 
 
+def md_rows(out) -> int:
+    return sum(1 for line in (out / "2024-10-08.md").read_text().splitlines() if "(Read more on [arXiv]" in line)
+
+
 def _run_cli_in_background(stand_in, out, ids):
     env = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
     command = [sys.executable, "-m", "authoring", "new", "2024-10-08", *ids, "--base-url", f"{stand_in.url}/v1",
@@ -117,17 +121,18 @@ def _run_cli_in_background(stand_in, out, ids):
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_summaries(path, count, timeout=30.0):
+def _wait_for_summaries(out, count, timeout=30.0):
+    """Until `count` finished entries are checkpointed in the day's journal."""
+    journal = out / ".journal" / "2024-10-08.jsonl"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            entries = json.loads(path.read_text())["entries"]
-            if sum(1 for e in entries if e["summary"]) >= count:
+            if sum(1 for line in journal.read_text().splitlines() if '"summary":{' in line) >= count:
                 return
-        except (OSError, ValueError):
+        except OSError:
             pass
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} summaries in {path} after {timeout} s")
+    raise AssertionError(f"fewer than {count} summaries in {journal} after {timeout} s")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
@@ -145,15 +150,25 @@ def test_a_crash_mid_run_loses_only_calls_in_flight_and_resume_finishes(settings
     out = tmp_path / "output"
     with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
         process = _run_cli_in_background(stand_in, out, ids)
-        _wait_for_summaries(out / "2024-10-08.json", 3)
+        _wait_for_summaries(out, 3)
         process.send_signal(sig)
         _, stderr = process.communicate(timeout=5)  # at once, although calls are still in flight
         assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
         if sig == signal.SIGINT:
-            assert "Interrupted; finished entries are saved." in stderr and "Traceback" not in stderr
+            assert "Interrupted; the finished entries are saved" in stderr and "Traceback" not in stderr
+            assert "`digest resume 2024-10-08`" in stderr
+            # Ctrl-C folded the finished entries in and rendered them before exiting
+            assert not (out / ".journal" / "2024-10-08.jsonl").exists()
+            listed = run("list", "--output-dir", str(out))
+            assert "in sync" in listed.stdout
+        shown = run("show", "2024-10-08", "--output-dir", str(out))  # after kill -9, this folds the journal in
+        assert shown.exit_code == 0 and "pending" in shown.stdout
         entries = json.loads((out / "2024-10-08.json").read_text())["entries"]  # never corrupt
         done = {e["id"] for e in entries if e["summary"]}
         assert len(done) >= 3 and len(entries) == 10
+        assert all(e["error"] is None for e in entries)  # unfinished entries are pending, not failed
+        assert md_rows(out) == len(done)  # DATE.md shows what finished
+        assert not list(out.glob(".*.tmp"))
         calls.clear()
         resumed["yes"] = True
         finish = _run_cli_in_background(stand_in, out, ids)

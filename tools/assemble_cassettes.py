@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import arxiv_source, batches, days, llm, pipeline, replay, store  # noqa: E402
+from authoring import arxiv_source, batches, days, edits, llm, pipeline, replay  # noqa: E402
 from authoring.config import Settings  # noqa: E402
 from authoring.ids import parse_id  # noqa: E402
 from authoring.models import Digest, Entry, Paper  # noqa: E402
@@ -300,7 +300,7 @@ def seed_failed_day(output_dir: Path) -> None:
         Entry(id="2410.05258", paper=paper, error="model server answered HTTP 500: upstream error"),
         Entry(id="2410.99999", error="2410.99999 not found on arXiv"),
     ])
-    days.save(Settings(output_dir=output_dir), DAY, digest)
+    days.write(Settings(output_dir=output_dir), DAY, digest)
 
 
 def authoring_scenarios(papers, summaries) -> None:
@@ -323,9 +323,8 @@ def authoring_scenarios(papers, summaries) -> None:
         with tempfile.TemporaryDirectory() as out:
             seed_golden_day(Path(out))
             local = settings.replace(output_dir=Path(out))
-            digest = store.load_digest(local.output_dir, DAY)
-            days.remove(digest, ["2410.03959"])
-            days.save(local, DAY, digest)
+            with days.change(local, DAY, "rm") as digest:
+                edits.remove(digest, ["2410.03959"])
             pipeline.add_papers(DAY, ["2410.03959"], local, clock=datetime.now)
 
     record("test_add_restores_a_removed_paper", StandIn(

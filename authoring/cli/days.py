@@ -10,12 +10,18 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DigestError
+from ..errors import DigestError, StoreError
 from .options import Cassette, Day, FieldName, OneId, OptionalDay, OutputDir, Record, parse_day
-from .session import count, err, load_settings, network_run, out, say, user_errors
+from .session import count, err, load_settings, network_run, notice, out, say, user_errors
 
 commands = typer.Typer()
 
+
+
+def store_markdown(settings, day) -> Path:
+    from .. import store
+
+    return store.markdown_path(settings.output_dir, day)
 
 
 @commands.command()
@@ -33,12 +39,13 @@ def edit(
     with user_errors():
         import click
 
-        from .. import days, document, store
+        from .. import days, document, edits, store
 
         settings = load_settings(output_dir=output_dir)
-        digest = store.load_digest(settings.output_dir, day)
-        entry = days.find(digest, arxiv_id)
+        digest = days.load(settings, day, notice=notice)
+        entry = edits.find(digest, arxiv_id)
         days.guard_markdown(settings, day, digest, force=force)
+        opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
         recovery = store.recovery_path(settings.output_dir, day, entry.id)
         text = document.to_document(entry, day)
         if recovery.exists():
@@ -63,9 +70,15 @@ def edit(
                 raise DigestError(
                     f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
                 ) from None
-        digest = days.load_for_change(settings, day, force=force)
-        days.replace_content(digest.entry(entry.id), title, authors, summary)
-        _, markdown = days.commit(settings, day, digest, "edit")
+        with days.change(settings, day, "edit", force=force, notice=notice) as digest:
+            current = digest.entry(entry.id)
+            if current is None or days.fingerprint(current) != opened:
+                store.atomic_write(recovery, edited)
+                what = "removed" if current is None else "changed by another command"
+                raise DigestError(f"{entry.id} was {what} while you edited it; nothing was saved, your text is kept in "
+                                  f"{recovery} and `digest edit {day} {entry.id}` continues from it")
+            edits.replace_content(current, title, authors, summary)
+        markdown = store.markdown_path(settings.output_dir, day)
         recovery.unlink(missing_ok=True)
     say(f"Edited {entry.id} in {markdown}")
 
@@ -87,16 +100,16 @@ def set_(
     """
     field = field.value
     with user_errors():
-        from .. import days
+        from .. import days, edits
 
         if values == ["-"]:
             values = sys.stdin.read().splitlines()
             values = values if field in ("authors", "questions") else [" ".join(values)]
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, day, force=force)
-        entry = days.find(digest, arxiv_id)
-        days.set_field(entry, field, values)
-        _, markdown = days.commit(settings, day, digest, "set")
+        with days.change(settings, day, "set", force=force, notice=notice) as digest:
+            entry = edits.find(digest, arxiv_id)
+            edits.set_field(entry, field, values)
+        markdown = store_markdown(settings, day)
     say(f"Set {field} of {entry.id} in {markdown}")
 
 
@@ -109,12 +122,12 @@ def rm(
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
     with user_errors():
-        from .. import days
+        from .. import days, edits
 
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, day, force=force)
-        removed = days.remove(digest, ids)
-        _, markdown = days.commit(settings, day, digest, "rm")
+        with days.change(settings, day, "rm", force=force, notice=notice) as digest:
+            removed = edits.remove(digest, ids)
+        markdown = store_markdown(settings, day)
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
 
 
@@ -128,27 +141,33 @@ def move(
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
     with user_errors():
-        from .. import days
+        from .. import days, edits
 
         settings = load_settings(output_dir=output_dir)
-        digest = days.load_for_change(settings, day, force=force)
-        entry = days.move(digest, arxiv_id, to)
-        _, markdown = days.commit(settings, day, digest, "move")
+        with days.change(settings, day, "move", force=force, notice=notice) as digest:
+            entry = edits.move(digest, arxiv_id, to)
+        markdown = store_markdown(settings, day)
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
 
 @commands.command()
-def undo(day: Day, output_dir: OutputDir = None) -> None:
+def undo(
+    day: Day,
+    output_dir: OutputDir = None,
+    force: Annotated[
+        bool, typer.Option(help="Undo over a hand-edited DATE.md (the edited file is kept in the history first).")
+    ] = False,
+) -> None:
     """Restore a day as it was before its last change. Example: digest undo 2024-10-08"""
     with user_errors():
-        from .. import days, history, store
+        from .. import days, history
 
         settings = load_settings(output_dir=output_dir)
-        command, restored_markdown = history.undo(settings.output_dir, day)
-        if not restored_markdown:
-            days.save(settings, day, store.load_digest(settings.output_dir, day))
-    say(f"Undid `digest {command}` on {day}; {len(history.snapshots(settings.output_dir, day))} earlier "
-        "change(s) can still be undone")
+        command, kept = days.undo(settings, day, force=force, notice=notice)
+        left = len(history.snapshots(settings.output_dir, day))
+    if kept is not None:
+        notice(f"Your hand-edited DATE.md is kept in {kept}")
+    say(f"Undid `digest {command}` on {day}; {count(left, 'earlier change')} can still be undone")
 
 
 @commands.command()
@@ -166,11 +185,26 @@ def render(
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
         the_days = [day] if day else store.stored_days(settings.output_dir)
+        problems = 0
         for day in the_days:
-            digest = store.load_digest(settings.output_dir, day)
-            days.guard_markdown(settings, day, digest, force=force)
-            _, markdown = days.commit(settings, day, digest, "render")  # a forced render keeps the old file
-            say(f"Rendered {markdown}")
+            try:
+                digest, written = days.render_day(settings, day, force=force, notice=notice)
+            except DigestError as problem:
+                if not all_days:
+                    raise
+                err.print(f"Error: {problem}", markup=False)  # one bad day does not stop the others
+                problems += 1
+                continue
+            left_out = [e for e in digest.entries if not e.ok]
+            what = "Rendered" if written else "Up to date:"
+            detail = ""
+            if left_out:
+                pending = sum(1 for e in left_out if e.pending)
+                detail = f" ({count(len(left_out), 'entry', 'entries')} left out: {pending} pending, " \
+                         f"{len(left_out) - pending} failed)"
+            say(f"{what} {store.markdown_path(settings.output_dir, day)}{detail}")
+        if problems:
+            raise DigestError(f"{count(problems, 'day')} of {len(the_days)} could not be rendered (see above)")
 
 
 @commands.command(name="import")
@@ -188,22 +222,26 @@ def import_(
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
     """
     with user_errors():
-        from .. import days, parse, store
+        from .. import days, edits, parse, store
 
         settings = load_settings(output_dir=output_dir)
         text = _read(file)
         result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
         day = date.fromisoformat(result.digest.date)
-        existing = None
-        if store.json_path(settings.output_dir, day).exists():
-            if not force:
-                raise DigestError(
-                    f"{store.json_path(settings.output_dir, day)} already exists; pass --force to take {file} "
-                    "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
-                )
-            existing = store.load_digest(settings.output_dir, day)
-        digest = days.merge_import(existing, result.digest, max_authors=settings.max_authors)
-        _, markdown = days.commit(settings, day, digest, "import")
+        with days.locked(settings, day, "import", notice):
+            existing = None
+            if store.json_path(settings.output_dir, day).exists():
+                if not force:
+                    raise DigestError(
+                        f"{store.json_path(settings.output_dir, day)} already exists; pass --force to take {file} "
+                        "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
+                    )
+                try:
+                    existing = days.load(settings, day, notice=notice)
+                except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
+                    notice(f"Warning: {problem}; importing {file} in its place")
+            digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors)
+            _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         err.print(f"Warning: {file}: {warning}", markup=False)
     say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")
@@ -217,14 +255,14 @@ def show(
 ) -> None:
     """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
     with user_errors():
-        from .. import days, store, views
+        from .. import days, edits, views
 
         settings = load_settings(output_dir=output_dir)
-        digest = store.load_digest(settings.output_dir, day)
+        digest = days.load(settings, day, notice=notice)
         if arxiv_id is None:
             out.print(views.day_table(digest))
             return
-        entry = days.find(digest, arxiv_id)
+        entry = edits.find(digest, arxiv_id)
         out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
 
 
@@ -239,13 +277,11 @@ def list_(output_dir: OutputDir = None) -> None:
         for day in store.stored_days(settings.output_dir):
             path = store.json_path(settings.output_dir, day)
             try:
-                digest = store.load_digest(settings.output_dir, day)
+                digest = days.load(settings, day, notice=notice)
             except DigestError as problem:
                 rows.append((path, None, f"unreadable: {problem}"))
                 continue
-            edited = days.markdown_edited_by_hand(settings, day, digest)
-            missing = not store.markdown_path(settings.output_dir, day).exists()
-            rows.append((path, digest, "missing" if missing else "edited by hand" if edited else "in sync"))
+            rows.append((path, digest, days.markdown_state(settings, day, digest)))
         if not rows:
             say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
             return

@@ -59,7 +59,7 @@ def new(
     Example: digest new 2024-10-08 2410.05258 arXiv:2410.02707 https://huggingface.co/papers/2410.04364
     """
     started = time.monotonic()
-    with user_errors():
+    with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
@@ -94,7 +94,7 @@ def resume(
     Example: digest resume 2024-10-10
     """
     started = time.monotonic()
-    with user_errors():
+    with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -134,7 +134,7 @@ def regen(
     Example: digest regen 2024-10-08 2410.05258 --hint "state the TREC accuracy gain"
     """
     started = time.monotonic()
-    with user_errors():
+    with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -171,7 +171,7 @@ def add(
     Example: digest add 2024-10-08 2410.07000 --at 1
     """
     started = time.monotonic()
-    with user_errors():
+    with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -181,6 +181,10 @@ def add(
                                          source=source.value, progress=display)
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
     _finish(report, settings, "add", done, as_json, started)
+
+
+def _interrupted(day) -> str:
+    return f"Interrupted; the finished entries are saved and rendered; `digest resume {day}` does the rest."
 
 
 def _expand_stdin(ids: list[str]) -> list[str]:

@@ -20,8 +20,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Expected failures print `Error: <message>` and exit 1; Ctrl-C exits 130; DIGEST_DEBUG=1 re-raises."""
+def user_errors(interrupted: str = "Interrupted; nothing was half-written.") -> Iterator[None]:
+    """Expected failures print `Error: <message>` and exit 1; Ctrl-C prints `interrupted` and exits 130;
+    DIGEST_DEBUG=1 re-raises."""
     try:
         yield
     except DigestError as error:
@@ -32,7 +33,7 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         if config.debug_enabled():
             raise
-        err.print("Interrupted; finished entries are saved.", markup=False)
+        err.print(interrupted, markup=False)
         _exit_now(130)
 
 
@@ -51,6 +52,11 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
 
 def say(message: str) -> None:
     out.print(message, markup=False)
+
+
+def notice(message: str) -> None:
+    """A notice on stderr (waiting for a day's lock, a conflict found while reading a day)."""
+    err.print(message, markup=False)
 
 
 def load_settings(**flags) -> config.Settings:

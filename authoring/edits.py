@@ -1,0 +1,120 @@
+"""Changes to a Digest in memory, as the authoring commands make them: find entries, reorder, remove, set fields,
+apply an edited document, merge an imported markdown day. Pure: `days` loads, locks and saves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from .errors import DigestError
+from .ids import parse_id
+from .models import Digest, Entry, Paper, Provenance, Summary
+from .render import summary_cell
+
+SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
+FIELDS = ("title", "authors", *SUMMARY_FIELDS)
+
+
+def find(digest: Digest, text: str) -> Entry:
+    """The entry for an id in any accepted form (version ignored), or an error naming the day."""
+    base = parse_id(text).base
+    entry = digest.entry(base)
+    if entry is None:
+        raise DigestError(f"{base} is not in the {digest.date} digest; `digest show {digest.date}` lists its entries")
+    return entry
+
+
+def remove(digest: Digest, texts: Sequence[str]) -> list[Entry]:
+    entries = [find(digest, text) for text in texts]
+    digest.entries = [e for e in digest.entries if all(e is not r for r in entries)]
+    return entries
+
+
+def move(digest: Digest, text: str, position: int) -> Entry:
+    """Move an entry to a 1-based position."""
+    entry = find(digest, text)
+    if not 1 <= position <= len(digest.entries):
+        raise DigestError(f"position {position} is outside 1..{len(digest.entries)}")
+    digest.entries.remove(entry)
+    digest.entries.insert(position - 1, entry)
+    return entry
+
+
+def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
+    """Set one field of an entry by hand; the entry is marked as edited."""
+    if field not in FIELDS:
+        raise DigestError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}")
+    if entry.paper is None:
+        raise DigestError(f"{entry.id} has no arXiv metadata; run `digest regen` on it first")
+    values = [v.strip() for v in values if v.strip()]
+    list_field = field in ("authors", "questions")
+    if not values or (not list_field and len(values) != 1):
+        raise DigestError(f"{field} takes {'one or more values' if list_field else 'exactly one value'}")
+    if field == "title":
+        entry.paper.title = values[0]
+    elif field == "authors":
+        entry.paper.authors = values
+    else:
+        base = entry.summary.model_dump() if entry.summary else {}
+        if not base:
+            raise DigestError(
+                f"{entry.id} has no structured summary to change; use `digest edit` to write all its parts"
+            )
+        base[field] = values if list_field else values[0]
+        entry.summary = validated_summary(base)
+        entry.summary_markdown = None
+    mark_edited(entry)
+
+
+def validated_summary(data: dict) -> Summary:
+    try:
+        return Summary.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "summary"
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise DigestError(f"{where}: {message}") from None
+
+
+def mark_edited(entry: Entry) -> None:
+    entry.provenance = (entry.provenance or Provenance(source="hand")).model_copy(update={"edited": True})
+    entry.error = None
+
+
+def replace_content(entry: Entry, title: str, authors: list[str], summary: Summary) -> None:
+    """Apply an edited document to an entry."""
+    if entry.paper is None:
+        entry.paper = Paper(id=entry.id, title=title, authors=authors)
+    entry.paper.title, entry.paper.authors = title, authors
+    entry.summary, entry.summary_markdown = summary, None
+    mark_edited(entry)
+
+
+def merge_import(existing: Digest | None, imported: Digest, *, max_authors: int) -> Digest:
+    """Take an imported markdown digest into a day. Rows unchanged from what the day renders keep their full
+    entry (abstract, full author list, provenance); changed rows take the markdown's text and are marked edited;
+    rows deleted from the markdown are dropped; failed entries (never rendered) are kept."""
+    if existing is None:
+        return imported
+    merged: list[Entry] = []
+    for new in imported.entries:
+        old = existing.entry(new.id)
+        if old is None or not old.ok:
+            merged.append(new)
+            continue
+        same_title = old.paper.title == new.paper.title
+        same_authors = old.paper.authors[:max_authors] == new.paper.authors
+        old_cell = old.summary_markdown if old.summary_markdown is not None else summary_cell(old.summary)
+        new_cell = new.summary_markdown if new.summary_markdown is not None else summary_cell(new.summary)
+        entry = old.model_copy(deep=True)
+        if not (same_title and same_authors and old_cell == new_cell):
+            entry.paper.title = new.paper.title
+            if not same_authors:
+                entry.paper.authors = new.paper.authors
+            if old_cell != new_cell:
+                entry.summary, entry.summary_markdown = new.summary, new.summary_markdown
+            mark_edited(entry)
+        merged.append(entry)
+    merged += [e for e in existing.entries if not e.ok and imported.entry(e.id) is None]
+    return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256)
