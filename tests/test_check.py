@@ -72,7 +72,7 @@ def test_grounding_normalisations(summary, source, missing):
 
 
 def test_figures_are_read_as_written():
-    assert [f.text for f in figures("65% of 1,532 at 0.9614; 10-18x")] == ["65%", "1,532", "0.9614", "10"]
+    assert [f.text for f in figures("65% of 1,532 at 0.9614; 10-18x")] == ["65%", "1,532", "0.9614", "10", "18x"]
 
 
 def test_duplicates_across_days_and_within_a_file(tmp_path):
