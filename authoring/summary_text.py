@@ -39,8 +39,8 @@ def follow_up(text: str) -> FollowUp | None:
     """The follow-up block: the last 'follow-up questions' heading (any case, hyphen or space) and the numbered or
     bulleted questions after it; None when the text has no such heading."""
     heading = None
-    for heading in _HEADING.finditer(text):
-        pass
+    for heading in _HEADING.finditer(text):  # noqa: B007 - the last heading is the block's
+        continue
     if heading is None:
         return None
     start = _sentence_start(text, heading.start())
