@@ -111,5 +111,11 @@ def read_table(lines: list[str]) -> Table:
         else:
             current.text, current.last_line = f"{current.text} {line}", number
     for row in table.rows:
-        row.cells = _CELL.findall(row.text[1:] if row.text.startswith("|") else row.text)
+        text = row.text[1:] if row.text.startswith("|") else row.text
+        row.cells, end = [], 0
+        for cell in _CELL.finditer(text):
+            row.cells.append(cell.group(1))
+            end = cell.end()
+        if text[end:].strip():  # a row without its closing pipe still has its last cell
+            row.cells.append(text[end:])
     return table
