@@ -1,29 +1,49 @@
-"""Digest -> findings: structure (a-d parts, 2-3 questions, a figure in the result), grounding (figures absent
-from the source text), table safety, duplicates within and across days, and drift (DATE.md vs DATE.json, and
-title/authors vs arXiv when fetched). Pure: callers print and decide the exit code."""
+"""Digest -> findings: structure (a-d parts, 2-3 questions, a figure in the result), grounding (figures and
+links absent from the source text), content (empty authors, raw tags, model preamble), table safety per row,
+duplicates within and across days (one index of ids to days per invocation), and drift (DATE.md vs DATE.json,
+and title/authors vs arXiv when fetched). Pure: callers print and decide the exit code."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 
-from .errors import StoreError
+from .errors import InvalidIdError, StoreError
 from .grounding import Source, figures, parts_text, ungrounded
+from .ids import parse_id
 from .models import Digest, Entry, Paper
+from .rows import read_table
+from .summary_text import follow_up, part_markers
 from .templates import unescape_cell
 
-ERROR, WARNING = "error", "warning"
-_MARKER = re.compile(r"(?:^|\s)([a-d])\)\s")
-_QUESTIONS = re.compile(r"[^.?!]*follow-up questions[^:]*:(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
-_ROW_LINK = re.compile(r"\(Read more on \[arXiv\]\(https?://arxiv\.org/abs/([^)\s]+)\)")
-_CELL = re.compile(r"((?:\\.|[^|\\])*)\|")
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)  # most severe first
+KINDS = ("structure", "questions", "figure", "grounding", "link", "authors", "markup", "preamble", "table",
+         "duplicate", "drift", "pending", "unreadable")
+
+# A summary that opens with the model talking to its user, or meta-talk anywhere in it. Bounded repeats only.
+_PREAMBLE = re.compile(
+    r"^\W{0,5}(?:(?:sure|certainly|of course|absolutely|okay)\b[ ,!.]"
+    r"|here(?:'s|’s| is| are)\b[^.:\n]{0,160}?\b(?:summary|summaries|overview|breakdown|analysis)\b)",
+    re.IGNORECASE,
+)
+_META = re.compile(
+    r"\b(?:following|per|according to) (?:your|the) (?:strict |given |provided )?(?:guidelines|instructions|"
+    r"requirements|constraints)\b|\bas an ai(?: language)? model\b|\bi (?:hope|trust) this (?:helps|summary)\b"
+    r"|\blet me know if\b|\bi (?:cannot|can't|don't|do not) have access\b",
+    re.IGNORECASE,
+)
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,200})?/?>")
+_URL = re.compile(r"https?://[^\s)\]|>\"'`]+")
 
 
 @dataclass(frozen=True)
 class Finding:
     severity: str
-    kind: str  # structure, grounding, table, duplicate, drift
+    kind: str  # one of KINDS
     entry: str | None
     message: str
 
@@ -48,78 +68,107 @@ def check_digest(
             findings.append(Finding(WARNING, "pending", entry.id,
                                     f"not summarised yet (run `digest resume {digest.date}`)"))
             continue
-        findings += _structure(entry)
+        findings += _structure(entry) + _content(entry)
         source = source_text(entry)
         if source is not None:
-            label, text = source
-            grounded = Source(text)
-            for figure in ungrounded(_checked_text(entry), grounded):
-                findings.append(Finding(ERROR, "grounding", entry.id, f"{figure.text} does not occur in the {label}"))
+            findings += _grounding(entry, *source)
         for day in (earlier_days or {}).get(entry.id, []):
             findings.append(Finding(WARNING, "duplicate", entry.id, f"already in the {day} digest"))
     return findings
+
+
+def _summary_text(entry: Entry) -> str:
+    """The whole summary as text: the structured parts and questions, or the imported cell unescaped."""
+    if entry.summary is not None:
+        return "\n".join([parts_text(entry.summary), *entry.summary.questions])
+    return unescape_cell(entry.summary_markdown or "")
 
 
 def _checked_text(entry: Entry) -> str:
     """The summary text whose figures must be grounded: the four parts, not the questions."""
     if entry.summary is not None:
         return parts_text(entry.summary)
-    text = unescape_cell(entry.summary_markdown or "")
-    questions = _QUESTIONS.search(text)
-    return text[: questions.start()] if questions else text
+    text = _summary_text(entry)
+    block = follow_up(text)
+    return text[: block.start] if block else text
+
+
+def _grounding(entry: Entry, label: str, text: str) -> list[Finding]:
+    found = [Finding(ERROR, "grounding", entry.id, f"{figure.text} does not occur in the {label}")
+             for figure in ungrounded(_checked_text(entry), Source(text))]
+    for url in dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(_summary_text(entry))):
+        if url not in text:
+            found.append(Finding(ERROR, "link", entry.id, f"{url} does not occur in the {label}"))
+    return found
 
 
 def _structure(entry: Entry) -> list[Finding]:
     if entry.summary is not None:
-        found = []
         if not figures(entry.summary.result):
-            found.append(Finding(WARNING, "structure", entry.id, "the result c) states no figure"))
-        return found
-    text = unescape_cell(entry.summary_markdown or "")
+            return [Finding(WARNING, "figure", entry.id, "the result c) states no figure")]
+        return []
+    text = _summary_text(entry)
+    block = follow_up(text)
+    parts = text[: block.start] if block else text
+    present = {letter for letter, _, _ in part_markers(parts)}
     found = []
-    present = {m.group(1) for m in _MARKER.finditer(text)}
-    missing = [f"{part})" for part in "abcd" if part not in present]
-    if missing:
+    if not present:
+        found.append(Finding(INFO, "structure", entry.id, "imported prose: not in the a)-d) structure"))
+    elif missing := [f"{part})" for part in "abcd" if part not in present]:
         found.append(Finding(ERROR, "structure", entry.id,
                              f"the summary does not follow the a)-d) structure (missing {', '.join(missing)})"))
-    questions = _QUESTIONS.search(text)
-    count = len(re.findall(r"(?:^|\s)[1-9]\.\s", questions.group("rest"))) if questions else 0
+    count = len(block.questions) if block else 0
     if not 2 <= count <= 3:
-        found.append(Finding(ERROR, "structure", entry.id, f"{count} follow-up questions (expected 2 or 3)"))
-    if not figures(_checked_text(entry)):
-        found.append(Finding(WARNING, "structure", entry.id, "the summary states no figure"))
+        found.append(Finding(ERROR, "questions", entry.id, f"{count} follow-up questions (expected 2 or 3)"))
+    if not figures(parts):
+        found.append(Finding(WARNING, "figure", entry.id, "the summary states no figure"))
+    return found
+
+
+def _content(entry: Entry) -> list[Finding]:
+    """Defects a reader sees whatever the source: an empty authors cell, raw tags, the model talking."""
+    found = []
+    if entry.paper is not None and not entry.paper.authors:
+        found.append(Finding(WARNING, "authors", entry.id, "the authors cell is empty"))
+    text = _summary_text(entry)
+    tags = list(dict.fromkeys(_TAG.findall(_CODE_SPAN.sub("", text))))
+    if tags:
+        found.append(Finding(ERROR, "markup", entry.id, f"raw tag {', '.join(tags[:3])} outside a code span: a "
+                                                         "markdown renderer hides it (wrap it in backticks)"))
+    opening = _PREAMBLE.match(text)
+    meta = opening or _META.search(text)
+    if meta:
+        what = "opens with model preamble" if opening else "contains meta-talk"
+        found.append(Finding(WARNING, "preamble", entry.id, f"the summary {what}: {meta.group(0).strip()!r}"))
     return found
 
 
 def check_table(markdown: str) -> list[Finding]:
-    """Anything in a markdown digest that breaks, or would break, its table; and papers listed twice."""
+    """Anything in a markdown digest that breaks, or would break, its table (one finding a row, naming each
+    defect); and papers listed twice."""
     findings, seen = [], {}
-    lines = markdown.split("\n")
-    in_table = False
-    for number, line in enumerate(lines, start=1):
-        if line.startswith("|-"):
-            in_table = True
+    for row in read_table(markdown.split("\n")).rows:
+        url = row.url
+        base = _base_id(url) if url else None
+        defects = row.defects()
+        if url is None:
+            defects.append("no arXiv link")
+        if defects:
+            findings.append(Finding(ERROR, "table", base, f"line {row.line}: {'; '.join(defects)}"))
+        if base is None:
             continue
-        if not in_table:
-            continue
-        if not line.strip():
-            in_table = False
-            continue
-        link = _ROW_LINK.search(line)
-        if not line.startswith("|") or link is None:
-            message = f"line {number}: not a table row (a line break inside a row?)"
-            findings.append(Finding(ERROR, "table", None, message))
-            continue
-        cells = _CELL.findall(line[1:])
-        if len(cells) != 3 or not line.rstrip().endswith("|"):
-            findings.append(Finding(ERROR, "table", link.group(1),
-                                    f"line {number}: row has {len(cells)} cells, not 3 (an unescaped '|'?)"))
-        base = re.sub(r"v\d+$", "", link.group(1))
         if base in seen:
-            message = f"line {number}: listed twice (first on line {seen[base]})"
-            findings.append(Finding(ERROR, "duplicate", base, message))
-        seen.setdefault(base, number)
+            findings.append(Finding(ERROR, "duplicate", base, f"line {row.line}: listed twice (first on line "
+                                                              f"{seen[base]})"))
+        seen.setdefault(base, row.line)
     return findings
+
+
+def _base_id(url: str) -> str | None:
+    try:
+        return parse_id(url).base
+    except InvalidIdError:
+        return None
 
 
 def check_drift(entry: Entry, arxiv: Paper | None, *, max_authors: int) -> list[Finding]:
@@ -138,20 +187,23 @@ def check_drift(entry: Entry, arxiv: Paper | None, *, max_authors: int) -> list[
     return found
 
 
+def _add_to_index(index: dict[str, list[str]], digest: Digest) -> None:
+    for entry in digest.entries:
+        index.setdefault(entry.id, []).append(digest.date)
+
+
 def earlier_days_index(output_dir, day: str) -> dict[str, list[str]]:
-    """Paper id -> the stored days before `day` that list it."""
+    """Paper id -> the stored days before `day` that list it (each earlier day read once)."""
     from . import store
 
     index: dict[str, list[str]] = {}
     for other in store.stored_days(output_dir):
         if other.isoformat() >= day:
-            continue
+            break
         try:
-            digest = store.load_digest(output_dir, other)
+            _add_to_index(index, store.load_digest(output_dir, other))
         except StoreError:  # an unreadable day is reported by `digest list`, not here
             continue
-        for entry in digest.entries:
-            index.setdefault(entry.id, []).append(other.isoformat())
     return index
 
 
@@ -171,16 +223,35 @@ def stored_source(output_dir) -> Callable[[Entry], tuple[str, str] | None]:
     return source
 
 
-def check_day(settings, day) -> list[Finding]:
+def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, list[Finding]]]:
+    """Every check of the given stored days, oldest first. Each stored day up to the last one asked for is read
+    once: the index of ids to earlier days grows as the days go by, so N days cost O(N)."""
+    from . import days as stored
+    from . import store
+
+    wanted = set(days)
+    if not wanted:
+        return
+    index: dict[str, list[str]] = {}
+    for day in sorted(set(store.stored_days(settings.output_dir)) | wanted):
+        if day > max(wanted):
+            break
+        try:
+            digest = stored.load(settings, day)
+        except StoreError as problem:
+            if day in wanted:  # reported, and the other days are still checked
+                yield day.isoformat(), Digest(date=day.isoformat()), [Finding(ERROR, "unreadable", None, str(problem))]
+            continue
+        if day in wanted:
+            yield day.isoformat(), digest, check_day(settings, day, digest, index)
+        _add_to_index(index, digest)
+
+
+def check_day(settings, day: date, digest: Digest, earlier_days: Mapping[str, list[str]]) -> list[Finding]:
     """Every check of a stored day: its entries, its DATE.md, and DATE.md against DATE.json."""
     from . import days, store
 
-    digest = days.load(settings, day)
-    findings = check_digest(
-        digest,
-        source_text=stored_source(settings.output_dir),
-        earlier_days=earlier_days_index(settings.output_dir, digest.date),
-    )
+    findings = check_digest(digest, source_text=stored_source(settings.output_dir), earlier_days=earlier_days)
     markdown = store.markdown_path(settings.output_dir, day)
     if not markdown.exists():
         findings.append(Finding(WARNING, "drift", None, f"{markdown} is missing; `digest render {digest.date}`"))
@@ -209,7 +280,6 @@ def check_file(settings, path, text: str) -> tuple[Digest, list[Finding]]:
 def check_against_arxiv(digest: Digest, settings) -> list[Finding]:
     """Drift of titles and authors from arXiv's current metadata (one request per 100 entries)."""
     from . import arxiv_source
-    from .ids import parse_id
 
     entries = [e for e in digest.entries if e.paper is not None]
     fetched = arxiv_source.fetch_papers([parse_id(e.id) for e in entries], settings)
@@ -217,3 +287,11 @@ def check_against_arxiv(digest: Digest, settings) -> list[Finding]:
     for entry in entries:
         findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=settings.max_authors)
     return findings
+
+
+def gate(findings: Iterable[Finding], fail_on: str) -> bool:
+    """Whether findings fail a CI gate set at `fail_on` (error, warning or never)."""
+    if fail_on == "never":
+        return False
+    failing = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+    return any(f.severity in failing for f in findings)

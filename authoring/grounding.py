@@ -1,43 +1,84 @@
 """Numbers in a summary that do not occur in the paper's source text, with the usual normalisations: percent
-signs, thousands separators, 0.85 vs 85%, and small counts written as words."""
+signs, thousands separators, 0.85 vs 85%, multipliers (47x, 800K, 1.5B), e-notation, and small counts written as
+words. A number glued to a name (GPT-4o, Llama-3.1-8B, PaliGemma-3B-Mix-448, 44.1kHz) is part of the name."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-# A figure as a summary states it: not glued to a word (GPT-4o, 3B, 44.1kHz, LLaMA-3.1) and not a range's tail.
-_FIGURE = re.compile(r"(?<![\w.\-/])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(\s?%|x\b|×)?(?![A-Za-wyz\d]|\.\d)")
-# Every number in the source, wherever it stands.
-_ANY_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# One number as written: thousands separators or plain digits, a decimal part, an exponent (8.1e-3), then an
+# optional unit or multiplier glued to it. No nested quantifiers: each match is found in one forward pass.
+_NUMBER = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<exp>[eE][-+−]?\d{1,3})?"
+    r"(?P<unit>\s?%|\s?pp\b|dB\b|[xX×](?![A-Za-z\d])|[kKMB](?![A-Za-z\d]))?"
+)
+# Signs and markers that may stand directly before a figure: +Δ9.4%, ±0.3, ~40%, −2.1, ≈3x, <1%.
+_PREFIX = "+±~≈Δ∆−<>≤≥"
+_RANGE = "-–—"  # 800K-1M, 10–18x
+_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
+# Every number in the source, wherever it stands (e-notation read both as written and as its value).
+_ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3}))?")
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b")
 
 
 @dataclass(frozen=True)
 class Figure:
-    text: str  # as written in the summary, e.g. "85%"
+    text: str  # as written in the summary, e.g. "85%" or "47X"
     value: float
     percent: bool
+    # Other values the same figure may be written as in a source: 800K is 800 or 800,000; 8.1e-3 is 0.0081 or 8.1.
+    alternatives: tuple[float, ...] = ()
 
 
 def figures(text: str) -> list[Figure]:
-    """The figures a text states, in order."""
-    found = []
-    for match in _FIGURE.finditer(text):
-        value = float(match.group(1).replace(",", ""))
-        unit = (match.group(2) or "").strip()
-        found.append(Figure(match.group(0).strip(), value, unit == "%"))
+    """The figures a text states, in order: numbers standing on their own, with a glued unit or multiplier, a
+    sign or marker before them (+Δ9.4%, ±0.3, ~40%), or as a range's ends (800K-1M, 10-18x)."""
+    found: list[Figure] = []
+    previous_end, previous_figure = -2, False
+    for match in _NUMBER.finditer(text):
+        figure = _figure(text, match, previous_end, previous_figure)
+        previous_end, previous_figure = match.end(), figure is not None
+        if figure is not None:
+            found.append(figure)
     return found
+
+
+def _figure(text: str, match: re.Match, previous_end: int, previous_figure: bool) -> Figure | None:
+    unit = (match["unit"] or "").strip()
+    after = text[match.end() : match.end() + 1]
+    if not unit and (after.isalnum() or after == "_"):
+        return None  # glued to what follows: GPT-4o, 3D, 44.1kHz
+    start = match.start()
+    while start > 0 and text[start - 1] in _PREFIX:
+        start -= 1
+    before = text[start - 1] if start > 0 else ""
+    if before and before in _RANGE:
+        range_tail = previous_figure and previous_end == start - 1
+        negative = start == 1 or text[start - 2].isspace() or text[start - 2] in "([:="
+        if not (range_tail or negative):
+            return None  # Llama-3.1-8B, top-1, Mistral-7b
+    elif before and (before in "/._" or before.isalnum()):
+        return None  # a fraction's denominator (2/30), a version (v2), a name (GPT4)
+    mantissa = float(match["num"].replace(",", ""))
+    value, alternatives = mantissa, []
+    if match["exp"]:
+        value = mantissa * 10 ** int(match["exp"][1:].replace("−", "-"))
+        alternatives.append(mantissa)
+    if unit in _MULTIPLIERS:
+        alternatives.append(mantissa * _MULTIPLIERS[unit])
+    return Figure(match.group(0).strip(), value, unit == "%", tuple(alternatives))
 
 
 def _forms(value: float, percent: bool) -> set[float]:
     """A figure's equivalent values: 85% is 85 or 0.85; 0.85 may be written 85%."""
-    forms = {round(value, 6)}
+    forms = {round(value, 9)}
     if percent:
-        forms.add(round(value / 100, 6))
+        forms.add(round(value / 100, 9))
     elif value < 1:
-        forms.add(round(value * 100, 6))
+        forms.add(round(value * 100, 9))
     return forms
 
 
@@ -47,13 +88,17 @@ class Source:
     def __init__(self, text: str):
         self.values: set[float] = set()
         for match in _ANY_NUMBER.finditer(text):
-            value = float(match.group(0).replace(",", ""))
+            value = float(match.group(1).replace(",", ""))
             self.values |= _forms(value, percent=True) | _forms(value, percent=False)
-        lowered = text.lower()
-        self.words = {n for n, word in enumerate(_WORDS) if re.search(rf"\b{word}\b", lowered)}
+            if match.group(2):
+                self.values |= _forms(value * 10 ** int(match.group(2).replace("−", "-")), percent=False)
+        self.words = {_WORDS.index(word) for word in _WORD.findall(text.lower())}
 
     def grounds(self, figure: Figure) -> bool:
-        if _forms(figure.value, figure.percent) & self.values:
+        forms = _forms(figure.value, figure.percent)
+        for alternative in figure.alternatives:
+            forms |= _forms(alternative, False)
+        if forms & self.values:
             return True
         return figure.value.is_integer() and int(figure.value) in self.words
 

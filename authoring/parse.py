@@ -10,6 +10,8 @@ from .errors import DigestError, InvalidIdError
 from .ids import parse_id
 from .models import Digest, Entry, Paper, Provenance, Summary
 from .render import summary_cell
+from .rows import Row, read_table
+from .summary_text import follow_up, split_parts
 from .templates import escape_cell, unescape_cell
 
 _HEADING = re.compile(r"^## Papers for (\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
@@ -17,15 +19,13 @@ _TITLE = re.compile(
     r"^(?P<title>.*?) \(Read more on \[arXiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)"
     r"(?: or \[HuggingFace\]\([^)]*\))?\)$"
 )
-# A run of escape pairs or anything but a pipe, up to an unescaped pipe: how GFM splits a row.
-_CELL = re.compile(r"((?:\\.|[^|\\])*)\|")
-# The a)-d) structure as this tool writes it and as the reference's structured rows have it: each marker and the
-# questions heading follow a gap of two or more spaces (a paragraph break flattened into the cell).
-_PARTS = re.compile(
-    r"^a\)\s+(?P<objective>.+?)\s{2,}b\)\s+(?P<method>.+?)\s{2,}c\)\s+(?P<result>.+?)\s{2,}d\)\s+(?P<implication>.+?)"
-    r"\s{2,}(?P<heading>[^.?!]*?follow-up questions[^:]*:)\s+(?P<questions>1\..+)$",
-    re.IGNORECASE | re.DOTALL,
+_READ_MORE_TAIL = re.compile(r"\s*\(Read more on \[arXiv\]\([^)]*\)(?: or \[HuggingFace\]\([^)]*\))?\)\s*$")
+# The bullet-list layout: each paper's lines end with one '- read more on [arXiv](…)' line.
+_BULLET_LINK = re.compile(
+    r"^\s*[-*]\s+read more on \[arxiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)",
+    re.IGNORECASE,
 )
+_AUTHORS_LINE = re.compile(r"^[\s*_-]*authors?[\s*_]*:[\s*_]*(?P<authors>.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -39,92 +39,100 @@ class NotADigestError(DigestError):
 
 
 def parse_digest(text: str, *, source: str, date: str | None = None) -> ImportResult:
-    """Read a markdown digest. `date` overrides the heading's; `source` names the file in messages."""
+    """Read a markdown digest: the reference table, the older table with a `Link` column, or the bullet list.
+    `date` overrides the heading's; `source` names the file in messages. A day with no papers imports empty."""
     heading = _HEADING.search(text)
     lines = text.split("\n")
-    row_starts = [n for n, line in enumerate(lines) if "(Read more on [arXiv](" in line]
-    if heading is None and not row_starts:
-        raise NotADigestError(f"{source} is not a digest: no '## Papers for DATE' heading and no paper rows found")
+    table = read_table(lines)
+    warnings: list[str] = []
+    entries = [_row_entry(row, warnings) for row in table.rows]
+    if not table.rows:
+        entries = _bullet_entries(lines, warnings)
+    if heading is None and table.header_line is None and not entries:
+        raise NotADigestError(
+            f"{source} is not a digest: no '## Papers for DATE' heading and no table or list of papers found"
+        )
     day = date or (heading.group(1) if heading else None)
     if day is None:
         raise DigestError(f"{source} has no '## Papers for DATE' heading; pass --date YYYY-MM-DD")
-    result = ImportResult(Digest(date=day))
+    result = ImportResult(Digest(date=day), warnings)
     seen: set[str] = set()
-    for number, row in _rows(lines, result.warnings):
-        entry = _entry(row, number, result.warnings)
-        if entry is None:
-            continue
+    for number, entry in (e for e in entries if e is not None):
         if entry.id in seen:
             result.warnings.append(f"line {number}: {entry.id} appears twice; the later row was skipped")
             continue
         seen.add(entry.id)
         result.digest.entries.append(entry)
     if not result.digest.entries:
-        raise NotADigestError(f"{source} is not a digest: no paper rows with an arXiv link found")
+        result.warnings.append(f"no papers listed for {day}: imported as an empty day")
     return result
 
 
-def _rows(lines: list[str], warnings: list[str]) -> list[tuple[int, str]]:
-    """Table rows with their 1-based line numbers; a row broken over several lines (a raw line break in a cell)
-    is joined back."""
-    rows: list[tuple[int, str]] = []
-    pending: tuple[int, str] | None = None
-    for number, line in enumerate(lines, start=1):
-        if pending is not None:
-            start, text = pending
-            text = f"{text} {line}"
-            if line.rstrip().endswith("|"):
-                warnings.append(f"line {start}: row broken over lines {start}-{number} was joined")
-                rows.append((start, text))
-                pending = None
-            else:
-                pending = (start, text)
-            continue
-        if not line.startswith("|") or line.startswith("|--") or line.startswith("| Title |"):
-            continue
-        if line.rstrip().endswith("|") and "(Read more on [arXiv](" in line:
-            rows.append((number, line))
-        else:
-            pending = (number, line)
-    if pending is not None:
-        warnings.append(f"line {pending[0]}: unfinished row at the end of the file was skipped")
-    return rows
-
-
-def _entry(row: str, number: int, warnings: list[str]) -> Entry | None:
-    cells = _CELL.findall(row[1:])
-    if len(cells) < 3:
-        warnings.append(f"line {number}: not a paper row ({len(cells)} cells); skipped")
+def _row_entry(row: Row, warnings: list[str]) -> tuple[int, Entry] | None:
+    number = row.line
+    if row.last_line > row.line:
+        warnings.append(f"line {number}: row broken over lines {number}-{row.last_line} was joined")
+    title_cell, summary_cell_ = row.cell("title"), row.cell("summary")
+    if title_cell is None or summary_cell_ is None:
+        warnings.append(f"line {number}: not a paper row ({len(row.cells)} cells); skipped")
         return None
-    title_cell = cells[0].strip()
-    match = _TITLE.match(title_cell)
-    if match is None:
-        warnings.append(f"line {number}: no arXiv link in the first cell; skipped")
+    url = row.url
+    if url is None:
+        warnings.append(f"line {number}: no arXiv link in the row; skipped")
         return None
-    authors_cell = cells[1]
-    if len(cells) == 3:
-        summary_markdown = _strip_cell_padding(cells[2])
-    else:
+    if row.stray_pipes:
         # Unescaped pipes split the summary: keep them as text (escaped, so the table is whole again).
-        warnings.append(f"line {number}: {len(cells) - 3} unescaped '|' in the summary; kept as text and escaped")
-        summary_markdown = escape_cell("|".join(cells[2:]).strip())
+        warnings.append(f"line {number}: {row.stray_pipes} unescaped '|' in the summary; kept as text and escaped")
+    match = _TITLE.match(title_cell.strip())
+    title = match["title"] if match else _READ_MORE_TAIL.sub("", title_cell).strip()
+    authors = [a.strip() for a in unescape_cell((row.cell("authors") or "").strip()).split(", ") if a.strip()]
+    return _entry(number, url, unescape_cell(title), authors, _strip_cell_padding(summary_cell_), warnings)
+
+
+def _entry(number: int, url: str, title: str, authors: list[str], summary_markdown: str,
+           warnings: list[str]) -> tuple[int, Entry] | None:
     try:
-        arxiv_id = parse_id(match["url"])
+        arxiv_id = parse_id(url)
     except InvalidIdError:
-        warnings.append(f"line {number}: {match['url']} is not an arXiv paper link; skipped")
+        warnings.append(f"line {number}: {url} is not an arXiv paper link; skipped")
         return None
-    title = unescape_cell(match["title"])
-    authors = [a.strip() for a in unescape_cell(authors_cell.strip()).split(", ") if a.strip()]
     summary = structured_summary(unescape_cell(summary_markdown))
     if summary is not None and summary_cell(summary) == summary_markdown:
         summary_markdown = None  # the structure alone renders the very same cell
-    return Entry(
+    return number, Entry(
         id=arxiv_id.base,
         paper=Paper(id=arxiv_id.base, version=arxiv_id.version, title=title, authors=authors),
         summary=summary,
         summary_markdown=summary_markdown,
         provenance=Provenance(source="import"),
     )
+
+
+def _bullet_entries(lines: list[str], warnings: list[str]) -> list[tuple[int, Entry] | None]:
+    """Papers of the bullet-list layout: title line, an optional 'Authors:' line, the summary, then the
+    '- read more on [arXiv](…)' line that closes each paper."""
+    entries, block = [], []
+    for number, line in enumerate(lines, start=1):
+        link = _BULLET_LINK.match(line)
+        if link is None:
+            if line.strip() and not _HEADING.match(line) and not line.startswith("# "):
+                block.append((number, line.strip()))
+            continue
+        if not block:
+            warnings.append(f"line {number}: an arXiv link with no paper before it; skipped")
+            continue
+        start, title = block[0]
+        authors, summary = [], []
+        for _, text in block[1:]:
+            found = _AUTHORS_LINE.match(text)
+            if found and not authors:
+                authors = [a.strip() for a in found["authors"].strip("*_ ").split(", ") if a.strip()]
+            else:
+                summary.append(text)
+        title = re.sub(r"^(?:[-*]\s+|#+\s+)", "", title).strip().strip("*_").strip()
+        entries.append(_entry(start, link["url"], title, authors, escape_cell(" ".join(summary)), warnings))
+        block = []
+    return entries
 
 
 def _strip_cell_padding(cell: str) -> str:
@@ -136,30 +144,12 @@ def _strip_cell_padding(cell: str) -> str:
 
 def structured_summary(text: str) -> Summary | None:
     """The a)-d) parts and questions of a summary written in that structure, or None (prose summaries)."""
-    match = _PARTS.match(text.strip())
-    if match is None:
+    text = text.strip()
+    block = follow_up(text)
+    parts = split_parts(text[: block.start]) if block is not None else None
+    if parts is None:
         return None
     try:
-        return Summary(
-            objective=match["objective"],
-            method=match["method"],
-            result=match["result"],
-            implication=match["implication"],
-            questions=_questions(match["questions"]),
-        )
+        return Summary(**parts, questions=block.questions)
     except ValueError:
         return None
-
-
-def _questions(text: str) -> list[str]:
-    """Split '1. … 2. … 3. …' at the next expected number only, so other numbers inside a question stay."""
-    questions = []
-    rest = re.sub(r"^1\.\s+", "", text.strip())
-    for number in range(2, 10):
-        found = re.search(rf"\s+{number}\.\s+", rest)
-        if found is None:
-            break
-        questions.append(rest[: found.start()])
-        rest = rest[found.end() :]
-    questions.append(rest)
-    return [q.strip() for q in questions]

@@ -46,6 +46,14 @@ class FieldName(StrEnum):
     questions = "questions"
 
 
+class FailOn(StrEnum):
+    """The least severe finding that makes `digest check` exit 1."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
 Day = Annotated[
     date, typer.Argument(metavar="DATE", parser=parse_day, help="The digest's day: YYYY-MM-DD, today or yesterday.")
 ]
