@@ -70,6 +70,9 @@ def locked(settings: Settings, day: date, command: str, notice: Notice | None = 
         if lock.lock_counter == 1:
             stamp = time.strftime("%H:%M:%S")
             holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
+            for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
+                           history.kept_dir(settings.output_dir, day)):
+                store.remove_stale_temporaries(folder)  # what a killed writer left
         yield
     finally:
         lock.release()
@@ -136,7 +139,7 @@ def write(settings: Settings, day: date, digest: Digest, *, render: bool = True)
         state = markdown_state(settings, day, digest)
         markdown = render_markdown(digest, max_authors=settings.max_authors)
         new_sha = sha256(markdown)
-        if state in (IN_SYNC, STALE) and digest.rendered_sha256 != new_sha:
+        if state in (IN_SYNC, STALE) and _sha_of(markdown_file) != new_sha:
             digest.previous_rendered_sha256 = _sha_of(markdown_file)
         elif state in (EDITED, MISSING):
             digest.previous_rendered_sha256 = None
@@ -226,8 +229,12 @@ def render_day(
     with locked(settings, day, "render", notice):
         digest = load(settings, day, notice=notice)
         state = markdown_state(settings, day, digest)
+        markdown = store.markdown_path(settings.output_dir, day)
         if state == IN_SYNC:
-            return digest, False
+            if digest.rendered_sha256 == _sha_of(markdown) and digest.rendered_from == content_hash(digest, settings):
+                return digest, False
+            write(settings, day, digest)  # DATE.md is right; DATE.json learns what it was rendered from
+            return digest, True
         guard_markdown(settings, day, digest, force=force)
         commit(settings, day, digest, "render")  # a forced render keeps the edited file in the history
         return digest, True
@@ -263,10 +270,10 @@ class Checkpoints:
         keep the old day for undo, and write the new one."""
         with locked(self.settings, self.day, self.command, self.notice):
             exists = store.json_path(self.settings.output_dir, self.day).exists()
-            current = None
+            current = replaced = None
             if exists and replace:
                 try:  # a journal the old day left is folded into it before it is kept for undo
-                    load(self.settings, self.day, notice=self.notice)
+                    replaced = load(self.settings, self.day, notice=self.notice)
                 except StoreError:
                     pass
             elif exists:
@@ -274,6 +281,9 @@ class Checkpoints:
             if current is not None:
                 guard_markdown(self.settings, self.day, current, force=self.force)
             digest, owned = prepare(current)
+            if replaced is not None:  # the DATE.md on disk is the replaced day's: `write` must know it as ours
+                digest.rendered_sha256, digest.rendered_from = replaced.rendered_sha256, replaced.rendered_from
+                digest.previous_rendered_sha256 = replaced.previous_rendered_sha256
             self.snapshot = history.snapshot(self.settings.output_dir, self.day, self.command)
             write(self.settings, self.day, digest)
         self.owned = {entry.id: fingerprint(entry) for entry in owned}

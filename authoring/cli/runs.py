@@ -234,10 +234,19 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
             "usage": usage.model_dump(),
             "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),
             "unverified": report.unverified,
+            "conflicts": report.conflicts,
+            "pending": report.pending,
+            "markdown_state": "edited by hand, not re-rendered" if report.markdown_edited else "rendered",
             "unpriced_models": unpriced,
             "elapsed_seconds": round(time.monotonic() - started, 3),
         }
         out.print_json(json.dumps(summary))
+    for arxiv_id, kept in report.conflicts.items():
+        err.print(f"Warning: {arxiv_id} was changed or removed by another command during the run; that change is "
+                  f"kept, and this run's summary is in {kept}", markup=False)
+    if report.markdown_edited:
+        err.print(f"Warning: {report.markdown_path} was edited by hand, so it was not re-rendered; take the edits "
+                  f"in with `digest import {report.markdown_path} --force`", markup=False)
     for arxiv_id, figures in report.unverified.items():
         err.print(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)", markup=False)
     for arxiv_id, message in report.failed.items():
@@ -253,7 +262,8 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
     if as_json:
         return
     if not report.processed:
-        say(f"Nothing to do: every paper of {report.json_path} already has its summary")
+        rerendered = f"; re-rendered the stale {report.markdown_path}" if report.rerendered else ""
+        say(f"Nothing to do: every paper of {report.json_path} already has its summary{rerendered}")
         return
     price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
     retries = f", {report.retries} retries" if report.retries else ""

@@ -1,0 +1,364 @@
+"""The day store's promises: nothing a person wrote is lost when commands run at once (processes, not threads),
+when a process dies at any write, or when undo, render and import meet a hand-edited DATE.md; status is true."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from authoring import days, pipeline
+from authoring.config import Settings
+from authoring.models import Digest
+from tests.conftest import FAKE_KEY, ROOT
+from tests.test_cli import assert_one_line_error, run
+from tests.test_resilience import clock, local, ok, paper
+from tools.assemble_cassettes import seed_golden_day
+from tools.standin import StandIn
+
+DAY = "2024-10-08"
+D = date(2024, 10, 8)
+IDS = ["2410.00001", "2410.00002", "2410.00003"]
+
+# Each read of DATE.json takes half a second: without the day's lock, commands started together would all read the
+# same day and the last write would drop the others' changes.
+_SLOW_READS = """
+import sys, time
+from authoring import store
+real = store.load_digest
+def slow(*args, **kwargs):
+    digest = real(*args, **kwargs)
+    time.sleep(0.5)
+    return digest
+store.load_digest = slow
+from authoring.cli import app
+app(sys.argv[1:])
+"""
+
+
+def cli(out: Path, *args, **kwargs):
+    return run(*args, "--output-dir", str(out), **kwargs)
+
+
+def day_json(out: Path) -> dict:
+    return json.loads((out / f"{DAY}.json").read_text(encoding="utf-8"))
+
+
+def md(out: Path) -> str:
+    return (out / f"{DAY}.md").read_text(encoding="utf-8")
+
+
+def background(stand_in, out: Path, *args, env: dict | None = None, slow_reads: bool = False) -> subprocess.Popen:
+    """`digest ARGS` as its own process against the stand-in (with every read of DATE.json slowed down)."""
+    environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query",
+               **(env or {})}
+    program = ["-c", _SLOW_READS] if slow_reads else ["-m", "authoring"]
+    command = [sys.executable, *program, *args, "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)]
+    return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
+def slow_chat(delay: float, summary: dict | None = None):
+    def chat(body):
+        reply = ok(body, delay=delay)
+        if summary is not None:
+            from tools.standin import Reply, chat_completion
+
+            reply = Reply(200, chat_completion(json.dumps(summary), model=body["model"], created=1728345600,
+                                               usage=(10, 5)), delay=delay)
+        return reply
+    return chat
+
+
+@pytest.fixture
+def papers():
+    return {i: paper(i) for i in [*IDS, "2410.00004", "2410.00005"]}
+
+
+@pytest.fixture
+def day3(settings, papers):
+    """A finished day of three papers, made through the real pipeline against a stand-in."""
+    with StandIn(papers, chat=ok) as stand_in:
+        pipeline.create_digest(D, IDS, local(settings, stand_in), clock=clock)
+    return settings.output_dir
+
+
+# --------------------------------------------------------------------------------------------- concurrency
+def test_two_concurrent_adds_keep_both_papers(day3, papers):
+    with StandIn(papers, chat=slow_chat(1.0)) as stand_in:
+        first = background(stand_in, day3, "add", DAY, "2410.00004", slow_reads=True)
+        second = background(stand_in, day3, "add", DAY, "2410.00005", slow_reads=True)
+        results = [p.communicate(timeout=60) for p in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, results
+    ids = [e["id"] for e in day_json(day3)["entries"]]
+    assert sorted(ids) == sorted([*IDS, "2410.00004", "2410.00005"])
+    assert "2410.00004" in md(day3) and "2410.00005" in md(day3)
+    assert cli(day3, "list").stdout.count("in sync") == 1
+
+
+def test_a_set_during_a_regen_of_other_entries_survives(day3, papers):
+    new_summary = {"objective": "Regenerated.", "method": "M.", "result": "R: 43%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+    with StandIn(papers, chat=slow_chat(1.5, new_summary)) as stand_in:
+        regen = background(stand_in, day3, "regen", DAY, IDS[0], IDS[2])
+        wait_for(lambda: len(stand_in.requests("POST")) >= 2)  # the regen is waiting for the model
+        result = cli(day3, "set", DAY, IDS[1], "title", "A title typed by hand")
+        assert result.exit_code == 0, result.output
+        _, stderr = regen.communicate(timeout=60)
+    assert regen.returncode == 0, stderr
+    entries = {e["id"]: e for e in day_json(day3)["entries"]}
+    assert entries[IDS[1]]["paper"]["title"] == "A title typed by hand"
+    assert entries[IDS[0]]["summary"]["objective"] == "Regenerated."
+    assert entries[IDS[2]]["summary"]["objective"] == "Regenerated."
+    assert "A title typed by hand" in md(day3) and md(day3).count("Regenerated.") == 2
+    assert "in sync" in cli(day3, "list").stdout
+
+
+def test_a_persons_change_to_the_entry_being_regenerated_wins_and_the_run_summary_is_kept(day3, papers):
+    new_summary = {"objective": "From the run.", "method": "M.", "result": "R: 43%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+    with StandIn(papers, chat=slow_chat(1.5, new_summary)) as stand_in:
+        regen = background(stand_in, day3, "regen", DAY, IDS[0], "--json")
+        wait_for(lambda: len(stand_in.requests("POST")) >= 1)
+        assert cli(day3, "set", DAY, IDS[0], "objective", "Typed by a person.").exit_code == 0
+        stdout, stderr = regen.communicate(timeout=60)
+    entry = day_json(day3)["entries"][0]
+    assert entry["summary"]["objective"] == "Typed by a person." and entry["provenance"]["edited"]
+    assert "changed or removed by another command during the run" in stderr
+    kept = Path(json.loads(stdout)["conflicts"][IDS[0]])
+    assert kept.is_file() and json.loads(kept.read_text())["summary"]["objective"] == "From the run."
+
+
+def test_a_second_command_waits_for_the_lock_then_names_its_holder(day3):
+    holder = (
+        "import sys, time\nfrom datetime import date\nfrom pathlib import Path\n"
+        "from authoring import days\nfrom authoring.config import Settings\n"
+        f"with days.locked(Settings(output_dir=Path({str(day3)!r})), date(2024, 10, 8), 'regen'):\n"
+        "    print('locked', flush=True)\n    time.sleep(float(sys.argv[1]))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", holder, "30"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "locked"
+        before = (day3 / f"{DAY}.json").read_bytes()
+        result = cli(day3, "rm", DAY, IDS[0], env={"DIGEST_LOCK_TIMEOUT": "0.3"})
+        assert "Waiting for 2024-10-08: `digest regen` (pid" in result.stderr
+        assert_one_line_error(result, "2024-10-08 is locked by `digest regen` (pid", "still busy after 0.3 s")
+        assert (day3 / f"{DAY}.json").read_bytes() == before
+    finally:
+        process.kill()
+        process.wait()
+    # a holder that goes away lets the waiting command through
+    process = subprocess.Popen([sys.executable, "-c", holder, "0.5"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "locked"
+    result = cli(day3, "rm", DAY, IDS[0], env={"DIGEST_LOCK_TIMEOUT": "20"})
+    process.wait()
+    assert result.exit_code == 0 and "Waiting for 2024-10-08" in result.stderr
+    assert [e["id"] for e in day_json(day3)["entries"]] == IDS[1:]
+
+
+def test_concurrent_sets_on_different_entries_all_land(day3):
+    processes = [subprocess.Popen([sys.executable, "-c", _SLOW_READS, "set", DAY, i, "title", f"Title {n}",
+                                   "--output-dir", str(day3)], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for n, i in enumerate(IDS)]
+    outcomes = [p.communicate(timeout=60) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outcomes
+    titles = [e["paper"]["title"] for e in day_json(day3)["entries"]]
+    assert titles == ["Title 0", "Title 1", "Title 2"]
+    assert all(f"Title {n} (Read more" in md(day3) for n in range(3))
+
+
+# ------------------------------------------------------------------------------------ hand edits and undo
+def test_undo_refuses_over_a_hand_edited_markdown_and_force_keeps_the_edit(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    assert cli(out, "rm", DAY, "2410.05258").exit_code == 0
+    edited = md(out).replace("| Title |", "| My Title |")
+    (out / f"{DAY}.md").write_text(edited, encoding="utf-8")
+    result = cli(out, "undo", DAY)
+    assert_one_line_error(result, "was edited by hand", "digest import", "--force", "digest undo 2024-10-08 --force")
+    assert md(out) == edited  # untouched
+    result = cli(out, "undo", DAY, "--force")
+    assert result.exit_code == 0 and "kept in" in result.stderr
+    kept = list((out / ".history" / DAY / "kept").glob("edited-before-undo-*.md"))
+    assert [p.read_text() for p in kept] == [edited]
+    assert len(day_json(out)["entries"]) == 15
+
+
+def test_render_and_import_refuse_the_same_way_as_undo(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    (out / f"{DAY}.md").write_text(md(out).replace("Differential", "Diff"), encoding="utf-8")
+    for args in (["render", DAY], ["rm", DAY, "2410.05258"], ["set", DAY, "2410.05258", "title", "T"]):
+        assert_one_line_error(cli(out, *args), "was edited by hand", f"digest import {out / DAY}.md --force")
+
+
+def test_new_force_keeps_the_old_day_for_undo_even_when_it_is_not_utf8(settings, papers):
+    out = settings.output_dir
+    out.mkdir(parents=True)
+    garbage = b"\xff\xfe not a digest \x80"
+    (out / f"{DAY}.json").write_bytes(garbage)
+    with StandIn(papers, chat=ok) as stand_in:
+        process = background(stand_in, out, "new", DAY, *IDS, "--force")
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert len(day_json(out)["entries"]) == 3
+    assert cli(out, "undo", DAY).exit_code == 0
+    assert (out / f"{DAY}.json").read_bytes() == garbage
+
+
+def test_a_failed_regen_keeps_the_previous_summary(settings, day3, papers):
+    from tools.standin import Reply
+
+    before = day_json(day3)["entries"][0]["summary"]
+    with StandIn(papers, chat=lambda body: Reply(500, b'{"error": {"message": "down"}}')) as stand_in:
+        report = pipeline.regenerate(D, [IDS[0]], local(settings, stand_in, model_attempts=2), clock=clock)
+    assert report.failed == {IDS[0]: "model server answered HTTP 500: down"}
+    entry = day_json(day3)["entries"][0]
+    assert entry["summary"] == before and entry["error"] is None
+    assert not (day3 / ".history" / DAY).exists()  # a change that changed nothing leaves nothing to undo
+
+
+# ------------------------------------------------------------------------------------------------- status
+def test_list_tells_in_sync_stale_edited_and_pending(tmp_path):
+    out = tmp_path / "output"
+    for day in ("2024-10-08", "2024-10-09", "2024-10-10", "2024-10-11"):
+        seed_golden_day(out)
+        for suffix in (".json", ".md"):
+            text = (out / f"2024-10-08{suffix}").read_text().replace("2024-10-08", day)
+            (out / f"{day}{suffix}").write_text(text)
+    settings = Settings(output_dir=out)
+    assert cli(out, "render", "--all").exit_code == 0  # every day written by this version
+    stale = Digest.model_validate_json((out / "2024-10-09.json").read_text())
+    stale.entries[0].paper.title = "Changed in the JSON"
+    (out / "2024-10-09.json").write_text(stale.model_dump_json(indent=2))
+    (out / "2024-10-10.md").write_text(md(out).replace("Differential", "Diff"))
+    pending = Digest.model_validate_json((out / "2024-10-11.json").read_text())
+    pending.entries[0].summary = pending.entries[1].summary = None
+    days.write(settings, date(2024, 10, 11), pending)
+    listed = cli(out, "list")
+    rows = {line.split()[1]: line for line in listed.stdout.splitlines() if line.startswith("│ 2024")}
+    assert "in sync" in rows["2024-10-08"] and "stale" in rows["2024-10-09"]
+    assert "edited by hand" in rows["2024-10-10"]
+    assert rows["2024-10-11"].split("│")[3].strip() == "2"  # the pending column
+    shown = cli(out, "show", "2024-10-11")
+    assert shown.stdout.count("pending") == 2
+    checked = json.loads(cli(out, "check", "2024-10-11", "--json").stdout)[0]["findings"]
+    pending_findings = [f for f in checked if f["kind"] == "pending"]
+    assert len(pending_findings) == 2 and "digest resume 2024-10-11" in pending_findings[0]["message"]
+    assert not [f for f in checked if f["entry"] == pending.entries[0].id and f["kind"] != "pending"]
+    rendered = cli(out, "render", "2024-10-11")
+    assert "2 entries left out: 2 pending, 0 failed" in rendered.stdout
+    resumed = cli(out, "resume", "2024-10-09")  # nothing missing, but stale: re-rendered
+    assert resumed.exit_code == 0 and "re-rendered" in resumed.stdout
+    assert "Changed in the JSON" in (out / "2024-10-09.md").read_text()
+
+
+def test_a_crash_between_the_json_and_markdown_writes_reads_as_stale(tmp_path, monkeypatch):
+    from authoring import store
+
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    real = store.atomic_write
+
+    def dies_before_markdown(path, data):
+        if path.suffix == ".md" and path.parent == out:
+            raise OSError(28, "No space left on device")  # as if the process stopped between the two writes
+        real(path, data)
+
+    monkeypatch.setattr(store, "atomic_write", dies_before_markdown)
+    assert cli(out, "rm", DAY, "2410.05258").exit_code == 1
+    monkeypatch.setattr(store, "atomic_write", real)
+    assert "2410.05258" not in [e["id"] for e in day_json(out)["entries"]]
+    assert "stale" in cli(out, "list").stdout  # not "edited by hand"
+    assert cli(out, "set", DAY, "2410.02707", "title", "Next change goes ahead").exit_code == 0
+    assert "2410.05258" not in md(out) and "Next change goes ahead" in md(out)
+
+
+def test_render_all_over_unchanged_days_modifies_nothing_and_survives_an_unreadable_day(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    assert cli(out, "render", "--all").exit_code == 0
+    (out / "2024-10-07.json").write_text("{broken")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    result = cli(out, "render", "--all")
+    assert result.exit_code == 1 and "Up to date:" in result.stdout and "2024-10-07.json" in result.stderr
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    assert {p: v for p, v in after.items() if ".locks" not in p.parts} == \
+        {p: v for p, v in before.items() if ".locks" not in p.parts}
+
+
+# ------------------------------------------------------------------------------------------- kill -9
+_KILLER = """
+import os, signal, sys
+from authoring import store
+target = int(os.environ["KILL_AT"])
+calls = {"n": 0}
+real_fsync = os.fsync
+def fsync(fd):
+    calls["n"] += 1
+    if calls["n"] == target:
+        os.kill(os.getpid(), signal.SIGKILL)  # the file is written but not yet renamed into place
+    real_fsync(fd)
+os.fsync = fsync
+from authoring.cli import app
+app(sys.argv[1:])
+"""
+
+
+def _killed_at(point: int, out: Path, args: list[str], env: dict | None = None) -> int:
+    environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "KILL_AT": str(point), **(env or {})}
+    process = subprocess.run([sys.executable, "-c", _KILLER, *args, "--output-dir", str(out)], cwd=ROOT,
+                             env=environ, capture_output=True, text=True, timeout=60)
+    return process.returncode
+
+
+def _assert_whole(out: Path) -> None:
+    """DATE.json reads, DATE.md is a render of it or of a state just before, and nothing reads as a hand edit."""
+    listed = cli(out, "list")
+    assert listed.exit_code == 0 and "unreadable" not in listed.stdout and "edited by hand" not in listed.stdout, \
+        listed.stdout
+    Digest.model_validate_json((out / f"{DAY}.json").read_text())
+
+
+@pytest.mark.parametrize("command", ["set", "import", "render", "new"])
+def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_path, papers, command):
+    reference = tmp_path / "reference.md"
+    killed = 0
+    with StandIn(papers, chat=ok) as stand_in:
+        env = {"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        args = {
+            "set": ["set", DAY, "2410.05258", "title", "Killed title"],
+            "import": ["import", str(reference), "--force"],
+            "render": ["render", DAY, "--force"],
+            "new": ["new", DAY, *IDS, "--force", "--base-url", f"{stand_in.url}/v1", "--concurrency", "1"],
+        }[command]
+        for point in range(1, 40):
+            out = tmp_path / f"out-{point}"
+            seed_golden_day(out)
+            reference.write_text(md(out).replace("Differential Transformer", "Differential Transformer!"))
+            if command == "render":
+                (out / f"{DAY}.md").write_text(md(out) + "\nA hand edit.\n")
+            code = _killed_at(point, out, args, env)
+            if code != -9:
+                assert code == 0
+                break
+            killed += 1
+            if command != "render":  # render --force over a hand edit: the hand edit is what may remain
+                _assert_whole(out)
+            assert cli(out, "set", DAY, "2410.02707", "title", "After the kill").exit_code in (0, 1)
+            strays = [p for p in out.rglob("*.tmp")]
+            assert strays == [], strays
+    assert killed >= 2  # the command really was killed at several of its writes
