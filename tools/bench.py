@@ -94,6 +94,36 @@ def run_digest(papers: dict, model: Model, concurrency: int) -> dict:
     }
 
 
+# Runs the CLI in a child process and, as it exits, notes how many bytes it passed to write() (/proc/self/io).
+_COUNT_WRITES = """
+import atexit, sys
+def note():
+    fields = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())
+    open(sys.argv[1], "w").write(fields["wchar"])
+atexit.register(note)
+from authoring.cli import app
+app(sys.argv[2:])
+"""
+
+
+def write_cost(count: int, concurrency: int = 16) -> dict:
+    """Bytes written and CPU seconds of a `digest new` of `count` papers with instant answers."""
+    papers = synthetic_papers(count)
+    with StandIn(papers, chat=Model(0.0, 0.0)) as stand_in, tempfile.TemporaryDirectory() as work:
+        env = {**os.environ, "OPENAI_API_KEY": "bench-not-a-key", "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        out, noted = Path(work) / "out", Path(work) / "wchar"
+        (Path(work) / "digest.toml").write_text("arxiv_delay_seconds = 0\n")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", _COUNT_WRITES, str(noted), "new", "2024-10-10", *papers, "--base-url",
+                        f"{stand_in.url}/v1", "--concurrency", str(concurrency), "--output-dir", str(out), "--quiet"],
+                       cwd=work, env={**env, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        final = sum(p.stat().st_size for p in (out / "2024-10-10.json", out / "2024-10-10.md"))
+        written = int(noted.read_text())
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"papers": count, "written": written, "final": final, "cpu": cpu}
+
+
 def startup(command: list[str], repeat: int = 15) -> float:
     times = []
     for _ in range(repeat):
@@ -145,6 +175,13 @@ def main() -> None:
     print(f"  wall time                      {faulty['wall']:.2f} s; {faulty['faults']} faults in "
           f"{faulty['model_calls']} calls, {faulty['retries']} retries")
     print(f"  entries lost                   {args.papers - faulty['ok']} (exit {faulty['exit']})")
+
+    print("checkpoints: bytes written by `digest new` with instant answers (journal + final DATE.json/.md)")
+    for count in (100, 300, 1000):
+        cost = write_cost(count)
+        print(f"  N={count:<5} written {cost['written'] / 1e6:7.2f} MB for {cost['final'] / 1e6:.2f} MB of files "
+              f"({cost['written'] / cost['final']:.1f}x; {cost['written'] / count / 1e3:.1f} kB per paper); "
+              f"CPU {cost['cpu']:.2f} s ({count / cost['cpu']:.0f} papers per CPU-second)")
 
     help_time = startup([*digest_command(), "--help"])
     bare = startup([sys.executable, "-c", "pass"])
