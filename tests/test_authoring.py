@@ -158,8 +158,10 @@ def test_set_reads_stdin(out):
 
 # ------------------------------------------------------------------------------------------------ edit
 FAKE_EDITOR = """
-import os, re, sys
+import os, re, subprocess, sys
 path = sys.argv[1]
+if os.environ.get("FAKE_EDITOR_MEANWHILE"):  # another command changes the day while the editor is open
+    subprocess.run([sys.executable, "-m", "authoring", *os.environ["FAKE_EDITOR_MEANWHILE"].split("|")], check=True)
 text = open(path, encoding="utf-8").read()
 with open(os.environ["FAKE_EDITOR_SEEN"], "a", encoding="utf-8") as seen:
     seen.write(text + "\\n=====\\n")
@@ -215,6 +217,16 @@ def test_invalid_edit_loses_nothing_and_the_next_edit_continues_from_it(out, edi
     assert "A question I typed?" in seen.read_text().split("=====")[-2]
     assert entries(out)[0]["summary"]["questions"][0] == "A question I typed?"
     assert not recovery.exists()
+
+
+def test_an_entry_changed_while_the_editor_was_open_is_not_overwritten(out, editor, monkeypatch):
+    editor("## Title\nDifferential Transformer", "## Title\nMy edited title")
+    monkeypatch.setenv("FAKE_EDITOR_MEANWHILE", f"set|{DAY}|2410.05258|objective|Set meanwhile.|--output-dir|{out}")
+    result = cli(out, "edit", DAY, "2410.05258")
+    assert_one_line_error(result, "2410.05258 was changed by another command while you edited it",
+                          ".recovery/2024-10-08-2410.05258.md")
+    assert entries(out)[0]["summary"]["objective"] == "Set meanwhile."  # the other change stays
+    assert "My edited title" in (out / ".recovery" / "2024-10-08-2410.05258.md").read_text()  # yours is kept
 
 
 def test_edit_without_changes_saves_nothing(out, editor):

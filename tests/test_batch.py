@@ -101,3 +101,34 @@ def test_submit_needs_a_day_or_its_ids(tmp_path):
 def test_status_with_nothing_submitted(tmp_path):
     result = run("batch", "status", "--output-dir", str(tmp_path))
     assert result.exit_code == 0 and "No batches waiting" in result.stdout
+
+
+def test_collect_spares_hand_edited_entries_and_nothing_is_submitted_twice(settings):
+    import pytest
+
+    from authoring import days, edits
+    from authoring.errors import DigestError
+    from tools.assemble_cassettes import fixture_papers as standin_papers
+    from tools.assemble_cassettes import paper_of, reference_summaries
+
+    papers, summaries = standin_papers(), reference_summaries()
+    service = BatchService(chat=lambda body: summary_reply(body, summaries[paper_of(body, papers)], "b"))
+    day = date(2024, 10, 8)
+    with StandIn(papers, routes=service) as stand_in:
+        local = _local(settings, stand_in)
+        batches.submit([day], local, ids_dir=BATCH_IDS, clock=datetime.now)
+        with pytest.raises(DigestError, match="nothing to submit"):
+            batches.submit([day], local, ids_dir=BATCH_IDS, clock=datetime.now)  # all queued already
+        with days.change(local, day, "set") as digest:  # a person writes one entry while the batch runs
+            entry = digest.entry("2410.05258")
+            entry.summary = None
+            edits.replace_content(entry, "Typed title", ["A. Person"], GOLDEN.entry("2410.02707").summary)
+        batches.status(local)
+        reports, _ = batches.collect(local, datetime.now)
+    assert reports[0].failed == {"2410.05258": "edited by hand since the batch was submitted; its result was "
+                                                "not applied"}
+    stored = Digest.model_validate_json((local.output_dir / "2024-10-08.json").read_text())
+    kept = stored.entry("2410.05258")
+    assert kept.paper.title == "Typed title" and kept.summary == GOLDEN.entry("2410.02707").summary
+    assert sum(1 for e in stored.entries if e.ok) == len(stored.entries)
+    assert len(service.files["file-digest0001"].decode().splitlines()) == len(stored.entries)
