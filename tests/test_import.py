@@ -140,3 +140,12 @@ def test_any_entry_survives_render_then_import(title, authors, parts, questions)
     assert (back.id, back.paper.title, back.paper.authors) == (entry.id, title, authors)
     assert back.summary == summary and back.summary_markdown is None
     assert render_markdown(imported) == markdown
+
+
+def test_date_option_wins_over_the_heading(tmp_path):
+    out = tmp_path / "o"
+    result = run("import", str(REFERENCE), "--date", "2024-10-09", "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.json")) == ["2024-10-09.json"]
+    assert json.loads((out / "2024-10-09.json").read_text())["date"] == "2024-10-09"
+    assert "## Papers for 2024-10-09" in (out / "2024-10-09.md").read_text()
