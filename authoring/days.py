@@ -41,9 +41,12 @@ def content_hash(digest: Digest, settings: Settings) -> str:
 
 # ------------------------------------------------------------------------------------------------------- the lock
 @contextmanager
-def locked(settings: Settings, day: date, command: str, notice: Notice | None = None) -> Iterator[None]:
+def locked(
+    settings: Settings, day: date, command: str, notice: Notice | None = None, *, tidy: bool = True
+) -> Iterator[None]:
     """Hold the day's lock (an OS lock: a killed holder releases it). A second command waits with a notice, up to
-    `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process."""
+    `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process. With `tidy`,
+    temporary files a killed writer left are removed once the lock is held."""
     from filelock import FileLock, Timeout
 
     path = store.lock_path(settings.output_dir, day)
@@ -70,9 +73,10 @@ def locked(settings: Settings, day: date, command: str, notice: Notice | None = 
         if lock.lock_counter == 1:
             stamp = time.strftime("%H:%M:%S")
             holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
-            for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
-                           history.kept_dir(settings.output_dir, day)):
-                store.remove_stale_temporaries(folder)  # what a killed writer left
+            if tidy:  # what a killed writer left
+                for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
+                               history.kept_dir(settings.output_dir, day)):
+                    store.remove_stale_temporaries(folder)
         yield
     finally:
         lock.release()
@@ -295,7 +299,7 @@ class Checkpoints:
         if result == self.owned.get(entry.id):
             return
         record = {"command": self.command, "base": self.owned.get(entry.id), "entry": entry.model_dump(mode="json")}
-        with locked(self.settings, self.day, self.command, self.notice):
+        with locked(self.settings, self.day, self.command, self.notice, tidy=False):  # begin() tidied already
             store.append_journal(self.settings.output_dir, self.day, record)
         self.recorded[entry.id] = result
 
