@@ -54,7 +54,8 @@ class PlainProgress(QuietProgress):
         self.console.print(f"[{self.done}/{self.total}] {entry.id} {status}", markup=False)
 
     def retry(self, reason: str) -> None:
-        self.console.print(f"Retrying after {reason}", markup=False)
+        who, named, why = reason.partition(": ")  # "2410.05258: HTTP 429", "arXiv: HTTP 503"
+        self.console.print(f"Retrying {who} after {why}" if named else f"Retrying after {reason}", markup=False)
 
 
 class RichProgress(PlainProgress):
