@@ -58,8 +58,22 @@ def load_settings(**flags) -> config.Settings:
     return config.load(flags)
 
 
+class NetworkRun(tuple):
+    """(settings, display) for a run, plus the --record in progress (or None) as `.recording`."""
+
+    def __new__(cls, settings, display, recording):
+        run = super().__new__(cls, (settings, display))
+        run.recording = recording
+        return run
+
+    def failed(self) -> None:
+        """The run failed: a --record keeps the previous cassette (and says where the new recording went)."""
+        if self.recording is not None:
+            self.recording.fail()
+
+
 @contextmanager
-def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
+def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> Iterator[NetworkRun]:
     """Settings and progress display for a run, inside a cassette when one is given."""
     from .. import replay
     from ..progress import PlainProgress, QuietProgress, RichProgress
@@ -69,5 +83,5 @@ def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
     if cassette is not None:
         settings = replay.replay_settings(settings, record)
     display = QuietProgress() if quiet else RichProgress(err) if err.is_terminal else PlainProgress(err)
-    with replay.cassette(cassette, record=record) if cassette else nullcontext(), display:
-        yield settings, display
+    with replay.cassette(cassette, record=record) if cassette else nullcontext() as recording, display:
+        yield NetworkRun(settings, display, recording)
