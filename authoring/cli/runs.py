@@ -26,7 +26,7 @@ from .options import (
     Temperature,
     Verify,
 )
-from .session import count, err, load_settings, network_run, out, say, user_errors
+from .session import count, load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
 
@@ -247,19 +247,16 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         }
         out.print_json(json.dumps(summary))
     for arxiv_id, figures in report.unverified.items():
-        err.print(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)", markup=False)
+        warn(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)")
     for arxiv_id, message in report.failed.items():
-        err.print(f"Failed: {arxiv_id}: {message}", markup=False)
+        warn(f"Failed: {arxiv_id}: {message}")
     if recording is not None and recording.kept is not None:
-        err.print(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
-                  f"{recording.kept}", markup=False)
+        warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
+             f"{recording.kept}")
     if report.failed:
         ok = len(report.processed) - len(report.failed)
-        err.print(
-            f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
-            f"the other {ok} and {report.json_path} records the failures.",
-            markup=False,
-        )
+        warn(f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
+             f"the other {ok} and {report.json_path} records the failures.")
         raise typer.Exit(1)
     if as_json:
         return

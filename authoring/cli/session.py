@@ -14,6 +14,7 @@ from rich.console import Console
 
 from .. import config
 from ..errors import DigestError
+from ..text import terminal_text
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -27,7 +28,7 @@ def user_errors() -> Iterator[None]:
     except DigestError as error:
         if config.debug_enabled():
             raise
-        err.print(f"Error: {error}", markup=False)
+        err.print(terminal_text(f"Error: {error}"), markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if config.debug_enabled():
@@ -50,7 +51,13 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 def say(message: str) -> None:
-    out.print(message, markup=False)
+    """A line for the user on stdout; text from servers and papers inside it cannot drive the terminal."""
+    out.print(terminal_text(message), markup=False)
+
+
+def warn(message: str) -> None:
+    """A line for the user on stderr, with the same hygiene as `say`."""
+    err.print(terminal_text(message), markup=False)
 
 
 def load_settings(**flags) -> config.Settings:
