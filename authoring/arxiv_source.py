@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 
 import arxiv
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .config import Settings
-from .errors import ArxivError
+from .errors import ArxivError, passes_through
 from .ids import ArxivId
 from .models import Paper
+from .redact import redact_text, redact_url
 
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
 # A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
@@ -39,17 +41,48 @@ class FetchResult:
     requests: int = 0
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """requests has no session-wide timeout and `arxiv` passes none: give every request one."""
+class _DeadlineAdapter(HTTPAdapter):
+    """requests has no session-wide timeout, `arxiv` passes none, and requests' own timeout is per read (a server
+    trickling a byte a second never trips it). Every request gets one deadline for its whole answer: the body is
+    read here, in chunks, and a request still reading at the deadline fails as a timeout."""
 
     def __init__(self, timeout: float):
         self._timeout = timeout
         super().__init__()
 
-    def send(self, request, **kwargs):  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
+    def send(self, request, stream=False, timeout=None, **kwargs):  # type: ignore[override]
+        deadline = time.monotonic() + self._timeout
+        response = super().send(request, stream=True, timeout=self._timeout if timeout is None else timeout, **kwargs)
+        if stream:
+            return response
+        try:
+            response._content = _read_before(response, deadline, self._timeout)
+        except BaseException:
+            response.close()
+            raise
+        response._content_consumed = True
+        response.raw.release_conn()
+        return response
+
+
+def _read_before(response: requests.Response, deadline: float, seconds: float) -> bytes:
+    """The whole body, read as it arrives; requests' exceptions for timeouts and broken connections."""
+    chunks = []
+    response.raw.decode_content = True  # gzip is undone as requests would (set, not passed: vcrpy's replay wants it so)
+    try:
+        while chunk := response.raw.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout(f"no complete answer within {seconds:g} s", response=response)
+    except requests.RequestException:
+        raise
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.exceptions.ReadTimeout(err, response=response) from None
+    except urllib3.exceptions.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err, response=response) from None
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise requests.exceptions.ConnectionError(err, response=response) from None
+    return b"".join(chunks)
 
 
 def make_client(settings: Settings) -> arxiv.Client:
@@ -61,7 +94,7 @@ def make_client(settings: Settings) -> arxiv.Client:
 
 
 def _with_timeouts(session: requests.Session, timeout: float) -> requests.Session:
-    adapter = _TimeoutAdapter(timeout)
+    adapter = _DeadlineAdapter(timeout)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -109,6 +142,7 @@ def _fetch_chunk(
     try:
         # results() is lazy: list() consumes it here, inside whatever cassette or retry context is active.
         results = retrying(lambda: list(client.results(search)))
+        return {paper.id: paper for paper in map(_to_paper, results)}
     except arxiv.HTTPError as err:
         if err.status == 400:
             raise ArxivError(f"arXiv rejected the request (HTTP 400) for ids {_span(chunk)}") from None
@@ -120,8 +154,15 @@ def _fetch_chunk(
             f"arXiv did not answer within {settings.arxiv_timeout:g} s ({settings.arxiv_attempts} attempts)"
         ) from None
     except requests.ConnectionError as err:
-        raise ArxivError(f"cannot reach the arXiv API at {settings.arxiv_api_url}: {_first_line(err)}") from None
-    return {paper.id: paper for paper in map(_to_paper, results)}
+        raise ArxivError(
+            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}: {_first_line(err)}"
+        ) from None
+    except Exception as err:  # a feed the arxiv package or our reading of it cannot make sense of
+        if passes_through(err):
+            raise
+        raise ArxivError(
+            f"arXiv answered something unusable for ids {_span(chunk)} ({type(err).__name__}: {_first_line(err)})"
+        ) from err
 
 
 def _is_transient(err: BaseException) -> bool:
@@ -172,7 +213,7 @@ def _first_line(err: BaseException) -> str:
     root = err
     while root.__cause__ or root.__context__:
         root = root.__cause__ or root.__context__
-    return str(root).splitlines()[0] if str(root) else type(root).__name__
+    return redact_text(str(root).splitlines()[0]) if str(root).strip() else type(root).__name__
 
 
 class PdfFetcher:
@@ -196,15 +237,21 @@ class PdfFetcher:
             stop=stop_after_attempt(self.settings.arxiv_attempts),
             reraise=True,
         )
+        shown = redact_url(url)
         try:
             response = retrying(lambda: self._get(url))
+            return response.content
         except requests.HTTPError as err:
-            raise ArxivError(f"PDF download answered HTTP {err.response.status_code} ({url})") from None
+            raise ArxivError(f"PDF download answered HTTP {err.response.status_code} ({shown})") from None
         except requests.Timeout:
-            raise ArxivError(f"PDF download did not answer within {self.settings.arxiv_timeout:g} s ({url})") from None
+            seconds = self.settings.arxiv_timeout
+            raise ArxivError(f"PDF download did not answer within {seconds:g} s ({shown})") from None
         except requests.ConnectionError as err:
-            raise ArxivError(f"cannot download {url}: {_first_line(err)}") from None
-        return response.content
+            raise ArxivError(f"cannot download {shown}: {_first_line(err)}") from None
+        except Exception as err:
+            if passes_through(err):
+                raise
+            raise ArxivError(f"PDF download failed ({shown}): {type(err).__name__}: {_first_line(err)}") from err
 
     def _get(self, url: str) -> requests.Response:
         with self._lock:  # pace downloads like API requests

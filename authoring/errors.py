@@ -27,3 +27,9 @@ class StoreError(DigestError):
 
 class CassetteError(DigestError):
     """A --cassette replay met a request that is not recorded, or the cassette is unusable."""
+
+
+def passes_through(err: BaseException) -> bool:
+    """True for exceptions a boundary must not reclassify: a --cassette replay that met an unrecorded request
+    (vcrpy's CannotOverwriteExistingCassetteException) is the run's problem, not one paper's."""
+    return any(cls.__name__ == "CannotOverwriteExistingCassetteException" for cls in type(err).__mro__)

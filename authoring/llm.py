@@ -4,26 +4,33 @@ The only module importing `openai`; it owns the one retry policy for model calls
 from __future__ import annotations
 
 import email.utils
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import httpx2
 import openai
 import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .config import Settings
-from .errors import ConfigError, ModelError
+from .errors import ConfigError, ModelError, passes_through
 from .models import Summary, Usage
+from .redact import redact_text, redact_url
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
 MAX_RETRY_AFTER = 120.0
+# A refused connection or an unknown host is retried once, then the server counts as unreachable and the run
+# stops: every other paper would wait out the same retries for nothing.
+CONNECT_ATTEMPTS = 2
+MAX_CONNECT_TIMEOUT = 10.0
 _T = TypeVar("_T")
 
 
 class FatalModelError(ModelError):
-    """A failure no other paper would escape either (bad key, unknown model, wrong endpoint)."""
+    """A failure no other paper would escape either (bad key, unknown model, wrong endpoint, unreachable server)."""
 
 
 @dataclass
@@ -48,22 +55,87 @@ def check_credentials(settings: Settings) -> None:
 def make_client(settings: Settings) -> openai.OpenAI:
     """An SDK client whose own retries are off: `summarise` owns the retry policy."""
     check_credentials(settings)
+    transport = DeadlineTransport(httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000,
+                                                                          max_keepalive_connections=100)))
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
         base_url=settings.base_url,
         max_retries=0,
-        timeout=settings.model_timeout,
+        timeout=_timeout(settings),
+        http_client=openai.DefaultHttpxClient(transport=transport, timeout=_timeout(settings)),
     )
+
+
+def _timeout(settings: Settings) -> httpx2.Timeout:
+    return httpx2.Timeout(settings.model_timeout, connect=min(settings.model_timeout, MAX_CONNECT_TIMEOUT))
+
+
+class DeadlineTransport(httpx2.BaseTransport):
+    """httpx2's timeouts are per read: a server that trickles a byte a second never trips them. This transport
+    gives each request one deadline (its read timeout, from the start of the request) for the whole answer."""
+
+    def __init__(self, inner: httpx2.BaseTransport):
+        self._inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        seconds = (request.extensions.get("timeout") or {}).get("read") or 600.0
+        deadline = time.monotonic() + seconds
+        response = self._inner.handle_request(request)
+        stream = _DeadlineStream(response.stream, deadline, seconds, request)
+        return httpx2.Response(response.status_code, headers=response.headers, stream=stream,
+                               extensions=response.extensions, request=request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _DeadlineStream(httpx2.SyncByteStream):
+    def __init__(self, stream: Any, deadline: float, seconds: float, request: httpx2.Request):
+        self._stream, self._deadline, self._seconds, self._request = stream, deadline, seconds, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout(f"no complete answer within {self._seconds:g} s", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
 
 
 OnRetry = Callable[[str], None]
 
 
 def summarise(
-    client: openai.OpenAI, messages: list[dict[str, str]], settings: Settings, *, on_retry: OnRetry | None = None
+    client: openai.OpenAI,
+    messages: list[dict[str, str]],
+    settings: Settings,
+    *,
+    on_retry: OnRetry | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Generation:
     """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
-    `on_retry` hears a short reason before each retry (for progress displays)."""
+    `on_retry` hears a short reason before each retry (for progress displays). Raises only ModelError (this paper
+    failed) or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
+    try:
+        return _summarise(client, messages, settings, on_retry, sleep)
+    except ModelError:
+        raise
+    except Exception as err:
+        if passes_through(err):
+            raise
+        raise ModelError(f"{_where(settings)} answered something unusable ({_describe(err)})") from err
+
+
+def _summarise(
+    client: openai.OpenAI,
+    messages: list[dict[str, str]],
+    settings: Settings,
+    on_retry: OnRetry | None,
+    sleep: Callable[[float], None],
+) -> Generation:
     request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
     if settings.temperature is not None:
         request["temperature"] = settings.temperature  # only when asked: some reasoning models reject it
@@ -71,9 +143,7 @@ def summarise(
     for attempt in range(1, settings.output_attempts + 1):
         again = attempt < settings.output_attempts
         try:
-            completion = _with_transport_retries(
-                settings, lambda: client.chat.completions.parse(**request), on_retry
-            )
+            completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep)
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
             _notify(on_retry if again else None, "invalid structured output")
@@ -87,8 +157,8 @@ def summarise(
         except openai.APIStatusError as err:
             raise _status_error(err, settings) from None
         except openai.APIConnectionError as err:
-            raise ModelError(_connection_problem(err, settings)) from None
-        message = completion.choices[0].message
+            raise _connection_error(err, settings) from None
+        message = _first_choice(completion, settings).message
         if message.refusal:
             raise ModelError(f"the model refused: {_one_line(message.refusal)}")
         if message.parsed is None:
@@ -124,7 +194,7 @@ def generation_from_body(body: dict[str, Any], settings: Settings) -> Generation
         completion = openai.types.chat.ChatCompletion.model_validate(body)
     except pydantic.ValidationError:
         raise ModelError("the batch returned something that is not a chat completion") from None
-    choice = completion.choices[0]
+    choice = _first_choice(completion, settings)
     if choice.finish_reason == "length":
         raise ModelError("the model's answer was cut off (it reached its token limit)")
     if choice.finish_reason == "content_filter":
@@ -138,18 +208,69 @@ def generation_from_body(body: dict[str, Any], settings: Settings) -> Generation
     return _generation(summary, completion, settings)
 
 
+def _ask(client: openai.OpenAI, request: dict[str, Any], settings: Settings) -> Any:
+    """One chat.completions.parse call; a body that is not a chat completion (an HTML page from a chat UI at
+    the wrong path, plain text, a JSON list) is this paper's ModelError, named by what it was."""
+    raw = client.chat.completions.with_raw_response.parse(**request)
+    try:
+        completion = raw.parse()
+    except (pydantic.ValidationError, openai.OpenAIError):
+        raise  # invalid structured output, a cut-off or filtered answer: handled by the caller
+    except Exception:
+        completion = None
+    if completion is None or not isinstance(getattr(completion, "choices", None), list):
+        raise ModelError(f"{_where(settings)} answered {_describe_raw(raw)}, not a chat completion; check --base-url")
+    return completion
+
+
+def _describe_raw(raw: Any) -> str:
+    kind = str(raw.headers.get("content-type") or "no content type").split(";")[0]
+    try:
+        text = raw.http_response.text
+    except Exception:  # an undecodable body is described by its type alone
+        text = ""
+    what = "an HTML page" if "html" in kind or text.lstrip()[:1] == "<" else f"a body of type {kind}"
+    return f"{what} ({_one_line(redact_text(text), 60)!r})" if text.strip() else what
+
+
+def _first_choice(completion: Any, settings: Settings) -> Any:
+    """The first choice of a chat completion; ModelError when the answer is not one (an HTML page, no choices)."""
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list):
+        raise ModelError(f"{_where(settings)} answered something that is not a chat completion "
+                         f"({_describe_body(completion)}); check --base-url")
+    if not choices or getattr(choices[0], "message", None) is None:
+        raise ModelError(f"{_where(settings)} answered a chat completion without any choice")
+    return choices[0]
+
+
 def _generation(summary: Summary, completion: Any, settings: Settings) -> Generation:
-    usage = completion.usage
+    usage = getattr(completion, "usage", None)
+    prompt, completion_tokens = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+    total = _count(usage, "total_tokens") or prompt + completion_tokens
+    model = getattr(completion, "model", None)
     return Generation(
         summary=summary,
-        usage=Usage(
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            total_tokens=usage.total_tokens if usage else 0,
-        ),
-        model=completion.model or settings.model,
-        created=completion.created or None,
+        usage=Usage(prompt_tokens=prompt, completion_tokens=completion_tokens, total_tokens=total),
+        model=model if isinstance(model, str) and model.strip() else settings.model,
+        created=_created(getattr(completion, "created", None)),
     )
+
+
+def _count(usage: Any, name: str) -> int:
+    """A token count; a missing, null or nonsensical one counts as 0."""
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _created(value: Any) -> int | None:
+    """The server's `created` stamp in seconds; milliseconds are converted, anything implausible is dropped."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        return None
+    seconds = int(value)
+    if seconds > 10**11:  # milliseconds (some compatible servers)
+        seconds //= 1000
+    return seconds if seconds < 10**11 else None
 
 
 def call(settings: Settings, request: Callable[[], _T]) -> _T:
@@ -159,23 +280,60 @@ def call(settings: Settings, request: Callable[[], _T]) -> _T:
     except openai.APIStatusError as err:
         raise _status_error(err, settings) from None
     except openai.APIConnectionError as err:
-        raise ModelError(_connection_problem(err, settings)) from None
+        raise _connection_error(err, settings) from None
 
 
-def _with_transport_retries(settings: Settings, call: Callable[[], _T], on_retry: OnRetry | None = None) -> _T:
+def _with_transport_retries(
+    settings: Settings,
+    call: Callable[[], _T],
+    on_retry: OnRetry | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        status = getattr(error, "status_code", None)
-        _notify(on_retry, f"HTTP {status}" if status else type(error).__name__)
+        _notify(on_retry, _retry_reason(error))
+
+    def stop(state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        budget = min(CONNECT_ATTEMPTS, settings.model_attempts) if _unreachable(error) else settings.model_attempts
+        return stop_after_attempt(budget)(state)
 
     retrying = Retrying(
         retry=retry_if_exception(_is_transient),
         wait=_wait_policy(settings.retry_base_delay),
-        stop=stop_after_attempt(settings.model_attempts),
+        stop=stop,
         before_sleep=before_sleep,
         reraise=True,  # the user sees the real error, never tenacity's RetryError
+        sleep=sleep,
     )
     return retrying(call)
+
+
+def _retry_reason(error: BaseException | None) -> str:
+    status = getattr(error, "status_code", None)
+    if status:
+        return f"HTTP {status}"
+    if isinstance(error, openai.APITimeoutError):
+        return "a timeout"
+    if isinstance(error, openai.APIConnectionError):
+        return "a failed connection" if _unreachable(error) else "a broken connection"
+    return type(error).__name__
+
+
+def _unreachable(err: BaseException | None) -> bool:
+    """A refused connection, an unknown host or a connect timeout: the server is not there at all."""
+    if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
+        return False
+    return any(isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout) for cause in _causes(err))
+
+
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def _is_transient(err: BaseException) -> bool:
@@ -205,22 +363,31 @@ def _retry_after(err: BaseException | None) -> float | None:
     headers = err.response.headers
     try:
         if "retry-after-ms" in headers:
-            return min(float(headers["retry-after-ms"]) / 1000, MAX_RETRY_AFTER)
+            milliseconds = float(headers["retry-after-ms"])
+            if math.isfinite(milliseconds):
+                return min(max(milliseconds / 1000, 0.0), MAX_RETRY_AFTER)
         if "retry-after" in headers:
             value = headers["retry-after"]
             try:
                 seconds = float(value)
             except ValueError:
                 seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+            if not math.isfinite(seconds):  # "nan", "inf": not a wait anyone meant
+                return None
             return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return None
 
 
+def _where(settings: Settings) -> str:
+    """The model server's address as the user may see it: no credentials."""
+    return redact_url(settings.base_url) if settings.base_url else "api.openai.com"
+
+
 def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
     detail = _api_message(err)
-    where = settings.base_url or "api.openai.com"
+    where = _where(settings)
     if err.status_code == 401:
         return FatalModelError(f"{where} rejected the API key (HTTP 401); check OPENAI_API_KEY")
     if err.status_code == 403:
@@ -233,24 +400,35 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
     return ModelError(f"model server answered HTTP {err.status_code}: {detail}")
 
 
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {_one_line(redact_text(str(err)) or '-', 200)}"
+
+
+def _describe_body(value: Any) -> str:
+    return f"a {type(value).__name__}"
+
+
 def _api_message(err: openai.APIStatusError) -> str:
     body = err.body
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         if inner.get("message"):
-            return _one_line(str(inner["message"]))
-    return _one_line(err.message)
+            return _one_line(redact_text(str(inner["message"])))
+    return _one_line(redact_text(str(err.message)))
 
 
-def _connection_problem(err: openai.APIConnectionError, settings: Settings) -> str:
-    where = settings.base_url or "api.openai.com"
+def _connection_error(err: openai.APIConnectionError, settings: Settings) -> ModelError:
+    """A timeout fails the paper; an unreachable server (after its short budget) stops the run."""
+    where = _where(settings)
     if isinstance(err, openai.APITimeoutError):
-        return f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"
-    root: BaseException = err
-    while root.__cause__ or root.__context__:
-        root = root.__cause__ or root.__context__
-    detail = (str(root).splitlines() or [type(root).__name__])[0]
-    return f"cannot reach {where}: {detail}"
+        return ModelError(
+            f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"
+        )
+    root = list(_causes(err))[-1]
+    detail = _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
+    if _unreachable(err):
+        return FatalModelError(f"cannot reach the model server at {where}: {detail}; check --base-url")
+    return ModelError(f"lost the connection to {where}: {detail}")
 
 
 def _first_error(err: pydantic.ValidationError) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from .text import terminal_text
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -42,7 +44,7 @@ class PlainProgress(QuietProgress):
         self.done = 0
 
     def notice(self, message: str) -> None:
-        self.console.print(message, markup=False)
+        self.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
         self.total = total
@@ -51,10 +53,12 @@ class PlainProgress(QuietProgress):
     def advance(self, entry: Entry) -> None:
         self.done += 1
         status = "ok" if entry.ok else f"failed: {entry.error}"
-        self.console.print(f"[{self.done}/{self.total}] {entry.id} {status}", markup=False)
+        self.console.print(terminal_text(f"[{self.done}/{self.total}] {entry.id} {status}"), markup=False)
 
     def retry(self, reason: str) -> None:
-        self.console.print(f"Retrying after {reason}", markup=False)
+        who, named, why = reason.partition(": ")  # "2410.05258: HTTP 429", "arXiv: HTTP 503"
+        line = f"Retrying {who} after {why}" if named else f"Retrying after {reason}"
+        self.console.print(terminal_text(line), markup=False)
 
 
 class RichProgress(PlainProgress):
@@ -87,7 +91,7 @@ class RichProgress(PlainProgress):
         self.bar.stop()
 
     def notice(self, message: str) -> None:
-        self.bar.console.print(message, markup=False)
+        self.bar.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
         self.task = self.bar.add_task("summaries", total=total, failed=0, retries=0, tokens=0)
@@ -98,7 +102,7 @@ class RichProgress(PlainProgress):
         if self.task is not None:
             self.bar.update(self.task, advance=1, failed=self.failed, tokens=self.tokens)
         if not entry.ok:
-            self.bar.console.print(f"{entry.id} failed: {entry.error}", markup=False)
+            self.bar.console.print(terminal_text(f"{entry.id} failed: {entry.error}"), markup=False)
 
     def retry(self, reason: str) -> None:
         with self._lock:  # called from the worker threads

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import Digest, Summary
-from .templates import environment, escape_cell
+from .templates import environment, text_cell
 
 DIGEST_TEMPLATE = "digest/digest.md.j2"
 SUMMARY_TEMPLATE = "digest/summary.j2"
@@ -18,4 +18,4 @@ def render_markdown(digest: Digest, *, max_authors: int = 5) -> str:
 
 def summary_cell(summary: Summary) -> str:
     """The summary cell exactly as the digest template writes it (the template's own macro, escaped)."""
-    return escape_cell(environment().get_template(SUMMARY_TEMPLATE).module.summary_text(summary))
+    return text_cell(environment().get_template(SUMMARY_TEMPLATE).module.summary_text(summary))

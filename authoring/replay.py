@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import CassetteError
+from .errors import CassetteError, DigestError
+from .redact import redact_url
 
 REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
 SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",
                           "openai-project"]
-SECRET_QUERY_PARAMETERS = ["key", "api_key", "apikey"]
+# Headers that change with every SDK release or machine (x-stainless-os, -runtime-version, -retry-count...): left
+# out of recordings so re-recording gives small diffs. Matching never looks at headers.
+_VOLATILE_REQUEST_HEADERS = ("x-stainless-", "user-agent")
 _DROPPED_RESPONSE_HEADERS = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
 
 
@@ -54,11 +58,21 @@ def _scrub_response(response: dict) -> dict:
     return response
 
 
+def _scrub_request(request: Any) -> Any:
+    """Credentials out of the URI (user info, key-like query parameters: see redact.py), volatile SDK headers out.
+    vcrpy applies this to live requests before matching too, so a redacted recording still matches."""
+    request.uri = redact_url(request.uri)
+    for name in list(request.headers):
+        if name.lower().startswith(_VOLATILE_REQUEST_HEADERS):
+            del request.headers[name]
+    return request
+
+
 def vcr_config() -> dict[str, Any]:
     """Keyword arguments for vcr.VCR: secrets filtered both ways, bodies matched, readable bodies."""
     return {
         "filter_headers": SECRET_REQUEST_HEADERS,
-        "filter_query_parameters": SECRET_QUERY_PARAMETERS,
+        "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "match_on": ["method", "scheme", "host", "port", "path", "query", "digest_body"],
@@ -84,34 +98,74 @@ def replay_settings(settings: Settings, record: bool) -> Settings:
     )
 
 
+@dataclass
+class Recording:
+    """A --record in progress: `fail()` marks the run as failed, so the old cassette is kept; `kept` then says
+    where the new recording is."""
+
+    path: Path
+    target: Path
+    failed: bool = False
+    kept: Path | None = None
+
+    def fail(self) -> None:
+        self.failed = True
+
+
 @contextmanager
-def cassette(path: Path, *, record: bool) -> Iterator[None]:
+def cassette(path: Path, *, record: bool) -> Iterator[Recording | None]:
     """Replay every HTTP request from `path` (a miss fails naming the request), or record a live run into it.
-    A recording goes to a temporary file renamed over `path` only when the run succeeds."""
+    A recording goes to a temporary file renamed over `path` only when the run succeeds: after an error, or
+    when the caller called `fail()` on the yielded Recording, `path` is left byte-identical and the new recording
+    stays beside it (`Recording.kept`)."""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     if not record and not path.is_file():
         raise CassetteError(f"cassette {path} does not exist; record one with --cassette {path} --record")
     target = path.with_name(f".{path.name}.recording") if record else path
+    recording = Recording(path, target) if record else None
     if record:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
     try:
-        with make_vcr().use_cassette(
-            str(target), record_mode="all" if record else "none", record_on_exception=False
-        ):
-            yield
+        with ExitStack() as stack:
+            _enter(stack, path, target, record)
+            yield recording
     except CannotOverwriteExistingCassetteException as err:
         request = err.failed_request
         context = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
         raise CassetteError(
-            f"request not recorded in {path}: {request.method} {request.uri}{context}; re-record with --record"
+            f"request not recorded in {path}: {request.method} {redact_url(request.uri)}{context}; "
+            "re-record with --record"
         ) from None
+    except DigestError as err:
+        if record and target.exists():  # the failed run's recording, for a look; the cassette is untouched
+            err.args = (f"{err} (the cassette {path} is unchanged; this run's recording is in {target})",)
+        raise
     except BaseException:
         if record:
             target.unlink(missing_ok=True)
         raise
-    if record:
-        if not target.exists():
-            raise CassetteError(f"nothing was recorded into {path}")
-        os.replace(target, path)
+    if not record:
+        return
+    if not target.exists():
+        raise CassetteError(f"nothing was recorded into {path}")
+    if recording.failed:
+        recording.kept = target
+        return
+    os.replace(target, path)
+
+
+def _enter(stack: ExitStack, path: Path, target: Path, record: bool) -> None:
+    """Load the cassette and patch the HTTP stacks; a malformed, unsafe or unreadable cassette is one error."""
+    import yaml
+
+    try:
+        stack.enter_context(make_vcr().use_cassette(
+            str(target), record_mode="all" if record else "none", record_on_exception=True
+        ))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CassetteError(
+            f"cassette {path} is not a usable vcrpy cassette ({type(err).__name__}: {first})"
+        ) from None

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from . import arxiv_source, llm, store
 from .config import Settings
-from .errors import DigestError
+from .errors import DigestError, passes_through
 from .fulltext import extract_text, fit
 from .grounding import Source, parts_text, ungrounded
 from .ids import ArxivId
@@ -86,8 +86,11 @@ class Run:
     verify: bool = False
     report: RunReport | None = None
     pdfs: arxiv_source.PdfFetcher | None = None
+    stopped: bool = False  # a fatal error ended the run: calls still in flight retry silently
 
     def on_retry(self, reason: str) -> None:
+        if self.stopped:
+            return
         if self.report is not None:
             self.report.count_retry()
         self.progress.retry(reason)
@@ -122,14 +125,20 @@ def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: 
                     if unverified:
                         report.unverified[entry.id] = unverified
                 except llm.FatalModelError:
+                    run.stopped = True
                     raise
                 except DigestError as err:
                     report.failed[entry.id] = str(err)
                     if entry.summary is None and entry.summary_markdown is None:
                         entry.error = str(err)
                 except Exception as err:
-                    err.add_note(f"while summarising {entry.id}")
-                    raise
+                    if passes_through(err):  # a --cassette miss: the run's problem, named with the paper
+                        err.add_note(f"while summarising {entry.id}")
+                        raise
+                    # Unclassified: still this paper's failure, never the run's.
+                    report.failed[entry.id] = f"unexpected error: {type(err).__name__}: {err}"
+                    if entry.summary is None and entry.summary_markdown is None:
+                        entry.error = report.failed[entry.id]
                 checkpoint(entry)  # finished work is on disk before the next result is awaited
                 run.progress.advance(entry)
     finally:
@@ -144,7 +153,7 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
 
     def ask(hint: str) -> llm.Generation:
         messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
-        return llm.summarise(client, messages, run.settings, on_retry=run.on_retry)
+        return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"))
 
     generation = ask(run.hint)
     usage = generation.usage

@@ -1,5 +1,6 @@
 """The one jinja2 environment: prompt templates (user's prompts/ over the packaged defaults), the digest
-template, and the shared filters (table-cell escaping, arXiv and HuggingFace links)."""
+template, and the shared filters (table-cell escaping, with text hygiene for untrusted text; arXiv and HuggingFace
+links)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import ConfigError
+from .text import drop_controls, neutralise_html, prompt_data, restore_html
 
 PACKAGE_DIR = Path(__file__).parent
 PROMPT_TEMPLATES = ("system.j2", "user.j2")
@@ -33,9 +35,15 @@ def escape_cell(value: object) -> str:
     return _PIPE.sub(lambda m: m.group(1) * 2 + "\\|", text).strip()
 
 
+def text_cell(value: object) -> str:
+    """escape_cell for text from the model, arXiv or a user: control characters dropped and raw HTML neutralised
+    first (see text.py). Imported summary cells do not go through it: they are written back byte for byte."""
+    return escape_cell(neutralise_html(drop_controls(str(value))))
+
+
 def unescape_cell(text: str) -> str:
-    """Inverse of escape_cell's pipe escaping (line breaks turned into spaces cannot come back)."""
-    return re.sub(r"(\\*)\\\|", lambda m: m.group(1)[: len(m.group(1)) // 2] + "|", text)
+    """Inverse of text_cell's escaping (line breaks turned into spaces, and control characters, cannot come back)."""
+    return restore_html(re.sub(r"(\\*)\\\|", lambda m: m.group(1)[: len(m.group(1)) // 2] + "|", text))
 
 
 def arxiv_url(arxiv_id: str) -> str:
@@ -63,7 +71,7 @@ def environment(prompts_dir: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(cell=escape_cell, arxiv_url=arxiv_url, hf_url=hf_url)
+    env.filters.update(cell=escape_cell, text_cell=text_cell, data=prompt_data, arxiv_url=arxiv_url, hf_url=hf_url)
     return env
 
 

@@ -6,9 +6,15 @@ from pathlib import Path
 
 from rich.console import Group
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as RichText
 
 from .models import Digest, Entry
+from .text import terminal_text
+
+
+def Text(text: str = "", style: str = "") -> RichText:  # noqa: N802 (rich's name, with the hygiene built in)
+    """rich Text whose content cannot drive the terminal (stored text came from models, arXiv and imports)."""
+    return RichText(terminal_text(text), style=style)
 
 
 def day_table(digest: Digest) -> Table:
@@ -20,9 +26,9 @@ def day_table(digest: Digest) -> Table:
         table.add_row(
             str(number),
             entry.id,
-            entry.paper.title if entry.paper else "-",
-            entry.status + (f": {entry.error}" if entry.error else ""),
-            (provenance.model or provenance.source) if provenance else "-",
+            Text(entry.paper.title) if entry.paper else "-",
+            Text(entry.status + (f": {entry.error}" if entry.error else "")),
+            Text((provenance.model or provenance.source) if provenance else "-"),
             f"{provenance.usage.total_tokens:,}" if provenance else "-",
         )
     return table

@@ -37,10 +37,12 @@ def test_failed_recording_keeps_the_previous_cassette(tmp_path, clinical_paper, 
     path.write_text("previous recording")
     with StandIn(chat=lambda body: Reply(500, b"{}")) as stand_in:
         local = settings.replace(base_url=f"{stand_in.url}/v1", model_attempts=1)
-        with pytest.raises(llm.ModelError), replay.cassette(path, record=True):
+        with pytest.raises(llm.ModelError) as info, replay.cassette(path, record=True):
             llm.summarise(llm.make_client(local), build_messages(clinical_paper), local)
     assert path.read_text() == "previous recording"
-    assert list(tmp_path.iterdir()) == [path]
+    kept = tmp_path / ".run.yaml.recording"
+    assert f"{path} is unchanged; this run's recording is in {kept}" in str(info.value)
+    assert "code: 500" in kept.read_text()
 
 
 def test_replay_uses_a_placeholder_key_and_no_waits(settings):

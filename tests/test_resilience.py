@@ -34,7 +34,8 @@ def ok(body, delay: float = 0.0) -> Reply:
 
 
 def title_of(body) -> str:
-    return body["messages"][-1]["content"].split("\n", 1)[0].removeprefix("Title: Paper ")
+    content = body["messages"][-1]["content"]
+    return content.split("Title: Paper ", 1)[1].split("\n", 1)[0]
 
 
 def local(settings, stand_in, **changes):

@@ -36,6 +36,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     reset: bool = False  # drop the connection without answering
+    trickle: float = 0.0  # send the headers, then the body one byte every `trickle` seconds
 
 
 def atom_feed(papers: list[dict[str, Any]], query: str) -> bytes:
@@ -137,6 +138,8 @@ class StandIn:
         self.arxiv_override = arxiv
         self.routes = routes  # any other endpoint (e.g. BatchService): None means "not mine"
         self.log: list[tuple[float, str, str]] = []
+        self.in_flight = 0  # chat requests being answered right now, and the most there ever were at once
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         stand_in = self
 
@@ -162,7 +165,11 @@ class StandIn:
                 if stand_in.chat is None or not self.path.endswith("/chat/completions"):
                     self._send(Reply(404, b'{"error": {"message": "not found"}}'))
                     return
-                self._send(stand_in.chat(json.loads(raw)))
+                stand_in._count_in_flight(+1)
+                try:
+                    self._send(stand_in.chat(json.loads(raw)))
+                finally:
+                    stand_in._count_in_flight(-1)
 
             def _send(self, reply: Reply) -> None:
                 if reply.delay:
@@ -177,11 +184,23 @@ class StandIn:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if not reply.trickle:
+                    self.wfile.write(reply.body)
+                    return
+                self.wfile.flush()
+                for byte in reply.body:
+                    time.sleep(reply.trickle)
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def _count_in_flight(self, change: int) -> None:
+        with self._lock:
+            self.in_flight += change
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
     def _record(self, method: str, path: str) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import DigestError, StoreError
 from .options import Cassette, Day, FailOn, FieldName, OneId, OptionalDay, OutputDir, Record, parse_day
-from .session import count, err, load_settings, network_run, notice, out, say, user_errors
+from .session import count, load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
 
@@ -42,7 +42,7 @@ def edit(
         from .. import days, document, edits, store
 
         settings = load_settings(output_dir=output_dir)
-        digest = days.load(settings, day, notice=notice)
+        digest = days.load(settings, day, notice=warn)
         entry = edits.find(digest, arxiv_id)
         days.guard_markdown(settings, day, digest, force=force)
         opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
@@ -50,7 +50,7 @@ def edit(
         text = document.to_document(entry, day)
         if recovery.exists():
             text = recovery.read_text(encoding="utf-8")
-            err.print(f"Continuing from your unsaved edit in {recovery}", markup=False)
+            warn(f"Continuing from your unsaved edit in {recovery}")
         while True:
             try:
                 edited = click.edit(text, extension=".md", require_save=True)
@@ -70,7 +70,7 @@ def edit(
                 raise DigestError(
                     f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
                 ) from None
-        with days.change(settings, day, "edit", force=force, notice=notice) as digest:
+        with days.change(settings, day, "edit", force=force, notice=warn) as digest:
             current = digest.entry(entry.id)
             if current is None or days.fingerprint(current) != opened:
                 store.atomic_write(recovery, edited)
@@ -106,7 +106,7 @@ def set_(
             values = sys.stdin.read().splitlines()
             values = values if field in ("authors", "questions") else [" ".join(values)]
         settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "set", force=force, notice=notice) as digest:
+        with days.change(settings, day, "set", force=force, notice=warn) as digest:
             entry = edits.find(digest, arxiv_id)
             edits.set_field(entry, field, values)
         markdown = store_markdown(settings, day)
@@ -125,7 +125,7 @@ def rm(
         from .. import days, edits
 
         settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "rm", force=force, notice=notice) as digest:
+        with days.change(settings, day, "rm", force=force, notice=warn) as digest:
             removed = edits.remove(digest, ids)
         markdown = store_markdown(settings, day)
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
@@ -144,7 +144,7 @@ def move(
         from .. import days, edits
 
         settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "move", force=force, notice=notice) as digest:
+        with days.change(settings, day, "move", force=force, notice=warn) as digest:
             entry = edits.move(digest, arxiv_id, to)
         markdown = store_markdown(settings, day)
     say(f"Moved {entry.id} to position {to} in {markdown}")
@@ -163,10 +163,10 @@ def undo(
         from .. import days, history
 
         settings = load_settings(output_dir=output_dir)
-        command, kept = days.undo(settings, day, force=force, notice=notice)
+        command, kept = days.undo(settings, day, force=force, notice=warn)
         left = len(history.snapshots(settings.output_dir, day))
     if kept is not None:
-        notice(f"Your hand-edited DATE.md is kept in {kept}")
+        warn(f"Your hand-edited DATE.md is kept in {kept}")
     say(f"Undid `digest {command}` on {day}; {count(left, 'earlier change')} can still be undone")
 
 
@@ -188,11 +188,11 @@ def render(
         problems = 0
         for day in the_days:
             try:
-                digest, written = days.render_day(settings, day, force=force, notice=notice)
+                digest, written = days.render_day(settings, day, force=force, notice=warn)
             except DigestError as problem:
                 if not all_days:
                     raise
-                err.print(f"Error: {problem}", markup=False)  # one bad day does not stop the others
+                warn(f"Error: {problem}")  # one bad day does not stop the others
                 problems += 1
                 continue
             left_out = [e for e in digest.entries if not e.ok]
@@ -228,7 +228,7 @@ def import_(
         text = _read(file)
         result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
         day = date.fromisoformat(result.digest.date)
-        with days.locked(settings, day, "import", notice):
+        with days.locked(settings, day, "import", warn):
             existing = None
             if store.json_path(settings.output_dir, day).exists():
                 if not force:
@@ -237,13 +237,13 @@ def import_(
                         "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
                     )
                 try:
-                    existing = days.load(settings, day, notice=notice)
+                    existing = days.load(settings, day, notice=warn)
                 except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
-                    notice(f"Warning: {problem}; importing {file} in its place")
+                    warn(f"Warning: {problem}; importing {file} in its place")
             digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors)
             _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
-        err.print(f"Warning: {file}: {warning}", markup=False)
+        warn(f"Warning: {file}: {warning}")
     say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")
 
 
@@ -258,7 +258,7 @@ def show(
         from .. import days, edits, views
 
         settings = load_settings(output_dir=output_dir)
-        digest = days.load(settings, day, notice=notice)
+        digest = days.load(settings, day, notice=warn)
         if arxiv_id is None:
             out.print(views.day_table(digest))
             return
@@ -277,7 +277,7 @@ def list_(output_dir: OutputDir = None) -> None:
         for day in store.stored_days(settings.output_dir):
             path = store.json_path(settings.output_dir, day)
             try:
-                digest = days.load(settings, day, notice=notice)
+                digest = days.load(settings, day, notice=warn)
             except DigestError as problem:
                 rows.append((path, None, f"unreadable: {problem}"))
                 continue

@@ -26,7 +26,7 @@ from .options import (
     Temperature,
     Verify,
 )
-from .session import count, err, load_settings, network_run, out, say, user_errors
+from .session import count, load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
 
@@ -65,12 +65,15 @@ def new(
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
-        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+        with network_run(settings, cassette, record, quiet) as run:
+            run_settings, display = run
             report = pipeline.create_digest(
                 day, raw_ids, run_settings, clock=datetime.now, force=force, source=source.value, verify=verify,
                 progress=display,
             )
-    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started)
+            if report.failed:
+                run.failed()
+    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, run.recording)
 
 
 @commands.command()
@@ -99,10 +102,13 @@ def resume(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
-        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+        with network_run(settings, cassette, record, quiet) as run:
+            run_settings, display = run
             report = pipeline.resume(day, run_settings, clock=datetime.now, source=source.value, verify=verify,
                                      progress=display)
-    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
+            if report.failed:
+                run.failed()
+    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started, run.recording)
 
 
 @commands.command()
@@ -139,13 +145,16 @@ def regen(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
-        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+        with network_run(settings, cassette, record, quiet) as run:
+            run_settings, display = run
             report = pipeline.regenerate(
                 day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
                 source=source.value, verify=verify, progress=display,
             )
+            if report.failed:
+                run.failed()
     done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
-    _finish(report, settings, "regen", done, as_json, started)
+    _finish(report, settings, "regen", done, as_json, started, run.recording)
 
 
 @commands.command()
@@ -176,11 +185,14 @@ def add(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir)
-        with network_run(settings, cassette, record, quiet) as (run_settings, display):
+        with network_run(settings, cassette, record, quiet) as run:
+            run_settings, display = run
             report = pipeline.add_papers(day, ids, run_settings, clock=datetime.now, at=at, force=force,
                                          source=source.value, progress=display)
+            if report.failed:
+                run.failed()
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
-    _finish(report, settings, "add", done, as_json, started)
+    _finish(report, settings, "add", done, as_json, started, run.recording)
 
 
 def _interrupted(day) -> str:
@@ -210,9 +222,9 @@ def _read_ids_file(ids_file: str | None) -> list[str]:
         raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def _finish(report, settings, command: str, done: str, as_json: bool, started: float) -> None:
+def _finish(report, settings, command: str, done: str, as_json: bool, started: float, recording=None) -> None:
     """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
-    with --json, a machine-readable summary on stdout as well."""
+    with --json, a machine-readable summary on stdout as well. A failed --record says where its recording went."""
     import json
 
     from ..pricing import estimate
@@ -242,22 +254,22 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         }
         out.print_json(json.dumps(summary))
     for arxiv_id, kept in report.conflicts.items():
-        err.print(f"Warning: {arxiv_id} was changed or removed by another command during the run; that change is "
-                  f"kept, and this run's summary is in {kept}", markup=False)
+        warn(f"Warning: {arxiv_id} was changed or removed by another command during the run; that change is "
+             f"kept, and this run's summary is in {kept}")
     if report.markdown_edited:
-        err.print(f"Warning: {report.markdown_path} was edited by hand, so it was not re-rendered; take the edits "
-                  f"in with `digest import {report.markdown_path} --force`", markup=False)
+        warn(f"Warning: {report.markdown_path} was edited by hand, so it was not re-rendered; take the edits "
+             f"in with `digest import {report.markdown_path} --force`")
     for arxiv_id, figures in report.unverified.items():
-        err.print(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)", markup=False)
+        warn(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)")
     for arxiv_id, message in report.failed.items():
-        err.print(f"Failed: {arxiv_id}: {message}", markup=False)
+        warn(f"Failed: {arxiv_id}: {message}")
+    if recording is not None and recording.kept is not None:
+        warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
+             f"{recording.kept}")
     if report.failed:
         ok = len(report.processed) - len(report.failed)
-        err.print(
-            f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
-            f"the other {ok} and {report.json_path} records the failures.",
-            markup=False,
-        )
+        warn(f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
+             f"the other {ok} and {report.json_path} records the failures.")
         raise typer.Exit(1)
     if as_json:
         return

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from .. import config
 from ..errors import DigestError
+from ..text import terminal_text
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -28,7 +29,7 @@ def user_errors(interrupted: str = "Interrupted; nothing was half-written.") -> 
     except DigestError as error:
         if config.debug_enabled():
             raise
-        err.print(f"Error: {error}", markup=False)
+        err.print(terminal_text(f"Error: {error}"), markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if config.debug_enabled():
@@ -51,12 +52,14 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 def say(message: str) -> None:
-    out.print(message, markup=False)
+    """A line for the user on stdout; text from servers and papers inside it cannot drive the terminal."""
+    out.print(terminal_text(message), markup=False)
 
 
-def notice(message: str) -> None:
-    """A notice on stderr (waiting for a day's lock, a conflict found while reading a day)."""
-    err.print(message, markup=False)
+def warn(message: str) -> None:
+    """A line for the user on stderr (warnings, notices such as waiting for a day's lock), with the same hygiene
+    as `say`."""
+    err.print(terminal_text(message), markup=False)
 
 
 def load_settings(**flags) -> config.Settings:
@@ -64,8 +67,22 @@ def load_settings(**flags) -> config.Settings:
     return config.load(flags)
 
 
+class NetworkRun(tuple):
+    """(settings, display) for a run, plus the --record in progress (or None) as `.recording`."""
+
+    def __new__(cls, settings, display, recording):
+        run = super().__new__(cls, (settings, display))
+        run.recording = recording
+        return run
+
+    def failed(self) -> None:
+        """The run failed: a --record keeps the previous cassette (and says where the new recording went)."""
+        if self.recording is not None:
+            self.recording.fail()
+
+
 @contextmanager
-def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
+def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> Iterator[NetworkRun]:
     """Settings and progress display for a run, inside a cassette when one is given."""
     from .. import replay
     from ..progress import PlainProgress, QuietProgress, RichProgress
@@ -75,5 +92,5 @@ def network_run(settings, cassette: Path | None, record: bool, quiet: bool):
     if cassette is not None:
         settings = replay.replay_settings(settings, record)
     display = QuietProgress() if quiet else RichProgress(err) if err.is_terminal else PlainProgress(err)
-    with replay.cassette(cassette, record=record) if cassette else nullcontext(), display:
-        yield settings, display
+    with replay.cassette(cassette, record=record) if cassette else nullcontext() as recording, display:
+        yield NetworkRun(settings, display, recording)
