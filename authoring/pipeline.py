@@ -5,12 +5,12 @@ entry, and to fold the journal in at the end (also after Ctrl-C or a run-stoppin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from . import arxiv_source, days, edits, llm, store
 from .config import Settings
-from .errors import DigestError, StoreError
+from .errors import ArxivError, DigestError, StoreError
 from .ids import ArxivId, normalise
 from .models import Digest, Entry
 from .progress import QuietProgress
@@ -45,9 +45,9 @@ def create_digest(
             "or change it with `digest add` / `digest rm`"
         )
     llm.check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
-    digest = Digest(date=day.isoformat())
+    # Every paper is written pending first; arXiv's metadata arrives a chunk at a time while the model works.
+    digest = Digest(date=day.isoformat(), entries=[Entry(id=arxiv_id.base) for arxiv_id in ids])
     report = run.report = _report(digest, settings, day, dropped=dropped)
-    digest.entries = _fetch(ids, run, report)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is not None:  # created by another command while arXiv answered
@@ -56,7 +56,8 @@ def create_digest(
 
     checkpoints = days.Checkpoints(settings, day, "new", force=force, notice=run.progress.notice)
     checkpoints.begin(prepare, replace=force)
-    return _summarise_and_fold(digest.entries, run, report, checkpoints)
+    return _summarise_and_fold(digest.entries, run, report, checkpoints,
+                               arriving=_arriving(ids, digest.entries, run, report))
 
 
 def resume(
@@ -175,16 +176,27 @@ def _new_ids(digest: Digest, ids: list[ArxivId], run: Run, at: int | None) -> li
     return ids
 
 
-def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, checkpoints: days.Checkpoints) -> RunReport:
+def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, checkpoints: days.Checkpoints,
+                        arriving: Iterator[list[Entry]] | None = None) -> RunReport:
     """Summarise the run's entries, journaling each as it lands; fold the journal into the day however the run
     ends (finished, Ctrl-C, a run-stopping error), so DATE.md shows what finished."""
     try:
-        summarise(entries, run, report, checkpoint=checkpoints.record)
-    finally:
-        outcome = checkpoints.finish()
-        report.digest, report.conflicts = outcome.digest, outcome.conflicts
-        report.markdown_edited = outcome.markdown_edited
+        summarise(entries, run, report, checkpoint=checkpoints.record, arriving=arriving)
+    except ArxivError as problem:
+        _fold_into(report, checkpoints)
+        raise ArxivError(f"{problem}; the finished papers are saved and {report.pending} are pending: "
+                         f"`digest resume {report.digest.date}` fetches them again") from None
+    except BaseException:
+        _fold_into(report, checkpoints)
+        raise
+    _fold_into(report, checkpoints)
     return report
+
+
+def _fold_into(report: RunReport, checkpoints: days.Checkpoints) -> None:
+    outcome = checkpoints.finish()
+    report.digest, report.conflicts = outcome.digest, outcome.conflicts
+    report.markdown_edited = outcome.markdown_edited
 
 
 def _report(digest: Digest, settings: Settings, day: date, **fields) -> RunReport:
@@ -204,24 +216,40 @@ def _ids(raw_ids: Sequence[str], run: Run) -> tuple[list[ArxivId], list[ArxivId]
 
 def _fetch(ids: list[ArxivId], run: Run, report: RunReport) -> list[Entry]:
     """Entries for ids in their order: with arXiv metadata, or failed as not found."""
+    entries = [Entry(id=arxiv_id.base) for arxiv_id in ids]
     fetched = arxiv_source.fetch_papers(ids, run.settings, on_retry=run.on_retry)
+    _apply(ids, fetched, entries, run, report)
+    return entries
+
+
+def _arriving(ids: list[ArxivId], entries: list[Entry], run: Run, report: RunReport) -> Iterator[list[Entry]]:
+    """arXiv metadata a chunk at a time (one client, so arXiv's spacing holds between chunks): each chunk's entries
+    are yielded as soon as it lands, so the model works on them while the next chunk waits its turn."""
+    client = arxiv_source.make_client(run.settings)
+    size = arxiv_source.CHUNK_SIZE
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        fetched = arxiv_source.fetch_papers(chunk, run.settings, client=client, on_retry=run.on_retry)
+        yield _apply(chunk, fetched, entries[start : start + size], run, report)
+
+
+def _apply(ids: Sequence[ArxivId], fetched: arxiv_source.FetchResult, entries: list[Entry], run: Run,
+           report: RunReport) -> list[Entry]:
+    """Fill entries (in the order of ids) from what arXiv answered; unknown and withdrawn papers fail."""
     report.arxiv_requests += fetched.requests
     if fetched.missing:
         run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
     if fetched.withdrawn:
         run.progress.notice(f"Withdrawn on arXiv: {', '.join(fetched.withdrawn)}")
-    entries = []
-    for arxiv_id in ids:
-        paper = fetched.papers.get(arxiv_id.base)
-        entry = Entry(id=arxiv_id.base, paper=paper)
+    for arxiv_id, entry in zip(ids, entries, strict=True):
+        entry.paper = fetched.papers.get(arxiv_id.base)
         if arxiv_id.base in fetched.withdrawn:
             entry.error = f"{arxiv_id} was withdrawn on arXiv ({fetched.withdrawn[arxiv_id.base]})"
-        elif paper is None:
+        elif entry.paper is None:
             entry.error = f"{arxiv_id} not found on arXiv"
         if entry.error:
             report.processed.append(entry)
             report.failed[entry.id] = entry.error
-        entries.append(entry)
     return entries
 
 

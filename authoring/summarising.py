@@ -4,7 +4,7 @@ text), checked against it with --verify, checkpointed as it lands; and the run's
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,12 +96,21 @@ class Run:
         self.progress.retry(reason)
 
 
-def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: Callable[[Entry], None]) -> None:
-    """Summarise entries that have a paper, `concurrency` at a time, checkpointing each as it lands. A failure
-    never destroys a summary the entry already had: it is reported, and recorded on entries without one."""
-    pending = [e for e in entries if e.paper is not None]
-    run.progress.start(len(pending))
-    if not pending:
+def summarise(
+    entries: list[Entry],
+    run: Run,
+    report: RunReport,
+    *,
+    checkpoint: Callable[[Entry], None],
+    arriving: Iterator[list[Entry]] | None = None,
+) -> None:
+    """Summarise entries that have a paper, `concurrency` at a time, checkpointing each as it lands. With
+    `arriving`, the entries get their papers in batches (arXiv chunks) while earlier ones are summarised; an entry
+    that arrives failed (not on arXiv) is checkpointed as it is. A failure never destroys a summary the entry
+    already had: it is reported, and recorded on entries without one."""
+    expected = len(entries) if arriving is not None else sum(1 for e in entries if e.paper is not None)
+    run.progress.start(expected)
+    if not expected:
         return
     settings = run.settings
     client = llm.make_client(settings)
@@ -109,13 +118,37 @@ def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: 
     if run.source == "pdf":
         run.pdfs = arxiv_source.PdfFetcher(settings)
     executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
-    futures: dict[Future, Entry] = {
-        executor.submit(_summary_for, client, entry.paper, run, templates_hash): entry for entry in pending
-    }
+    fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arxiv") if arriving is not None else None
+    futures: dict[Future, Entry] = {}
+
+    def start(batch: list[Entry]) -> set[Future]:
+        started = set()
+        for entry in batch:
+            if entry.paper is not None:
+                future = executor.submit(_summary_for, client, entry.paper, run, templates_hash)
+                futures[future] = entry
+                started.add(future)
+            elif arriving is not None:  # failed at arXiv: nothing to ask the model
+                checkpoint(entry)
+                run.progress.advance(entry)
+        return started
+
+    fetch_failed: DigestError | None = None
     try:
-        remaining = set(futures)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+        remaining = start(entries if arriving is None else [])
+        next_batch = fetcher.submit(next, arriving, None) if fetcher is not None else None
+        while remaining or next_batch is not None:
+            waiting = remaining | ({next_batch} if next_batch is not None else set())
+            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+            if next_batch in done:
+                done.discard(next_batch)
+                try:
+                    batch = next_batch.result()
+                except DigestError as problem:  # arXiv gave up on a chunk: finish what is in flight, then stop
+                    fetch_failed, batch = problem, None
+                next_batch = fetcher.submit(next, arriving, None) if batch is not None else None
+                remaining |= start(batch or [])
+            remaining -= done
             for future in done:
                 entry = futures[future]
                 report.processed.append(entry)
@@ -141,9 +174,13 @@ def summarise(entries: list[Entry], run: Run, report: RunReport, *, checkpoint: 
                         entry.error = report.failed[entry.id]
                 checkpoint(entry)  # finished work is on disk before the next result is awaited
                 run.progress.advance(entry)
+        if fetch_failed is not None:
+            raise fetch_failed  # the papers of the chunks not fetched stay pending for `digest resume`
     finally:
         # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.
         executor.shutdown(wait=False, cancel_futures=True)
+        if fetcher is not None:
+            fetcher.shutdown(wait=False, cancel_futures=True)
 
 
 def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
