@@ -17,6 +17,8 @@ REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a repla
 SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",
                           "openai-project"]
 SECRET_QUERY_PARAMETERS = ["key", "api_key", "apikey"]
+# Not secret, but new on every request (huggingface_hub stamps each with a random trace id): left out of recordings.
+_NOISY_REQUEST_HEADERS = ["x-amzn-trace-id", "x-request-id"]
 _DROPPED_RESPONSE_HEADERS = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
 
 
@@ -57,7 +59,7 @@ def _scrub_response(response: dict) -> dict:
 def vcr_config() -> dict[str, Any]:
     """Keyword arguments for vcr.VCR: secrets filtered both ways, bodies matched, readable bodies."""
     return {
-        "filter_headers": SECRET_REQUEST_HEADERS,
+        "filter_headers": SECRET_REQUEST_HEADERS + _NOISY_REQUEST_HEADERS,
         "filter_query_parameters": SECRET_QUERY_PARAMETERS,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
