@@ -48,12 +48,20 @@ def endpoint_label(settings: Settings) -> str:
 
 def daily_papers(day: date, settings: Settings, *, on_retry: Callable[[str], None] | None = None) -> Listing:
     """The Hub's daily papers for `day`, every page of them, in the Hub's order. HubError on any failure."""
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, constants
 
+    from . import __version__
+
+    # Without this, building the request's headers probes for "AI agent" telemetry, which fetches
+    # {HF_ENDPOINT}/api/agent-harnesses (an extra request, into cassettes too) and caches it under HF_HOME.
+    # digest asks the Hub for the listing and nothing else.
+    constants.HF_HUB_DISABLE_TELEMETRY = True
     _with_timeout(settings.hub_timeout)
-    # endpoint= explicitly: huggingface_hub read HF_ENDPOINT once at its import; ours comes from Settings.
+    # endpoint= always explicit: huggingface_hub read HF_ENDPOINT once, at its import (in a long-lived process,
+    # perhaps a value since changed); ours comes from Settings, and unset means huggingface.co.
     # token=False: a token saved by `hf auth login` is never sent.
-    api = HfApi(endpoint=settings.hf_endpoint or None, token=False)
+    endpoint = (settings.hf_endpoint or PUBLIC_ENDPOINT).rstrip("/")
+    api = HfApi(endpoint=endpoint, token=False, library_name="digest-authoring", library_version=__version__)
     listing = Listing()
     seen: set[str] = set()
     for page in range(MAX_PAGES):

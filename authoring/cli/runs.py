@@ -208,11 +208,8 @@ def add(
 def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> None:
     """--limit and --min-upvotes select from the Hub's listing: without --from-hf they are a usage error."""
     if not from_hf and (limit is not None or min_upvotes is not None):
-        import click
-
         given = "--limit" if limit is not None else "--min-upvotes"
-        raise click.UsageError(f"{given} selects from the Hub's listing; add --from-hf",
-                               ctx=click.get_current_context())
+        raise typer.BadParameter("selects from the Hub's listing; add --from-hf", param_hint=f"'{given}'")
 
 
 def _from_hub(day, settings, display, from_hf: bool, limit: int | None, min_upvotes: int | None):
