@@ -29,7 +29,8 @@ def test_example_workflows_pass_actionlint(name):
 
 def test_actionlint_does_fail_on_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    text = (WORKFLOWS / "daily.yml").read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    stpes: []")
+    text = (WORKFLOWS / "daily.yml").read_text()
+    text = text.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    stpes: []")
     broken.write_text(text.replace("${{ secrets.OPENAI_API_KEY }}", "${{ secret.OPENAI_API_KEY }}"))
     result = actionlint(broken)
     assert result.returncode == 1 and "stpes" in result.stdout and "secret" in result.stdout

@@ -6,8 +6,10 @@ httpx2) with `--cassette --record` against a loopback stand-in (tools/standin.py
   - arXiv: an Atom feed in the current format built from tests/data/papers-2024-10-08.json, or, for the
     real-response test, the bytes of a genuine recorded arXiv response (tests/data/wire/arxiv-atom-example.xml);
   - the model: chat.completion bodies whose JSON summary is the reference digest's text for that paper, split
-    into the four parts and the questions, or, for the error test, a genuine recorded OpenAI 400 body.
-Afterwards the loopback address is rewritten to the public endpoints (export.arxiv.org, api.openai.com) and the
+    into the four parts and the questions, or, for the error test, a genuine recorded OpenAI 400 body;
+  - the Hub: a daily-papers listing in the Hub's JSON shape (hub_items, HUB_USERNAMES: assembled, see below).
+Afterwards the loopback address is rewritten to the public endpoints (export.arxiv.org, api.openai.com,
+huggingface.co) and the
 stand-in's own response headers (Server, Date) are dropped. See cassettes/README.md.
 
 Run: python tools/assemble_cassettes.py   (or `make cassettes`)
