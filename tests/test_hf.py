@@ -310,3 +310,20 @@ def test_a_bad_authors_style_in_the_environment_is_an_error(tmp_path, monkeypatc
     result = run("render", "--all", "--output-dir", str(tmp_path))
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: authors_style must be one of arxiv, hf (got 'github')"
+
+
+def test_a_day_rendered_with_hub_authors_imports_back_unchanged_and_checks_clean(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGEST_AUTHORS_STYLE", "hf")
+    hf = Settings(output_dir=tmp_path, authors_style="hf")
+    day = date(2024, 10, 8)
+    days.write(hf, day, Digest(date="2024-10-08", entries=[hub_entry()]))
+    before = (tmp_path / "2024-10-08.json").read_bytes()
+    result = run("import", str(tmp_path / "2024-10-08.md"), "--force", "--output-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    entry = days.load(hf, day).entries[0]
+    assert not (entry.provenance and entry.provenance.edited) and entry.hub.authors  # the row was not taken as edited
+    assert (tmp_path / "2024-10-08.json").read_bytes() == before
+    # The reference summary of this paper states figures of the full text (grounding); nothing else is found.
+    checked = run("check", "2024-10-08", "--ignore", "grounding", "--fail-on", "warning", "--output-dir",
+                  str(tmp_path))
+    assert checked.exit_code == 0, checked.output
