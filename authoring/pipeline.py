@@ -41,7 +41,7 @@ def papers_from_hub(
     lists nothing for (weekends, holidays), or nothing left after selection, is an error: nothing is written."""
     progress = progress or QuietProgress()
     llm.check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
-    listing = hf_source.daily_papers(day, settings)
+    listing = hf_source.daily_papers(day, settings, on_retry=lambda reason: progress.notice(f"Retrying {reason}"))
     where = hf_source.endpoint_label(settings)
     if listing.not_arxiv:
         progress.notice(f"Not arXiv ids, skipped from the Hub's listing: {', '.join(listing.not_arxiv)}")

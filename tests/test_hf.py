@@ -170,6 +170,7 @@ def test_hub_errors_are_one_line_naming_the_redacted_endpoint(workdir, monkeypat
         f"Error: the Hub's daily papers at {stand_in.url} answered HTTP 503 for 2024-10-09 (4 attempts); "
         "try again later")
     assert attempts == 4 and "s3cret" not in result.output
+    assert result.stderr.count("Retrying Hub: HTTP 503") == 3
     assert not (workdir / "output").exists()
 
     monkeypatch.setenv("HF_ENDPOINT", stand_in.url)  # the stand-in has stopped: nothing listens there now
