@@ -22,6 +22,9 @@ $(VENV)/.installed-test: pyproject.toml
 
 demo: $(VENV)/.installed-base
 	$(BIN)/digest new 2024-10-08 $(DEMO_IDS) --cassette cassettes/demo-2024-10-08.yaml --force
+	@echo
+	@echo "digest is installed in $(VENV), not on your PATH: run $(BIN)/digest, or 'source $(BIN)/activate'"
+	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see README, Install."
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

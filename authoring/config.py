@@ -28,7 +28,12 @@ ENV_VARS = {
     "DIGEST_PROMPTS_DIR": "prompts_dir",
     "DIGEST_MAX_AUTHORS": "max_authors",
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
+    "DIGEST_AUTHORS_STYLE": "authors_style",
+    # The Hub's own variable (mirrors, test servers). huggingface_hub reads it once at import; we read it here and
+    # pass it to the client explicitly, so this module stays the only reader of the environment.
+    "HF_ENDPOINT": "hf_endpoint",
 }
+AUTHORS_STYLES = ("arxiv", "hf")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,12 @@ class Settings:
     arxiv_attempts: int = 4
     retry_base_delay: float = 1.0
     max_authors: int = 5
+    # The authors cell: arXiv's names in arXiv's order, or as the HuggingFace paper page shows them (render.py).
+    authors_style: str = "arxiv"
+    # The Hub's daily-papers listing (--from-hf): None is huggingface.co.
+    hf_endpoint: str | None = None
+    hub_timeout: float = 30.0
+    hub_attempts: int = 4
     # Seconds a command waits for another one changing the same day before it gives up.
     lock_timeout: float = 60.0
     output_dir: Path = Path("output")
@@ -151,12 +162,15 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 
 def _validate(settings: Settings) -> None:
-    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts", "pdf_token_budget")
+    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts", "pdf_token_budget",
+                "hub_attempts")
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
     if settings.lock_timeout < 0:
         raise ConfigError("lock_timeout must be 0 or more seconds")
-    for name in ("model_timeout", "arxiv_timeout"):
+    if settings.authors_style not in AUTHORS_STYLES:
+        raise ConfigError(f"authors_style must be one of {', '.join(AUTHORS_STYLES)} (got {settings.authors_style!r})")
+    for name in ("model_timeout", "arxiv_timeout", "hub_timeout"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be a positive number of seconds")

@@ -35,8 +35,16 @@ def fingerprint(entry: Entry) -> str:
 
 
 def content_hash(digest: Digest, settings: Settings) -> str:
-    """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping)."""
-    return sha256(f"{settings.max_authors}\0" + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+    """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping), so a day
+    rendered with other settings reads as stale, not as edited by hand. The default authors style adds nothing:
+    days rendered before `authors_style` existed keep their hash and stay in sync."""
+    style = "" if settings.authors_style == "arxiv" else f"authors={settings.authors_style}\0"
+    return sha256(f"{settings.max_authors}\0{style}" + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+
+
+def markdown_for(digest: Digest, settings: Settings) -> str:
+    """DATE.md for a day with the render settings in force."""
+    return render_markdown(digest, max_authors=settings.max_authors, authors_style=settings.authors_style)
 
 
 # ------------------------------------------------------------------------------------------------------- the lock
@@ -114,7 +122,7 @@ def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
         return IN_SYNC if digest.rendered_from == content_hash(digest, settings) else STALE
     if on_disk == digest.previous_rendered_sha256:
         return STALE  # the DATE.json write landed, the DATE.md write did not (a crash between the two)
-    if on_disk == sha256(render_markdown(digest, max_authors=settings.max_authors)):
+    if on_disk == sha256(markdown_for(digest, settings)):
         return IN_SYNC  # identical anyway (or written before DATE.json noted what it was rendered from)
     if on_disk == digest.rendered_sha256:
         return STALE
@@ -141,7 +149,7 @@ def write(settings: Settings, day: date, digest: Digest, *, render: bool = True)
     markdown = None
     if render:
         state = markdown_state(settings, day, digest)
-        markdown = render_markdown(digest, max_authors=settings.max_authors)
+        markdown = markdown_for(digest, settings)
         new_sha = sha256(markdown)
         if state in (IN_SYNC, STALE) and _sha_of(markdown_file) != new_sha:
             digest.previous_rendered_sha256 = _sha_of(markdown_file)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from .errors import DigestError
 from .ids import parse_id
 from .models import Digest, Entry, Paper, Provenance, Summary
-from .render import summary_cell
+from .render import shown_authors, summary_cell
 
 SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
 FIELDS = ("title", "authors", *SUMMARY_FIELDS)
@@ -54,7 +54,7 @@ def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
     if field == "title":
         entry.paper.title = values[0]
     elif field == "authors":
-        entry.paper.authors = values
+        set_authors(entry, values)
     else:
         base = entry.summary.model_dump() if entry.summary else {}
         if not base:
@@ -77,6 +77,13 @@ def validated_summary(data: dict) -> Summary:
         raise DigestError(f"{where}: {message}") from None
 
 
+def set_authors(entry: Entry, authors: list[str]) -> None:
+    """Authors written by hand replace the Hub's list too, so the cell shows them in either authors style."""
+    if authors != entry.paper.authors and entry.hub is not None:
+        entry.hub = entry.hub.model_copy(update={"authors": []})
+    entry.paper.authors = authors
+
+
 def mark_edited(entry: Entry) -> None:
     entry.provenance = (entry.provenance or Provenance(source="hand")).model_copy(update={"edited": True})
     entry.error = None
@@ -86,12 +93,15 @@ def replace_content(entry: Entry, title: str, authors: list[str], summary: Summa
     """Apply an edited document to an entry."""
     if entry.paper is None:
         entry.paper = Paper(id=entry.id, title=title, authors=authors)
-    entry.paper.title, entry.paper.authors = title, authors
+    entry.paper.title = title
+    set_authors(entry, authors)
     entry.summary, entry.summary_markdown = summary, None
     mark_edited(entry)
 
 
-def merge_import(existing: Digest | None, imported: Digest, *, max_authors: int) -> Digest:
+def merge_import(
+    existing: Digest | None, imported: Digest, *, max_authors: int, authors_style: str = "arxiv"
+) -> Digest:
     """Take an imported markdown digest into a day. Rows unchanged from what the day renders keep their full
     entry (abstract, full author list, provenance); changed rows take the markdown's text and are marked edited;
     rows deleted from the markdown are dropped; failed entries (never rendered) are kept."""
@@ -104,14 +114,14 @@ def merge_import(existing: Digest | None, imported: Digest, *, max_authors: int)
             merged.append(new)
             continue
         same_title = old.paper.title == new.paper.title
-        same_authors = old.paper.authors[:max_authors] == new.paper.authors
+        same_authors = shown_authors(old, max_authors, authors_style) == new.paper.authors
         old_cell = old.summary_markdown if old.summary_markdown is not None else summary_cell(old.summary)
         new_cell = new.summary_markdown if new.summary_markdown is not None else summary_cell(new.summary)
         entry = old.model_copy(deep=True)
         if not (same_title and same_authors and old_cell == new_cell):
             entry.paper.title = new.paper.title
             if not same_authors:
-                entry.paper.authors = new.paper.authors
+                set_authors(entry, new.paper.authors)
             if old_cell != new_cell:
                 entry.summary, entry.summary_markdown = new.summary, new.summary_markdown
             mark_edited(entry)

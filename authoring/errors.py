@@ -17,6 +17,10 @@ class ArxivError(DigestError):
     """The arXiv API failed or answered something unusable."""
 
 
+class HubError(DigestError):
+    """The Hub's daily-papers listing failed or answered something unusable (--from-hf)."""
+
+
 class ModelError(DigestError):
     """The model server failed for one paper (HTTP error, timeout, refusal, invalid output)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 SCHEMA_VERSION = 1
 
@@ -87,6 +87,21 @@ class Provenance(BaseModel):
     note: str | None = None
 
 
+class HubAuthor(BaseModel):
+    """An author as the Hub's paper page lists them: `username` is the claimed account, None when unclaimed."""
+
+    name: str
+    username: str | None = None
+
+
+class HubInfo(BaseModel):
+    """What the HuggingFace daily-papers listing adds to an entry (--from-hf): its upvotes when listed, and the
+    Hub's author list (arXiv's order, with claimed accounts' usernames)."""
+
+    upvotes: int = 0
+    authors: list[HubAuthor] = []
+
+
 class Entry(BaseModel):
     """One paper of the day: `paper` is None when arXiv did not know the id; `error` says why it failed.
     `summary_markdown` holds an imported summary cell exactly as written (already escaped); it is rendered as is
@@ -98,6 +113,16 @@ class Entry(BaseModel):
     summary_markdown: str | None = None
     provenance: Provenance | None = None
     error: str | None = None
+    hub: HubInfo | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_hub(self, handler):
+        # An entry without Hub data serialises exactly as before `hub` existed: DATE.json files and the content
+        # hashes they carry (authoring.days.content_hash) stay byte-identical, so no stored day turns stale.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("hub", 0) is None:
+            del data["hub"]
+        return data
 
     @property
     def ok(self) -> bool:

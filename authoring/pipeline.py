@@ -5,16 +5,56 @@ entry, and to fold the journal in at the end (also after Ctrl-C or a run-stoppin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from . import arxiv_source, days, edits, llm, store
+from . import arxiv_source, days, edits, hf_source, llm, store
 from .config import Settings
-from .errors import ArxivError, DigestError, StoreError
+from .errors import ArxivError, DigestError, HubError, StoreError
 from .ids import ArxivId, normalise
-from .models import Digest, Entry
+from .models import Digest, Entry, HubInfo
 from .progress import QuietProgress
 from .summarising import Clock, Progress, Run, RunReport, summarise
+
+
+@dataclass
+class HubSelection:
+    """The ids `--from-hf` chose from the Hub's listing (the Hub's order), what the Hub said of each, how many
+    papers the day listed and how many requests that took."""
+
+    ids: list[str]
+    hub: dict[str, HubInfo]
+    listed: int
+    requests: int
+
+
+def papers_from_hub(
+    day: date,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    min_upvotes: int | None = None,
+    progress: Progress | None = None,
+) -> HubSelection:
+    """The day's ids from the Hub's daily-papers listing, selected by `min_upvotes` then `limit`. A day the Hub
+    lists nothing for (weekends, holidays), or nothing left after selection, is an error: nothing is written."""
+    progress = progress or QuietProgress()
+    llm.check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
+    listing = hf_source.daily_papers(day, settings, on_retry=lambda reason: progress.notice(f"Retrying {reason}"))
+    where = hf_source.endpoint_label(settings)
+    if listing.not_arxiv:
+        progress.notice(f"Not arXiv ids, skipped from the Hub's listing: {', '.join(listing.not_arxiv)}")
+    if not listing.papers:
+        raise HubError(f"the Hub lists no daily papers for {day.isoformat()} at {where} (there are none on weekends "
+                       "and holidays); nothing was written")
+    chosen = hf_source.select(listing.papers, limit=limit, min_upvotes=min_upvotes)
+    if not chosen:
+        raise HubError(f"none of the {len(listing.papers)} papers the Hub lists for {day.isoformat()} has "
+                       f"{min_upvotes} upvotes or more (--min-upvotes); nothing was written")
+    progress.notice(f"The Hub lists {len(listing.papers)} papers for {day.isoformat()}; taking {len(chosen)}")
+    return HubSelection([str(p.id) for p in chosen], {p.id.base: p.hub for p in chosen}, len(listing.papers),
+                        listing.requests)
 
 
 def create_digest(
@@ -27,8 +67,10 @@ def create_digest(
     source: str = "abstract",
     verify: bool = False,
     progress: Progress | None = None,
+    hub: Mapping[str, HubInfo] | None = None,
 ) -> RunReport:
-    """Build a new day: every check that needs no network runs before the first request."""
+    """Build a new day: every check that needs no network runs before the first request. `hub` holds what the
+    Hub's daily-papers listing said of some ids (version-less id -> HubInfo), stored with their entries."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     json_file = store.json_path(settings.output_dir, day)
@@ -46,7 +88,7 @@ def create_digest(
         )
     llm.check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
     # Every paper is written pending first; arXiv's metadata arrives a chunk at a time while the model works.
-    digest = Digest(date=day.isoformat(), entries=[Entry(id=arxiv_id.base) for arxiv_id in ids])
+    digest = Digest(date=day.isoformat(), entries=_pending(ids, hub))
     report = run.report = _report(digest, settings, day, dropped=dropped)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
@@ -139,15 +181,17 @@ def add_papers(
     source: str = "abstract",
     verify: bool = False,
     progress: Progress | None = None,
+    hub: Mapping[str, HubInfo] | None = None,
 ) -> RunReport:
-    """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end)."""
+    """Fetch and summarise late papers into an existing day, at a 1-based position (default: the end); `hub` as
+    for create_digest."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, verify=verify)
     ids, dropped = _ids(raw_ids, run)
     digest = days.load(settings, day, notice=run.progress.notice)
     ids = _new_ids(digest, ids, run, at)
     llm.check_credentials(settings)
     report = run.report = _report(digest, settings, day, dropped=dropped)
-    fetched = _fetch(ids, run, report)
+    fetched = _fetch(ids, run, report, hub)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is None:
@@ -214,9 +258,15 @@ def _ids(raw_ids: Sequence[str], run: Run) -> tuple[list[ArxivId], list[ArxivId]
     return ids, dropped
 
 
-def _fetch(ids: list[ArxivId], run: Run, report: RunReport) -> list[Entry]:
-    """Entries for ids in their order: with arXiv metadata, or failed as not found."""
-    entries = [Entry(id=arxiv_id.base) for arxiv_id in ids]
+def _pending(ids: list[ArxivId], hub: Mapping[str, HubInfo] | None = None) -> list[Entry]:
+    """Entries for ids in their order, not yet fetched (with the Hub's data where given)."""
+    return [Entry(id=arxiv_id.base, hub=(hub or {}).get(arxiv_id.base)) for arxiv_id in ids]
+
+
+def _fetch(ids: list[ArxivId], run: Run, report: RunReport, hub: Mapping[str, HubInfo] | None = None) -> list[Entry]:
+    """Entries for ids in their order: with arXiv metadata (and the Hub's data where given), or failed as not
+    found."""
+    entries = _pending(ids, hub)
     fetched = arxiv_source.fetch_papers(ids, run.settings, on_retry=run.on_retry)
     _apply(ids, fetched, entries, run, report)
     return entries

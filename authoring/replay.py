@@ -21,6 +21,8 @@ SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-k
 # Headers that change with every SDK release or machine (x-stainless-os, -runtime-version, -retry-count...): left
 # out of recordings so re-recording gives small diffs. Matching never looks at headers.
 _VOLATILE_REQUEST_HEADERS = ("x-stainless-", "user-agent")
+# Not secret, but new on every request (huggingface_hub stamps each with a random trace id): left out of recordings.
+_NOISY_REQUEST_HEADERS = ["x-amzn-trace-id", "x-request-id"]
 _DROPPED_RESPONSE_HEADERS = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
 
 
@@ -71,7 +73,7 @@ def _scrub_request(request: Any) -> Any:
 def vcr_config() -> dict[str, Any]:
     """Keyword arguments for vcr.VCR: secrets filtered both ways, bodies matched, readable bodies."""
     return {
-        "filter_headers": SECRET_REQUEST_HEADERS,
+        "filter_headers": SECRET_REQUEST_HEADERS + _NOISY_REQUEST_HEADERS,
         "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,

@@ -196,8 +196,10 @@ def test_version_and_help():
     assert result.exit_code == 0 and "--cassette" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["render", DAY_FOR_RENDER, "--output-dir", "{out}"]])
-def test_help_and_render_import_neither_openai_nor_arxiv(args, tmp_path):
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["render", DAY_FOR_RENDER, "--output-dir", "{out}"],
+                                  ["list", "--output-dir", "{out}"],
+                                  ["render", DAY_FOR_RENDER, "--authors", "hf", "--output-dir", "{out}"]])
+def test_help_list_and_render_import_no_network_client(args, tmp_path):
     from tools.assemble_cassettes import seed_golden_day
 
     seed_golden_day(tmp_path)
@@ -205,7 +207,7 @@ def test_help_and_render_import_neither_openai_nor_arxiv(args, tmp_path):
     code = (
         "import sys\nfrom authoring.cli import app\n"
         f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('openai', 'arxiv', 'vcr') if m in sys.modules))"
+        "print(sorted(m for m in ('openai', 'arxiv', 'vcr', 'huggingface_hub', 'httpx2') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"

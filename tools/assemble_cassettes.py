@@ -6,8 +6,10 @@ httpx2) with `--cassette --record` against a loopback stand-in (tools/standin.py
   - arXiv: an Atom feed in the current format built from tests/data/papers-2024-10-08.json, or, for the
     real-response test, the bytes of a genuine recorded arXiv response (tests/data/wire/arxiv-atom-example.xml);
   - the model: chat.completion bodies whose JSON summary is the reference digest's text for that paper, split
-    into the four parts and the questions, or, for the error test, a genuine recorded OpenAI 400 body.
-Afterwards the loopback address is rewritten to the public endpoints (export.arxiv.org, api.openai.com) and the
+    into the four parts and the questions, or, for the error test, a genuine recorded OpenAI 400 body;
+  - the Hub: a daily-papers listing in the Hub's JSON shape (hub_items, HUB_USERNAMES: assembled, see below).
+Afterwards the loopback address is rewritten to the public endpoints (export.arxiv.org, api.openai.com,
+huggingface.co) and the
 stand-in's own response headers (Server, Date) are dropped. See cassettes/README.md.
 
 Run: python tools/assemble_cassettes.py   (or `make cassettes`)
@@ -35,7 +37,7 @@ from authoring.config import Settings  # noqa: E402
 from authoring.ids import parse_id  # noqa: E402
 from authoring.models import Digest, Entry, Paper  # noqa: E402
 from authoring.prompts import build_messages  # noqa: E402
-from tools.standin import BatchService, Reply, StandIn, chat_completion  # noqa: E402
+from tools.standin import BatchService, Reply, StandIn, chat_completion, hub_item  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CASSETTES = ROOT / "cassettes"
@@ -44,6 +46,7 @@ CREATED = 1728345600  # 2024-10-08T00:00:00Z: the reference digest's day, stampe
 ARXIV_API = "https://export.arxiv.org/api/query"
 OPENAI_API = "https://api.openai.com/v1"
 ARXIV_PDF = "https://arxiv.org/pdf"
+HUB = "https://huggingface.co"
 # Versions the fixture's notes name for the text it holds; every other paper is assembled as v1.
 VERSIONS = {"2410.05258": 2, "2410.02675": 6}
 IMPLICATION = re.compile(r"practitioner|suggest|implies|highlight|allows|enables", re.IGNORECASE)
@@ -115,6 +118,47 @@ def split_summary(text: str) -> dict[str, Any]:
             "questions": questions}
 
 
+# The Hub's claimed accounts of the reference day's authors: every username the reference digest's Authors column
+# shows, put on the arXiv author it fits (by name where the username says it; otherwise the only place the column's
+# order allows, or one of them). Assembled for tests, not read from the Hub: see cassettes/README.md.
+HUB_USERNAMES = {
+    "2410.05258": {"Tianzhu Ye": "ytz20", "Yuqing Xia": "yuqxia", "Yutao Sun": "sunyt32", "Furu Wei": "thegenerality"},
+    "2410.02707": {"Hadas Orgad": "hadasor", "Michael Toker": "tokeron", "Yonatan Belinkov": "belinkov"},
+    "2410.04364": {"Dohun Lee": "DHCAI", "Bryan S Kim": "bryanswkim", "Geon Yeong Park": "geonyoung-park"},
+    "2410.02675": {"Yihong Dong": "dongyh", "Kechi Zhang": "zkcpku", "Jingjing Xu": "Jingjingxu"},
+    "2410.05167": {"Zachary Novack": "ZacharyNovack", "Taylor Berg-Kirkpatrick": "tberg12", "Nicholas J. Bryan": "Njb"},
+    "2410.05046": {},
+    "2410.04932": {"Leheng Li": "lilelife", "Yingjie Cai": "Evenc", "Bingbing Liu": "bingbl"},
+    "2410.04734": {"Deqing Fu": "deqing", "Pengchuan Zhang": "pzzhang", "Guan Pang": "tbpangolin"},
+    "2410.04534": {"Jiaben Chen": "Jiaben", "Kaizhi Qian": "auspicious3000"},
+    "2410.02884": {"Di Zhang": "qq8933", "Jianbo Wu": "jwu323", "Jiatong Li": "schrodingers-tiger"},
+    "2410.04698": {"Lei Wang": "demolei", "Yuhui Xu": "yuhuixu", "Hanze Dong": "hendrydong", "Yalu Wang": "lunshi",
+                   "Caiming Xiong": "cxiong"},
+    "2410.05262": {"Qingchen Yu": "Duguce", "Shichao Song": "Ki-Seki", "Yunfeng Shi": "WinfredShi",
+                   "Zifan Zheng": "fan2goa1", "Simin Niu": "siminniu"},
+    "2410.03825": {"Junyi Zhang": "Junyi42", "Charles Herrmann": "irwinherrmann", "Junhwa Hur": "hurjunhwa",
+                   "Trevor Darrell": "trevordarrell", "Forrester Cole": "fcole"},
+    "2410.03187": {"Nan Jiang": "jnnan", "Zimo He": "milleret", "Hongjie Li": "awfuact", "Yixin Chen": "YixinChen",
+                   "Siyuan Huang": "thuhsy"},
+    "2410.03959": {"Zineng Tang": "ZinengTang", "Lingjun Mao": "mao1207", "Alane Suhr": "alsuhr"},
+}
+# The --from-hf test day: five of the reference papers in an order of the Hub's own (not arXiv's, not the
+# reference's), with assembled upvotes.
+HUB_DAY = date(2024, 10, 9)
+HUB_LISTING = [("2410.03959", 12), ("2410.05258", 34), ("2410.04698", 5), ("2410.02707", 20), ("2410.05046", 3)]
+
+
+def hub_items(papers: dict[str, dict[str, Any]], listing: list[tuple[str, int]], day: date) -> list[dict]:
+    """The Hub's daily-papers JSON for `listing` ((id, upvotes) in the Hub's order): arXiv's titles and authors,
+    the claimed accounts of HUB_USERNAMES."""
+    return [
+        hub_item(paper_id, papers[paper_id]["title"],
+                 [(name, HUB_USERNAMES[paper_id].get(name)) for name in papers[paper_id]["authors"]],
+                 upvotes=upvotes, day=day.isoformat())
+        for paper_id, upvotes in listing
+    ]
+
+
 # ---------------------------------------------------------------------------- stand-in answers
 def _tokens(text: str) -> int:
     return math.ceil(len(text) / 4)  # an estimate: no model counted these
@@ -148,6 +192,7 @@ def settings_for(stand_in: StandIn) -> Settings:
         base_url=f"{stand_in.url}/v1",
         arxiv_api_url=f"{stand_in.url}/api/query",
         arxiv_pdf_url=f"{stand_in.url}/pdf",
+        hf_endpoint=stand_in.url,
         arxiv_delay_seconds=0.0,
         retry_base_delay=0.0,
         model_attempts=1,
@@ -172,9 +217,12 @@ def _publicise(path: Path, local: str) -> None:
         request = interaction["request"]
         request["uri"] = request["uri"].replace(f"{local}/api/query", ARXIV_API).replace(f"{local}/v1", OPENAI_API)
         request["uri"] = request["uri"].replace(f"{local}/pdf", ARXIV_PDF)
+        request["uri"] = request["uri"].replace(f"{local}/api/daily_papers", f"{HUB}/api/daily_papers")
         host = "export.arxiv.org" if request["uri"].startswith(ARXIV_API) else "api.openai.com"
         if request["uri"].startswith(ARXIV_PDF):
             host = "arxiv.org"
+        if request["uri"].startswith(HUB):
+            host = "huggingface.co"
         body = request["body"]
         if isinstance(body, str) and body.startswith("--"):  # multipart: its random boundary, made fixed
             boundary = body.split("\r\n", 1)[0][2:]
@@ -414,6 +462,20 @@ def trust_scenarios(papers, summaries) -> None:
             DAY, [verify_id], s.replace(output_dir=Path(out)), clock=datetime.now, verify=True))
 
 
+def hub_scenario(papers, summaries) -> None:
+    """`digest new 2024-10-09 --from-hf`: the Hub's listing, one arXiv request, five chat completions."""
+    stand_in = StandIn(papers, chat=lambda b: summary_reply(b, summaries[paper_of(b, papers)], paper_of(b, papers)),
+                       hub={HUB_DAY.isoformat(): hub_items(papers, HUB_LISTING, HUB_DAY)})
+
+    def run(settings: Settings) -> None:
+        with tempfile.TemporaryDirectory() as out:
+            local = settings.replace(output_dir=Path(out))
+            selection = pipeline.papers_from_hub(HUB_DAY, local)
+            pipeline.create_digest(HUB_DAY, selection.ids, local, clock=datetime.now, hub=selection.hub)
+
+    record("test_from_hf", stand_in, run)
+
+
 def main() -> None:
     papers, summaries = fixture_papers(), reference_summaries()
     missing = set(papers) - set(summaries)
@@ -426,6 +488,7 @@ def main() -> None:
     authoring_scenarios(papers, summaries)
     batch_scenario(papers, summaries)
     trust_scenarios(papers, summaries)
+    hub_scenario(papers, summaries)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Loopback stand-ins for the arXiv export API and an OpenAI-compatible chat server.
+"""Loopback stand-ins for the arXiv export API, an OpenAI-compatible chat server and the Hub's daily-papers listing.
 
 Used to assemble cassettes (tools/assemble_cassettes.py) by running the real client code against them, and by
 tests that need a server which really answers 429/500, times out or counts requests. Not part of the product.
@@ -111,6 +111,30 @@ def chat_completion(content: str | None, *, model: str, created: int, finish_rea
     return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def hub_item(paper_id: str, title: str, authors: list[tuple[str, str | None]], *, upvotes: int = 0,
+             day: str = "2024-10-09", summary: str = "") -> dict[str, Any]:
+    """One item of GET /api/daily_papers in the Hub's JSON shape (shared/TECH_NOTES.md): `authors` are (name,
+    username or None for an unclaimed name); a claimed author carries `user` and status claimed_verified."""
+    listed = []
+    for number, (name, username) in enumerate(authors):
+        author: dict[str, Any] = {"_id": f"{paper_id}-{number}", "name": name, "hidden": False}
+        if username:
+            author["user"] = {"_id": f"u-{username}", "avatarUrl": f"/avatars/{username}.svg", "fullname": name,
+                              "user": username, "type": "user"}
+            author["status"] = "claimed_verified"
+        listed.append(author)
+    stamp = f"{day}T00:00:00.000Z"
+    return {
+        "paper": {"id": paper_id, "authors": listed, "publishedAt": stamp, "submittedOnDailyAt": stamp,
+                  "title": title, "summary": summary, "upvotes": upvotes, "discussionId": f"d-{paper_id}",
+                  "ai_summary": "", "ai_keywords": [], "githubRepo": None, "projectPage": None},
+        "publishedAt": stamp, "title": title, "summary": summary, "thumbnail": "", "numComments": 0,
+        "submittedBy": {"_id": "u-submitter", "avatarUrl": "", "fullname": "Submitter", "user": "submitter",
+                        "type": "user"},
+        "isAuthorParticipating": False,
+    }
+
+
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     # socketserver's default listen backlog is 5: a burst of 16 concurrent connections would see some of them
@@ -132,11 +156,13 @@ class StandIn:
         chat: Callable[[dict[str, Any]], Reply] | None = None,
         arxiv: Callable[[list[str], str], Reply | None] | None = None,
         routes: Callable[[str, str, bytes, dict[str, str]], Reply | None] | None = None,
+        hub: dict[str, list[dict[str, Any]]] | None = None,
     ):
         self.papers = papers or {}
         self.chat = chat
         self.arxiv_override = arxiv
         self.routes = routes  # any other endpoint (e.g. BatchService): None means "not mine"
+        self.hub = hub  # GET /api/daily_papers: day -> items in the Hub's JSON shape (hub_item), paged like the Hub
         self.log: list[tuple[float, str, str]] = []
         self.in_flight = 0  # chat requests being answered right now, and the most there ever were at once
         self.max_in_flight = 0
@@ -152,6 +178,8 @@ class StandIn:
             def do_GET(self) -> None:
                 stand_in._record("GET", self.path)
                 routed = stand_in.routes("GET", self.path, b"", dict(self.headers)) if stand_in.routes else None
+                if routed is None and stand_in.hub is not None and urlsplit(self.path).path == "/api/daily_papers":
+                    routed = stand_in._daily_papers(self.path)
                 self._send(routed or stand_in._arxiv(self.path))
 
             def do_POST(self) -> None:
@@ -218,6 +246,15 @@ class StandIn:
         found = [self.papers[base] for base in bases if base in self.papers]
         # arXiv does not promise id_list order: answer in reverse so callers must match by id.
         return Reply(200, atom_feed(list(reversed(found)), query), {"Content-Type": "application/atom+xml"})
+
+    def _daily_papers(self, path: str) -> Reply:
+        """The Hub's listing of a day: `limit` items (default 50) of page `p` (default 0); a day it does not
+        know is an empty list, as the Hub answers for weekends."""
+        params = parse_qs(urlsplit(path).query)
+        limit = int(params.get("limit", ["50"])[0])
+        page = int(params.get("p", ["0"])[0])
+        items = (self.hub or {}).get(params.get("date", [""])[0], [])
+        return Reply(200, json.dumps(items[page * limit : (page + 1) * limit]).encode("utf-8"))
 
     def requests(self, method: str | None = None) -> list[str]:
         with self._lock:

@@ -11,11 +11,22 @@ from typing import Annotated
 import typer
 
 from ..errors import DigestError, StoreError
-from .options import Cassette, Day, FailOn, FieldName, OneId, OptionalDay, OutputDir, Record, parse_day
+from .options import (
+    Authors,
+    Cassette,
+    Day,
+    FailOn,
+    FieldName,
+    OneId,
+    OptionalDay,
+    OutputDir,
+    Record,
+    parse_day,
+    style,
+)
 from .session import count, load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
-
 
 
 def store_markdown(settings, day) -> Path:
@@ -176,12 +187,13 @@ def render(
     all_days: Annotated[bool, typer.Option("--all", help="Render every day in the output folder.")] = False,
     output_dir: OutputDir = None,
     force: Annotated[bool, typer.Option(help="Overwrite a DATE.md edited by hand (kept in the history).")] = False,
+    authors: Authors = None,
 ) -> None:
-    """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08"""
+    """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08 --authors hf"""
     with user_errors():
         from .. import days, store
 
-        settings = load_settings(output_dir=output_dir)
+        settings = load_settings(output_dir=output_dir, authors_style=style(authors))
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
         the_days = [day] if day else store.stored_days(settings.output_dir)
@@ -240,7 +252,8 @@ def import_(
                     existing = days.load(settings, day, notice=warn)
                 except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
                     warn(f"Warning: {problem}; importing {file} in its place")
-            digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors)
+            digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
+                                       authors_style=settings.authors_style)
             _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")

@@ -46,6 +46,13 @@ class FieldName(StrEnum):
     questions = "questions"
 
 
+class AuthorsStyle(StrEnum):
+    """How the authors cell names the authors (authoring.config.AUTHORS_STYLES)."""
+
+    arxiv = "arxiv"
+    hf = "hf"
+
+
 class FailOn(StrEnum):
     """The least severe finding that makes `digest check` exit 1."""
 
@@ -82,3 +89,20 @@ Source = Annotated[
 Verify = Annotated[
     bool, typer.Option(help="Regenerate once any entry whose figures are not in its source text; report the rest.")
 ]
+Authors = Annotated[
+    AuthorsStyle | None,
+    typer.Option("--authors", help="Authors cell: arxiv names, or hf as the Hub shows them: claimed accounts by "
+                 "username (env DIGEST_AUTHORS_STYLE; default arxiv)."),
+]
+FromHf = Annotated[
+    bool, typer.Option("--from-hf", help="Take the day's ids from the HuggingFace daily papers (env HF_ENDPOINT).")
+]
+HubLimit = Annotated[int | None, typer.Option("--limit", min=1, help="With --from-hf: the first N papers only.")]
+MinUpvotes = Annotated[
+    int | None, typer.Option("--min-upvotes", min=0, help="With --from-hf: only papers with at least N upvotes.")
+]
+
+
+def style(value: AuthorsStyle | None) -> str | None:
+    """The --authors flag as a setting (None: not given, so env and digest.toml decide)."""
+    return value.value if value is not None else None

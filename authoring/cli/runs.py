@@ -13,10 +13,14 @@ import typer
 from ..errors import DigestError
 from .options import (
     AsJson,
+    Authors,
     BaseUrl,
     Cassette,
     Concurrency,
     Day,
+    FromHf,
+    HubLimit,
+    MinUpvotes,
     Model,
     OutputDir,
     Prompts,
@@ -25,11 +29,11 @@ from .options import (
     Source,
     Temperature,
     Verify,
+    style,
 )
 from .session import count, load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
-
 
 
 @commands.command()
@@ -50,30 +54,38 @@ def new(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
     source: Source = "abstract",
     verify: Verify = False,
+    from_hf: FromHf = False,
+    limit: HubLimit = None,
+    min_upvotes: MinUpvotes = None,
+    authors: Authors = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Create a day's digest from arXiv ids: fetch metadata, summarise each paper, write DATE.json and DATE.md.
 
     Running it again for a day that exists with the same ids resumes it: only missing and failed papers are done.
+    With --from-hf the ids are the day's HuggingFace daily papers, in the Hub's order (ids given are added after).
     Example: digest new 2024-10-08 2410.05258 arXiv:2410.02707 https://huggingface.co/papers/2410.04364
+    Example: digest new today --from-hf --min-upvotes 5 --authors hf
     """
     started = time.monotonic()
+    _hub_options(from_hf, limit, min_upvotes)
     with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir)
+                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
         with network_run(settings, cassette, record, quiet) as run:
             run_settings, display = run
+            hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
             report = pipeline.create_digest(
-                day, raw_ids, run_settings, clock=datetime.now, force=force, source=source.value, verify=verify,
-                progress=display,
+                day, (hub.ids if hub else []) + raw_ids, run_settings, clock=datetime.now, force=force,
+                source=source.value, verify=verify, progress=display, hub=hub.hub if hub else None,
             )
             if report.failed:
                 run.failed()
-    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, run.recording)
+    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, run.recording, hub)
 
 
 @commands.command()
@@ -89,6 +101,7 @@ def resume(
     record: Record = False,
     source: Source = "abstract",
     verify: Verify = False,
+    authors: Authors = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -101,7 +114,7 @@ def resume(
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir)
+                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
         with network_run(settings, cassette, record, quiet) as run:
             run_settings, display = run
             report = pipeline.resume(day, run_settings, clock=datetime.now, source=source.value, verify=verify,
@@ -132,6 +145,7 @@ def regen(
         bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
     ] = False,
     verify: Verify = False,
+    authors: Authors = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
@@ -144,7 +158,7 @@ def regen(
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir)
+                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
         with network_run(settings, cassette, record, quiet) as run:
             run_settings, display = run
             report = pipeline.regenerate(
@@ -160,7 +174,7 @@ def regen(
 @commands.command()
 def add(
     day: Day,
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")],
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")] = None,
     at: Annotated[int | None, typer.Option(help="1-based position for the first new entry (default: the end).")] = None,
     source: Source = "abstract",
     model: Model = None,
@@ -172,27 +186,51 @@ def add(
     cassette: Cassette = None,
     record: Record = False,
     force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    from_hf: FromHf = False,
+    limit: HubLimit = None,
+    min_upvotes: MinUpvotes = None,
+    authors: Authors = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Fetch and summarise late papers into an existing day.
 
+    With --from-hf: the papers the Hub lists for the day that the digest does not have yet.
     Example: digest add 2024-10-08 2410.07000 --at 1
     """
     started = time.monotonic()
+    _hub_options(from_hf, limit, min_upvotes)
     with user_errors(interrupted=_interrupted(day)):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir)
+                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
         with network_run(settings, cassette, record, quiet) as run:
             run_settings, display = run
-            report = pipeline.add_papers(day, ids, run_settings, clock=datetime.now, at=at, force=force,
-                                         source=source.value, progress=display)
+            hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
+            report = pipeline.add_papers(day, (hub.ids if hub else []) + list(ids or []), run_settings,
+                                         clock=datetime.now, at=at, force=force, source=source.value,
+                                         progress=display, hub=hub.hub if hub else None)
             if report.failed:
                 run.failed()
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
-    _finish(report, settings, "add", done, as_json, started, run.recording)
+    _finish(report, settings, "add", done, as_json, started, run.recording, hub)
+
+
+def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> None:
+    """--limit and --min-upvotes select from the Hub's listing: without --from-hf they are a usage error."""
+    if not from_hf and (limit is not None or min_upvotes is not None):
+        given = "--limit" if limit is not None else "--min-upvotes"
+        raise typer.BadParameter("selects from the Hub's listing; add --from-hf", param_hint=f"'{given}'")
+
+
+def _from_hub(day, settings, display, from_hf: bool, limit: int | None, min_upvotes: int | None):
+    """The Hub's selection for the day, or None without --from-hf (asked inside the run's cassette, if any)."""
+    if not from_hf:
+        return None
+    from .. import pipeline
+
+    return pipeline.papers_from_hub(day, settings, limit=limit, min_upvotes=min_upvotes, progress=display)
 
 
 def _interrupted(day) -> str:
@@ -222,7 +260,8 @@ def _read_ids_file(ids_file: str | None) -> list[str]:
         raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def _finish(report, settings, command: str, done: str, as_json: bool, started: float, recording=None) -> None:
+def _finish(report, settings, command: str, done: str, as_json: bool, started: float, recording=None,
+            hub=None) -> None:
     """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
     with --json, a machine-readable summary on stdout as well. A failed --record says where its recording went."""
     import json
@@ -242,6 +281,7 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
             "failed": [{"id": arxiv_id, "error": message} for arxiv_id, message in report.failed.items()],
             "dropped_duplicates": [str(i) for i in report.dropped],
             "arxiv_requests": report.arxiv_requests,
+            "hub": None if hub is None else {"listed": hub.listed, "taken": len(hub.ids), "requests": hub.requests},
             "retries": report.retries,
             "usage": usage.model_dump(),
             "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),

@@ -1,0 +1,171 @@
+"""A day's papers from the HuggingFace daily-papers listing (`--from-hf`), through `huggingface_hub`'s maintained
+client: ids in the Hub's order, with their upvotes and the Hub's author list. The only module importing
+`huggingface_hub`, and only inside `daily_papers` (`digest --help`, `list` and `render` never pay for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+from .config import Settings
+from .errors import HubError, InvalidIdError
+from .ids import ArxivId, parse_id
+from .models import HubAuthor, HubInfo
+
+PUBLIC_ENDPOINT = "https://huggingface.co"
+PAGE_SIZE = 50  # the listing's own default page size; a longer day is paged with `p`
+MAX_PAGES = 40  # 2,000 papers: a bound against a server that ignores `p` and repeats its first page
+
+
+@dataclass
+class HubPaper:
+    """One paper of the listing: its arXiv id and what the table can use."""
+
+    id: ArxivId
+    title: str
+    hub: HubInfo
+
+
+@dataclass
+class Listing:
+    """The day's listing in the Hub's order; ids that are not arXiv ids are set aside; requests made."""
+
+    papers: list[HubPaper] = field(default_factory=list)
+    not_arxiv: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+def endpoint_label(settings: Settings) -> str:
+    """The endpoint for messages: no user:password@, query or fragment (a mirror's URL may carry a token)."""
+    parts = urlsplit(settings.hf_endpoint or PUBLIC_ENDPOINT)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def daily_papers(day: date, settings: Settings, *, on_retry: Callable[[str], None] | None = None) -> Listing:
+    """The Hub's daily papers for `day`, every page of them, in the Hub's order. HubError on any failure."""
+    from huggingface_hub import HfApi, constants
+
+    from . import __version__
+
+    # Without this, building the request's headers probes for "AI agent" telemetry, which fetches
+    # {HF_ENDPOINT}/api/agent-harnesses (an extra request, into cassettes too) and caches it under HF_HOME.
+    # digest asks the Hub for the listing and nothing else.
+    constants.HF_HUB_DISABLE_TELEMETRY = True
+    _with_timeout(settings.hub_timeout)
+    # endpoint= always explicit: huggingface_hub read HF_ENDPOINT once, at its import (in a long-lived process,
+    # perhaps a value since changed); ours comes from Settings, and unset means huggingface.co.
+    # token=False: a token saved by `hf auth login` is never sent.
+    endpoint = (settings.hf_endpoint or PUBLIC_ENDPOINT).rstrip("/")
+    api = HfApi(endpoint=endpoint, token=False, library_name="digest-authoring", library_version=__version__)
+    listing = Listing()
+    seen: set[str] = set()
+    for page in range(MAX_PAGES):
+        items = _page(api, day, page, settings, on_retry)
+        listing.requests += 1
+        fresh = [item for item in items if item.id not in seen]
+        for item in fresh:
+            seen.add(item.id)
+            _add(listing, item)
+        if len(items) < PAGE_SIZE or not fresh:
+            break
+    return listing
+
+
+def select(papers: Sequence[HubPaper], *, limit: int | None = None, min_upvotes: int | None = None) -> list[HubPaper]:
+    """`--min-upvotes` then `--limit`, keeping the Hub's order."""
+    chosen = [p for p in papers if min_upvotes is None or p.hub.upvotes >= min_upvotes]
+    return chosen if limit is None else chosen[:limit]
+
+
+def _page(api, day: date, page: int, settings: Settings, on_retry: Callable[[str], None] | None) -> list:
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+    retrying = Retrying(
+        retry=retry_if_exception(_is_transient),
+        wait=wait_random_exponential(multiplier=settings.retry_base_delay, max=60 * settings.retry_base_delay),
+        stop=stop_after_attempt(settings.hub_attempts),
+        before_sleep=lambda state: on_retry(f"Hub: {_reason(state.outcome.exception())}") if on_retry else None,
+        reraise=True,
+    )
+    where = endpoint_label(settings)
+    try:
+        # The generator is consumed here, inside the retry and whatever cassette is active.
+        return retrying(lambda: list(api.list_daily_papers(date=day.isoformat(), limit=PAGE_SIZE, p=page)))
+    except HfHubHTTPError as err:
+        status = err.response.status_code if err.response is not None else "error"
+        raise HubError(f"the Hub's daily papers at {where} answered HTTP {status} for {day.isoformat()}"
+                       f"{_tries(settings, status)}") from None
+    except httpx2.TimeoutException:
+        raise HubError(f"the Hub's daily papers at {where} did not answer within {settings.hub_timeout:g} s "
+                       f"({settings.hub_attempts} attempts)") from None
+    except (httpx2.HTTPError, ConnectionError) as err:  # connection refused, DNS, TLS, HF_HUB_OFFLINE
+        raise HubError(f"cannot reach the Hub's daily papers at {where}: {_first_line(err)}") from None
+    except (ValueError, TypeError, AttributeError, KeyError):  # not JSON, or not a list of papers
+        raise HubError(f"the Hub's daily papers at {where} answered something that is not a listing of "
+                       f"papers for {day.isoformat()}") from None
+
+
+def _add(listing: Listing, item) -> None:
+    try:
+        arxiv_id = parse_id(str(item.id))
+    except InvalidIdError:  # an id the Hub has that arXiv cannot resolve: nothing to summarise
+        listing.not_arxiv.append(str(item.id))
+        return
+    authors = [
+        HubAuthor(name=_clean(author.name), username=_clean(author.user.username) or None if author.user else None)
+        for author in item.authors or []
+        if _clean(getattr(author, "name", ""))
+    ]
+    upvotes = item.upvotes if isinstance(item.upvotes, int) else 0  # the client turns 0 into None
+    listing.papers.append(HubPaper(arxiv_id, _clean(item.title), HubInfo(upvotes=upvotes, authors=authors)))
+
+
+def _clean(text: object) -> str:
+    """Hub titles and names can carry line breaks and indentation: one space between words."""
+    return " ".join(str(text or "").split())
+
+
+def _with_timeout(seconds: float) -> None:
+    """huggingface_hub's shared client has no timeout: a hung server would block forever. Give it one (the shared
+    client is made by this factory; its transport stays httpx2's own, which vcrpy patches for --cassette)."""
+    from huggingface_hub.utils import _http, set_client_factory
+
+    def factory():
+        client = _http.default_client_factory()
+        client.timeout = seconds
+        return client
+
+    set_client_factory(factory)
+
+
+def _is_transient(err: BaseException) -> bool:
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if isinstance(err, HfHubHTTPError):
+        status = err.response.status_code if err.response is not None else 0
+        return status == 429 or status >= 500
+    return isinstance(err, httpx2.TransportError)
+
+
+def _reason(err: BaseException | None) -> str:
+    response = getattr(err, "response", None)
+    return f"HTTP {response.status_code}" if response is not None else type(err).__name__
+
+
+def _tries(settings: Settings, status: object) -> str:
+    if isinstance(status, int) and (status == 429 or status >= 500):
+        return f" ({settings.hub_attempts} attempts); try again later"
+    return ""
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    return text.splitlines()[0] if text else type(err).__name__
