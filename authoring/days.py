@@ -18,11 +18,11 @@ from . import history, store
 from .config import Settings
 from .errors import StoreError
 from .models import Digest, Entry
-from .render import render_markdown
+from .render import render_markdown, row_hashes
 
 Notice = Callable[[str], None]
 IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
-_RENDER_FIELDS = {"rendered_sha256", "rendered_from", "previous_rendered_sha256"}
+_RENDER_FIELDS = {"rendered_sha256", "rendered_from", "previous_rendered_sha256", "rendered_rows"}
 
 
 def sha256(text: str | bytes) -> str:
@@ -156,6 +156,7 @@ def write(settings: Settings, day: date, digest: Digest, *, render: bool = True)
         elif state in (EDITED, MISSING):
             digest.previous_rendered_sha256 = None
         digest.rendered_sha256, digest.rendered_from = new_sha, content_hash(digest, settings)
+        digest.rendered_rows = row_hashes(markdown)
     _write_if_changed(json_file, digest.model_dump_json(indent=2) + "\n")
     if markdown is not None:
         _write_if_changed(markdown_file, markdown)
@@ -273,7 +274,6 @@ class Checkpoints:
         self.settings, self.day, self.command, self.force, self.notice = settings, day, command, force, notice
         self.owned: dict[str, str] = {}  # entry id -> fingerprint of the entry as the run found it
         self.recorded: dict[str, str] = {}  # entry id -> fingerprint of the result it recorded
-        self.snapshot: Path | None = None
 
     def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
               replace: bool = False) -> Digest:
@@ -296,8 +296,7 @@ class Checkpoints:
             if replaced is not None:  # the DATE.md on disk is the replaced day's: `write` must know it as ours
                 digest.rendered_sha256, digest.rendered_from = replaced.rendered_sha256, replaced.rendered_from
                 digest.previous_rendered_sha256 = replaced.previous_rendered_sha256
-            self.snapshot = history.snapshot(self.settings.output_dir, self.day, self.command)
-            write(self.settings, self.day, digest)
+            commit(self.settings, self.day, digest, self.command)  # kept for undo only if it changed the day
         self.owned = {entry.id: fingerprint(entry) for entry in owned}
         return digest
 
@@ -317,8 +316,6 @@ class Checkpoints:
             digest = store.load_digest(self.settings.output_dir, self.day)
             _fold(self.settings, self.day, digest, force=self.force)
             edited = markdown_state(self.settings, self.day, digest) == EDITED
-            if self.snapshot is not None:
-                history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
         conflicts = {}
         for entry_id, result in self.recorded.items():
             entry = digest.entry(entry_id)
@@ -332,32 +329,59 @@ def conflict_path(output_dir: Path, day: date, entry_id: str, result: str) -> Pa
     return history.kept_dir(output_dir, day) / f"conflict-{entry_id.replace('/', '_')}-{result[:12]}.json"
 
 
-def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False) -> dict[str, str]:
-    """Apply the journal to digest (in place) and save it; returns the entries whose result lost to a person's
-    change (id -> where it was kept). Idempotent: a record already applied is skipped, so a crash between saving
-    and removing the journal folds nothing twice."""
-    records = store.read_journal(settings.output_dir, day)
-    kept: dict[str, str] = {}
-    changed = False
+@dataclass
+class _Applied:
+    """What applying journal records to a day did: whether it changed, which results lost to a person's change
+    (id -> the run's entry), whether a summary was replaced (worth a history snapshot), and by which command."""
+
+    changed: bool = False
+    lost: dict[str, Entry] = field(default_factory=dict)
+    replaced: bool = False
+    command: str = "resume"
+
+
+def apply_journal(digest: Digest, records: list[dict]) -> _Applied:
+    """Apply journal records to digest in place: a result replaces its entry only if the entry is still as the run
+    found it (its `base` fingerprint). Idempotent: a record already applied is skipped, so a crash between saving
+    the day and removing the journal applies nothing twice."""
+    applied = _Applied()
+    position = {entry.id: n for n, entry in enumerate(digest.entries)}
     for record in records:
         try:
             result = Entry.model_validate(record["entry"])
         except (KeyError, ValueError):
             continue
         result_print = fingerprint(result)
-        current = digest.entry(result.id)
+        where = position.get(result.id)
+        current = digest.entries[where] if where is not None else None
         if current is not None and fingerprint(current) == result_print:
             continue  # applied already
         if current is None or fingerprint(current) != record.get("base"):
-            path = conflict_path(settings.output_dir, day, result.id, result_print)
-            if not path.exists():
-                store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
-            kept[result.id] = str(path)
+            applied.lost[result.id] = result
             continue
-        digest.entries[digest.entries.index(current)] = result
-        changed = True
-    if changed or markdown_state(settings, day, digest) == STALE:
+        applied.replaced = applied.replaced or current.has_summary
+        applied.command = str(record.get("command") or applied.command)
+        digest.entries[where] = result
+        applied.changed = True
+    return applied
+
+
+def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False) -> dict[str, str]:
+    """Apply the journal to digest (in place) and save it; returns the entries whose result lost to a person's
+    change (id -> where it was kept). A fold that replaces summaries keeps the day as it was for `undo` first;
+    filling pending entries keeps nothing (nothing is lost)."""
+    records = store.read_journal(settings.output_dir, day)
+    applied = apply_journal(digest, records)
+    kept: dict[str, str] = {}
+    for entry_id, result in applied.lost.items():
+        path = conflict_path(settings.output_dir, day, entry_id, fingerprint(result))
+        if not path.exists():
+            store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
+        kept[entry_id] = str(path)
+    if applied.changed or markdown_state(settings, day, digest) == STALE:
         render = force or markdown_state(settings, day, digest) != EDITED
+        snapshot = history.snapshot(settings.output_dir, day, applied.command) if applied.replaced else None
         write(settings, day, digest, render=render)
+        history.drop_if_unchanged(settings.output_dir, day, snapshot)
     store.remove_journal(settings.output_dir, day)
     return kept

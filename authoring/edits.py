@@ -100,17 +100,36 @@ def replace_content(entry: Entry, title: str, authors: list[str], summary: Summa
 
 
 def merge_import(
-    existing: Digest | None, imported: Digest, *, max_authors: int, authors_style: str = "arxiv"
+    existing: Digest | None,
+    imported: Digest,
+    *,
+    max_authors: int,
+    authors_style: str = "arxiv",
+    imported_rows: dict[str, str] | None = None,
 ) -> Digest:
-    """Take an imported markdown digest into a day. Rows unchanged from what the day renders keep their full
-    entry (abstract, full author list, provenance); changed rows take the markdown's text and are marked edited;
-    rows deleted from the markdown are dropped; failed entries (never rendered) are kept."""
+    """Take an imported markdown digest into a day, as a three-way merge against DATE.md as it was last rendered
+    (`existing.rendered_rows`; `imported_rows` are the same hashes of the file imported):
+    - a row the person did not touch keeps the day's entry as it is now, even if it changed after that render
+      (a run finished meanwhile);
+    - a row the person changed takes the markdown's text (the entry keeps its metadata) and is marked edited;
+    - a row the person deleted is dropped; an entry that was never rendered (pending, failed, added since) is
+      kept, in its place.
+    Days rendered before row hashes were kept compare each row with what the day renders now."""
     if existing is None:
         return imported
+    rendered = existing.rendered_rows
     merged: list[Entry] = []
     for new in imported.entries:
         old = existing.entry(new.id)
-        if old is None or not old.ok:
+        if old is None:
+            merged.append(new)
+            continue
+        row = (imported_rows or {}).get(new.id)
+        if rendered is not None and row is not None and row == rendered.get(new.id):
+            # untouched by the person
+            merged.append(old)
+            continue
+        if not old.ok:
             merged.append(new)
             continue
         same_title = old.paper.title == new.paper.title
@@ -126,5 +145,14 @@ def merge_import(
                 entry.summary, entry.summary_markdown = new.summary, new.summary_markdown
             mark_edited(entry)
         merged.append(entry)
-    merged += [e for e in existing.entries if not e.ok and imported.entry(e.id) is None]
-    return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256)
+    in_file = {entry.id for entry in imported.entries}
+    for number, old in enumerate(existing.entries):
+        never_rendered = not old.ok if rendered is None else old.id not in rendered
+        if old.id in in_file or not never_rendered:
+            continue  # in the file, or deleted from it by the person
+        before = {e.id for e in existing.entries[:number]}
+        at = max((n + 1 for n, e in enumerate(merged) if e.id in before), default=0)
+        merged.insert(at, old)
+    return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256,
+                  rendered_from=existing.rendered_from, previous_rendered_sha256=existing.previous_rendered_sha256,
+                  rendered_rows=existing.rendered_rows)

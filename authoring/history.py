@@ -75,11 +75,11 @@ def forget(snapshot_path: Path) -> None:
     snapshot_path.unlink(missing_ok=True)
 
 
-def drop_if_unchanged(output_dir: Path, day: date, snapshot_path: Path | None = None) -> None:
-    """A change that changed nothing leaves nothing to undo: drop the latest snapshot (only if it is
-    `snapshot_path`, when given) if it equals the day now."""
+def drop_if_unchanged(output_dir: Path, day: date, snapshot_path: Path | None) -> None:
+    """A change that changed nothing leaves nothing to undo: drop `snapshot_path` if it is still the latest
+    snapshot and equals the day now (None: no snapshot was taken, nothing to drop)."""
     existing = snapshots(output_dir, day)
-    if not existing or (snapshot_path is not None and existing[-1] != snapshot_path):
+    if snapshot_path is None or not existing or existing[-1] != snapshot_path:
         return
     last = existing[-1]
     pairs = [(last, store.json_path(output_dir, day)), (last.with_suffix(".md"), store.markdown_path(output_dir, day))]

@@ -164,6 +164,9 @@ class Digest(BaseModel):
     # The DATE.md on disk before that render: seen after a crash between the DATE.json and DATE.md writes, it is
     # stale, not edited by hand.
     previous_rendered_sha256: str | None = None
+    # Each rendered row's hash, by entry id: `import --force` tells a row the person changed from one that only
+    # looks old because the entry changed after DATE.md was last rendered (a run finished meanwhile).
+    rendered_rows: dict[str, str] | None = None
 
     def entry(self, arxiv_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == arxiv_id), None)

@@ -120,7 +120,7 @@ def resume(
             report.digest, report.rerendered = days.render_day(settings, day)
         return report
     return regenerate(day, [], settings, clock=clock, all_failed=True, source=source, verify=verify,
-                      progress=progress)
+                      progress=progress, command="resume")
 
 
 def regenerate(
@@ -135,6 +135,7 @@ def regenerate(
     source: str = "abstract",
     verify: bool = False,
     progress: Progress | None = None,
+    command: str = "regen",
 ) -> RunReport:
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
@@ -147,7 +148,7 @@ def regenerate(
             raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
         return current, [current.entry(i) for i in _chosen(current, wanted, False, force)]  # the day as it is now
 
-    checkpoints = days.Checkpoints(settings, day, "regen", force=force, notice=run.progress.notice)
+    checkpoints = days.Checkpoints(settings, day, command, force=force, notice=run.progress.notice)
     digest = checkpoints.begin(prepare)
     entries = [digest.entry(i) for i in wanted]
     report = run.report = _report(digest, settings, day)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from .models import Digest, Entry, Summary
 from .templates import environment, text_cell
 
@@ -32,6 +35,19 @@ def shown_authors(entry: Entry, max_authors: int = 5, style: str = "arxiv") -> l
         ranked = [a for a in authors if a.username] + [a for a in authors if not a.username]
         return [a.username or a.name for a in reversed(ranked[:max_authors])]
     return entry.paper.authors[:max_authors] if entry.paper else []
+
+
+_ROW_ID = re.compile(r"arxiv\.org/abs/([^)\s]+)\)")
+
+
+def row_hashes(markdown: str) -> dict[str, str]:
+    """A short hash of each paper's row in a digest's markdown, by the id of its arXiv link (first row wins)."""
+    rows: dict[str, str] = {}
+    for line in markdown.split("\n"):
+        if line.startswith("|") and (found := _ROW_ID.search(line)):
+            arxiv_id = re.sub(r"v\d+$", "", found.group(1))
+            rows.setdefault(arxiv_id, hashlib.sha256(line.encode("utf-8")).hexdigest()[:16])
+    return rows
 
 
 def summary_cell(summary: Summary) -> str:

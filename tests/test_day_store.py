@@ -362,3 +362,70 @@ def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_p
             strays = [p for p in out.rglob("*.tmp")]
             assert strays == [], strays
     assert killed >= 2  # the command really was killed at several of its writes
+
+
+# --------------------------------------------------------------------- import and undo after runs that overlapped
+def _regen_while_a_person_edits_the_markdown(settings, day3, papers, ids):
+    """Regenerate `ids` while a person fixes a typo in DATE.md (during the first model call)."""
+    from tools.standin import Reply, chat_completion
+
+    new_summary = {"objective": "From the run.", "method": "M.", "result": "R: 43%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+    edited = {"done": False}
+
+    def chat(body):
+        if not edited["done"]:
+            edited["done"] = True
+            path = day3 / f"{DAY}.md"
+            path.write_text(path.read_text().replace(f"Paper {IDS[0]} (Read", f"Paper {IDS[0]}, fixed (Read"))
+        return Reply(200, chat_completion(json.dumps(new_summary), model=body["model"], created=1728345600,
+                                          usage=(10, 5)))
+
+    with StandIn(papers, chat=chat) as stand_in:
+        report = pipeline.regenerate(D, ids, local(settings, stand_in), clock=clock)
+    assert report.markdown_edited and report.failed == {}
+
+
+def test_import_after_a_run_keeps_the_runs_results_and_takes_the_persons_edit(settings, day3, papers):
+    _regen_while_a_person_edits_the_markdown(settings, day3, papers, [IDS[1], IDS[2]])
+    result = cli(day3, "import", str(day3 / f"{DAY}.md"), "--force")
+    assert result.exit_code == 0, result.output
+    entries = day_json(day3)["entries"]
+    assert [e["id"] for e in entries] == IDS
+    assert entries[0]["paper"]["title"] == f"Paper {IDS[0]}, fixed" and entries[0]["provenance"]["edited"]
+    for entry in entries[1:]:  # the run's new summaries stay, and are not called hand edits
+        assert entry["summary"]["objective"] == "From the run." and not entry["provenance"]["edited"]
+    assert md(day3).count("From the run.") == 2 and "in sync" in cli(day3, "list").stdout
+
+
+def test_import_keeps_entries_that_were_never_rendered_in_their_place(settings, day3, papers):
+    from tools.standin import Reply
+
+    with StandIn(papers, chat=lambda body: Reply(500, b'{"error": {"message": "down"}}')) as stand_in:
+        pipeline.add_papers(D, ["2410.00004"], local(settings, stand_in, model_attempts=1), clock=clock, at=2)
+    assert [e["id"] for e in day_json(day3)["entries"]][1] == "2410.00004"  # failed, so not in DATE.md
+    result = cli(day3, "import", str(day3 / f"{DAY}.md"), "--force")
+    assert result.exit_code == 0, result.output
+    assert [e["id"] for e in day_json(day3)["entries"]] == [IDS[0], "2410.00004", IDS[1], IDS[2]]
+    # a row the person deleted is dropped
+    path = day3 / f"{DAY}.md"
+    path.write_text("\n".join(line for line in md(day3).split("\n") if IDS[2] not in line))
+    assert cli(day3, "import", str(path), "--force").exit_code == 0
+    assert [e["id"] for e in day_json(day3)["entries"]] == [IDS[0], "2410.00004", IDS[1]]
+
+
+def test_undo_walks_back_in_the_order_changes_landed(day3, papers):
+    before = day_json(day3)["entries"]
+    new_summary = {"objective": "Regenerated.", "method": "M.", "result": "R: 43%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+    with StandIn(papers, chat=slow_chat(1.5, new_summary)) as stand_in:
+        regen = background(stand_in, day3, "regen", DAY, IDS[0])
+        wait_for(lambda: len(stand_in.requests("POST")) >= 1)
+        assert cli(day3, "set", DAY, IDS[1], "title", "Set during the run").exit_code == 0
+        assert regen.wait(timeout=60) == 0
+    result = cli(day3, "undo", DAY)
+    assert result.exit_code == 0 and "Undid `digest regen`" in result.stdout  # the regen landed last
+    entries = day_json(day3)["entries"]
+    assert entries[0]["summary"] == before[0]["summary"] and entries[1]["paper"]["title"] == "Set during the run"
+    assert "Undid `digest set`" in cli(day3, "undo", DAY).stdout
+    assert day_json(day3)["entries"][1]["paper"]["title"] == before[1]["paper"]["title"]

@@ -235,6 +235,7 @@ def import_(
     """
     with user_errors():
         from .. import days, edits, parse, store
+        from ..render import row_hashes
 
         settings = load_settings(output_dir=output_dir)
         text = _read(file)
@@ -253,7 +254,7 @@ def import_(
                 except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
                     warn(f"Warning: {problem}; importing {file} in its place")
             digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
-                                       authors_style=settings.authors_style)
+                                       authors_style=settings.authors_style, imported_rows=row_hashes(text))
             _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
