@@ -162,6 +162,8 @@ import os, re, subprocess, sys
 path = sys.argv[1]
 if os.environ.get("FAKE_EDITOR_MEANWHILE"):  # another command changes the day while the editor is open
     subprocess.run([sys.executable, "-m", "authoring", *os.environ["FAKE_EDITOR_MEANWHILE"].split("|")], check=True)
+if os.environ.get("FAKE_EDITOR_PYTHON"):  # or a person edits a file by hand meanwhile
+    exec(os.environ["FAKE_EDITOR_PYTHON"])
 text = open(path, encoding="utf-8").read()
 with open(os.environ["FAKE_EDITOR_SEEN"], "a", encoding="utf-8") as seen:
     seen.write(text + "\\n=====\\n")
@@ -227,6 +229,29 @@ def test_an_entry_changed_while_the_editor_was_open_is_not_overwritten(out, edit
                           ".recovery/2024-10-08-2410.05258.md")
     assert entries(out)[0]["summary"]["objective"] == "Set meanwhile."  # the other change stays
     assert "My edited title" in (out / ".recovery" / "2024-10-08-2410.05258.md").read_text()  # yours is kept
+
+
+def test_typed_text_survives_a_save_that_fails_after_the_editor_closes(out, editor, monkeypatch):
+    editor("## Title\nDifferential Transformer", "## Title\nMy typed title")
+    path = out / f"{DAY}.md"
+    script = f"import pathlib; p = pathlib.Path({str(path)!r}); p.write_text(p.read_text() + 'a hand edit')"
+    monkeypatch.setenv("FAKE_EDITOR_MEANWHILE", "")
+    monkeypatch.setenv("FAKE_EDITOR_PYTHON", script)
+    result = cli(out, "edit", DAY, "2410.05258")
+    assert_one_line_error(result, "was edited by hand", "your text is kept in", ".recovery/2024-10-08-2410.05258.md")
+    assert "My typed title" in (out / ".recovery" / "2024-10-08-2410.05258.md").read_text()
+
+
+def test_continuing_an_unsaved_edit_after_the_entry_changed_says_so_and_shows_it(out, editor, monkeypatch):
+    editor("## Questions\n", "## Questions\nA question I typed?\n")  # invalid: 4 questions, kept for later
+    assert cli(out, "edit", DAY, "2410.05258").exit_code == 1
+    assert cli(out, "set", DAY, "2410.05258", "objective", "Changed by a colleague.").exit_code == 0
+    seen = editor(r"1\. What is the computational overhead[^\n]*\n", "")
+    result = cli(out, "edit", DAY, "2410.05258")
+    assert "changed since that edit was typed" in result.stderr
+    shown = seen.read_text().split("=====")[-2]
+    assert "# Changed by a colleague." in shown  # the entry as it is now, as comments
+    assert result.exit_code == 0, result.output
 
 
 def test_edit_without_changes_saves_nothing(out, editor):

@@ -58,10 +58,14 @@ def edit(
         days.guard_markdown(settings, day, digest, force=force)
         opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
         recovery = store.recovery_path(settings.output_dir, day, entry.id)
-        text = document.to_document(entry, day)
-        if recovery.exists():
-            text = recovery.read_text(encoding="utf-8")
-            warn(f"Continuing from your unsaved edit in {recovery}")
+        text = _starting_text(recovery, entry, day, opened)
+
+        def keep(edited: str, problem: str) -> DigestError:
+            """Typed text is never lost: it goes to the recovery file, and the error says how to continue."""
+            store.atomic_write(recovery, _with_base(edited, opened))
+            return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
+                               f"`digest edit {day} {entry.id}` continues from it")
+
         while True:
             try:
                 edited = click.edit(text, extension=".md", require_save=True)
@@ -74,24 +78,50 @@ def edit(
                 title, authors, summary = document.from_document(edited)
                 break
             except document.DocumentError as problem:
-                store.atomic_write(recovery, edited)
+                store.atomic_write(recovery, _with_base(edited, opened))
                 if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
                     text = document.with_error(edited, str(problem))
                     continue
-                raise DigestError(
-                    f"{problem}; your text is kept in {recovery} and `digest edit {day} {entry.id}` continues from it"
-                ) from None
-        with days.change(settings, day, "edit", force=force, notice=warn) as digest:
-            current = digest.entry(entry.id)
-            if current is None or days.fingerprint(current) != opened:
-                store.atomic_write(recovery, edited)
-                what = "removed" if current is None else "changed by another command"
-                raise DigestError(f"{entry.id} was {what} while you edited it; nothing was saved, your text is kept in "
-                                  f"{recovery} and `digest edit {day} {entry.id}` continues from it")
-            edits.replace_content(current, title, authors, summary)
+                raise keep(edited, str(problem)) from None
+        try:
+            with days.change(settings, day, "edit", force=force, notice=warn) as digest:
+                current = digest.entry(entry.id)
+                if current is None or days.fingerprint(current) != opened:
+                    what = "removed" if current is None else "changed by another command"
+                    raise DigestError(f"{entry.id} was {what} while you edited it")
+                edits.replace_content(current, title, authors, summary)
+        except DigestError as problem:  # a hand-edited DATE.md, a busy lock, a full disk...
+            raise keep(edited, str(problem)) from None
         markdown = store.markdown_path(settings.output_dir, day)
         recovery.unlink(missing_ok=True)
     say(f"Edited {entry.id} in {markdown}")
+
+
+_BASE = "# digest-base: "  # the entry's fingerprint when the kept text was typed (a comment: ignored when read)
+
+
+def _with_base(text: str, base: str) -> str:
+    lines = [line for line in text.splitlines() if not line.startswith(_BASE)]
+    return "\n".join([f"{_BASE}{base}", *lines]) + "\n"
+
+
+def _starting_text(recovery: Path, entry, day, current: str) -> str:
+    """The document to edit: the entry, or the unsaved text kept earlier; if the entry changed since that text was
+    typed, say so and show the entry as it is now below it (as comments), so nothing is reverted unseen."""
+    from .. import document
+
+    if not recovery.exists():
+        return document.to_document(entry, day)
+    text = recovery.read_text(encoding="utf-8")
+    warn(f"Continuing from your unsaved edit in {recovery}")
+    base = next((line[len(_BASE):].strip() for line in text.splitlines() if line.startswith(_BASE)), None)
+    if base is not None and base != current:
+        warn(f"Warning: {entry.id} changed since that edit was typed; saving it replaces those changes (the entry as "
+             "it is now is at the end of the document, as comments)")
+        now = ["# ---- the entry as it is now ----", *(f"# {line}" for line in document.to_document(entry, day)
+                                                       .splitlines() if not line.startswith("#"))]
+        text = "\n".join([*text.splitlines(), *now]) + "\n"
+    return _with_base(text, current)
 
 
 @commands.command(name="set")
