@@ -33,6 +33,9 @@ class BatchRecord(BaseModel):
     prompt_hash: str
     submitted_at: str
     requests: dict[str, list[str]]  # day -> entry ids in the batch
+    # custom_id -> the entry's fingerprint when submitted: a result lands only on an entry still as it was
+    submitted: dict[str, str] = {}
+    merged_days: list[str] = []  # days already collected (a collect that stopped halfway does not redo them)
     status: str = "validating"
     collected: bool = False
 
@@ -53,6 +56,12 @@ def _save_record(output_dir: Path, record: BatchRecord) -> None:
     store.atomic_write(batch_dir(output_dir) / f"{record.id}.json", record.model_dump_json(indent=2) + "\n")
 
 
+def queued(output_dir: Path) -> set[tuple[str, str]]:
+    """(day, entry id) of every request in a batch that was not collected yet."""
+    return {(day, i) for r in records(output_dir) if not r.collected
+            for day, ids in r.requests.items() if day not in r.merged_days for i in ids}
+
+
 def custom_id(day: str, entry_id: str) -> str:
     return f"{day}/{entry_id}"
 
@@ -64,13 +73,12 @@ def submit(
     Returns the record and notices (ids not found, entries already queued)."""
     llm.check_credentials(settings)
     notices: list[str] = []
-    in_flight = {(day, i) for r in records(settings.output_dir) if not r.collected for day, ids in r.requests.items()
-                 for i in ids}
+    in_flight = queued(settings.output_dir)
     digests = {day: _day_for_batch(day, settings, ids_dir) for day in the_days}
     _fill_metadata(digests, settings, notices)  # network: no day is locked meanwhile
     digests = {day: _save_metadata(settings, day, digest) for day, digest in digests.items()}
     templates_hash = prompt_hash(settings.prompts_dir)
-    lines, requests = [], {}
+    lines, requests, submitted = [], {}, {}
     for digest in digests.values():
         for entry in digest.entries:
             if entry.ok or entry.paper is None:
@@ -82,6 +90,7 @@ def submit(
             lines.append(json.dumps({"custom_id": custom_id(digest.date, entry.id), "method": "POST",
                                      "url": ENDPOINT, "body": body}, ensure_ascii=False))
             requests.setdefault(digest.date, []).append(entry.id)
+            submitted[custom_id(digest.date, entry.id)] = days.fingerprint(entry)
     if not lines:
         raise DigestError("nothing to submit: every entry of these days has a summary or is already in a batch")
     client = llm.make_client(settings)
@@ -94,6 +103,7 @@ def submit(
     record = BatchRecord(
         id=batch.id, input_file_id=uploaded.id, model=settings.model, prompt_hash=templates_hash,
         submitted_at=clock().isoformat(timespec="seconds"), requests=requests, status=batch.status,
+        submitted=submitted,
     )
     _save_record(settings.output_dir, record)
     return record, notices
@@ -186,7 +196,11 @@ def collect(settings: Settings, clock: Clock, batch_id: str | None = None) -> tu
             continue
         results = _results(client, batch, settings)
         for day, ids in record.requests.items():
+            if day in record.merged_days:
+                continue
             reports.append(_merge(date.fromisoformat(day), ids, results, record, batch.status, settings, clock))
+            record.merged_days.append(day)
+            _save_record(settings.output_dir, record)
         record.collected = True
         _save_record(settings.output_dir, record)
     return reports, waiting
@@ -219,6 +233,16 @@ def _outcome(item: dict, settings: Settings) -> llm.Generation | str:
         return str(problem)
 
 
+def _keep_result(settings: Settings, day: date, entry: Entry, outcome: llm.Generation, record: BatchRecord,
+                 clock: Clock) -> Path:
+    result = entry.model_copy(deep=True)
+    result.summary, result.summary_markdown, result.error = outcome.summary, None, None
+    result.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock)
+    path = days.conflict_path(settings.output_dir, day, entry.id, days.fingerprint(result))
+    store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
+    return path
+
+
 def _merge(day: date, ids: list[str], results, record: BatchRecord, batch_status: str, settings: Settings,
            clock: Clock) -> RunReport:
     with days.change(settings, day, "batch-collect") as digest:
@@ -234,12 +258,19 @@ def _apply_results(digest: Digest, day: date, ids: list[str], results, record: B
             continue  # removed from the day since it was submitted
         report.processed.append(entry)
         outcome = results.get(custom_id(digest.date, entry_id), f"no result: the batch ended {batch_status}")
+        base = record.submitted.get(custom_id(digest.date, entry_id))
+        changed = base is not None and days.fingerprint(entry) != base
         if isinstance(outcome, str):
+            if changed:  # summarised or edited meanwhile: this failure is old news
+                continue
             report.failed[entry_id] = outcome
             if not entry.ok:
                 entry.error = outcome
-        elif entry.provenance and entry.provenance.edited:
-            report.failed[entry_id] = "edited by hand since the batch was submitted; its result was not applied"
+        elif changed or (base is None and entry.provenance and entry.provenance.edited):
+            # A person or an interactive run changed the entry since it was submitted: theirs stays, and the
+            # batch's summary is kept beside it.
+            kept = _keep_result(settings, day, entry, outcome, record, clock)
+            report.conflicts[entry_id] = str(kept)
         else:
             entry.summary, entry.summary_markdown, entry.error = outcome.summary, None, None
             entry.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock)

@@ -113,8 +113,14 @@ def resume(
 ) -> RunReport:
     """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised; a
     day whose DATE.md is stale (DATE.json changed since it was rendered) is re-rendered even when none is missing."""
+    from .batches import queued
+
     digest = days.load(settings, day, notice=(progress or QuietProgress()).notice)
-    if all(entry.ok for entry in digest.entries):
+    waiting = {entry_id for queued_day, entry_id in queued(settings.output_dir) if queued_day == digest.date}
+    if all(entry.ok or entry.id in waiting for entry in digest.entries):
+        if any(not entry.ok for entry in digest.entries):
+            (progress or QuietProgress()).notice("The entries still missing are queued in a batch: "
+                                                 "`digest batch collect` brings them in")
         report = _report(digest, settings, day)
         if days.markdown_state(settings, day, digest) in (days.STALE, days.MISSING):
             report.digest, report.rerendered = days.render_day(settings, day)
@@ -140,7 +146,8 @@ def regenerate(
     """Ask the model again for some entries of a day; every other entry (and its row) stays as it was."""
     run = Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
     digest = days.load(settings, day, notice=run.progress.notice)
-    wanted = _chosen(digest, raw_ids, all_failed, force)
+    skip = _in_batches(digest, settings, run) if all_failed else set()
+    wanted = _chosen(digest, raw_ids, all_failed, force, skip)
     llm.check_credentials(settings)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
@@ -156,10 +163,22 @@ def regenerate(
     return _summarise_and_fold(entries, run, report, checkpoints)
 
 
-def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool) -> list[str]:
-    """The ids of the entries to regenerate, each once, in the order named (then the failed ones)."""
+def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
+    """Entries of the day waiting in a Batch API job: `resume` and `--all-failed` leave them to `batch collect`."""
+    from .batches import queued
+
+    waiting = {entry_id for day, entry_id in queued(settings.output_dir) if day == digest.date}
+    waiting &= {e.id for e in digest.entries if not e.ok}
+    if waiting:
+        run.progress.notice(f"Left for `digest batch collect` (queued in a batch): {', '.join(sorted(waiting))}")
+    return waiting
+
+
+def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
+            skip: set[str] = frozenset()) -> list[str]:
+    """The ids of the entries to regenerate, each once, in the order named (then the failed ones not in `skip`)."""
     chosen: list[str] = []
-    failed = [e for e in digest.entries if all_failed and not e.ok]
+    failed = [e for e in digest.entries if all_failed and not e.ok and e.id not in skip]
     for entry in [edits.find(digest, text) for text in raw_ids] + failed:
         if entry.id not in chosen:
             chosen.append(entry.id)

@@ -3,6 +3,7 @@ endpoints, and against the loopback BatchService where the uploaded requests the
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from authoring import batches
 from authoring.models import Digest
@@ -125,10 +126,43 @@ def test_collect_spares_hand_edited_entries_and_nothing_is_submitted_twice(setti
             edits.replace_content(entry, "Typed title", ["A. Person"], GOLDEN.entry("2410.02707").summary)
         batches.status(local)
         reports, _ = batches.collect(local, datetime.now)
-    assert reports[0].failed == {"2410.05258": "edited by hand since the batch was submitted; its result was "
-                                                "not applied"}
+    assert reports[0].failed == {} and list(reports[0].conflicts) == ["2410.05258"]
+    from authoring.models import Entry
+
+    batch_result = Entry.model_validate_json(Path(reports[0].conflicts["2410.05258"]).read_text())
+    assert batch_result.summary == GOLDEN.entry("2410.05258").summary  # the batch's answer is kept, not applied
     stored = Digest.model_validate_json((local.output_dir / "2024-10-08.json").read_text())
     kept = stored.entry("2410.05258")
     assert kept.paper.title == "Typed title" and kept.summary == GOLDEN.entry("2410.02707").summary
     assert sum(1 for e in stored.entries if e.ok) == len(stored.entries)
     assert len(service.files["file-digest0001"].decode().splitlines()) == len(stored.entries)
+
+
+def test_resume_leaves_queued_entries_to_collect_and_collect_never_overwrites_newer_work(settings):
+    from authoring import pipeline
+    from tools.assemble_cassettes import fixture_papers as standin_papers
+    from tools.assemble_cassettes import paper_of, reference_summaries
+
+    papers, summaries = standin_papers(), reference_summaries()
+    asked: list[str] = []
+
+    def chat(body):
+        asked.append(paper_of(body, papers))
+        return summary_reply(body, summaries[paper_of(body, papers)], "i")
+
+    service = BatchService(chat=lambda body: summary_reply(body, summaries[paper_of(body, papers)], "b"))
+    day = date(2024, 10, 8)
+    with StandIn(papers, chat=chat, routes=service) as stand_in:
+        local = _local(settings, stand_in)
+        batches.submit([day], local, ids_dir=BATCH_IDS, clock=datetime.now)
+        report = pipeline.resume(day, local, clock=datetime.now)
+        assert asked == [] and report.processed == []  # queued entries are left to the batch
+        regenerated = pipeline.regenerate(day, ["2410.02707"], local, clock=datetime.now)  # asked by name: done
+        assert regenerated.failed == {} and asked == ["2410.02707"]
+        interactive = Digest.model_validate_json((local.output_dir / "2024-10-08.json").read_text())
+        batches.status(local)
+        reports, _ = batches.collect(local, datetime.now)
+    assert list(reports[0].conflicts) == ["2410.02707"]
+    stored = Digest.model_validate_json((local.output_dir / "2024-10-08.json").read_text())
+    assert stored.entry("2410.02707").provenance == interactive.entry("2410.02707").provenance  # newer work kept
+    assert all(e.ok for e in stored.entries)

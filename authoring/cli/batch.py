@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .options import BaseUrl, Cassette, Days, Model, OutputDir, Prompts, Record, Temperature
-from .session import err, load_settings, network_run, say, user_errors
+from .session import load_settings, network_run, say, user_errors, warn
 
 commands = typer.Typer(
     help="Backfill many days through the OpenAI Batch API: submit, check status, collect.", no_args_is_help=True
@@ -42,7 +42,7 @@ def batch_submit(
         with network_run(settings, cassette, record, True) as (run_settings, _):
             batch_record, notices = batches.submit(the_days, run_settings, ids_dir=ids_dir, clock=datetime.now)
     for notice in notices:
-        err.print(notice, markup=False)
+        warn(notice)
     count = sum(len(ids) for ids in batch_record.requests.values())
     say(f"Submitted {batch_record.id}: {count} requests for {', '.join(batch_record.requests)}; "
         "check it with `digest batch status`, merge it with `digest batch collect`")
@@ -94,14 +94,16 @@ def batch_collect(
         say(f"Waiting: {line}")
     failed = 0
     for report in reports:
+        for arxiv_id, kept in report.conflicts.items():
+            warn(f"Warning: {report.digest.date} {arxiv_id} changed since it was submitted (edited, or summarised "
+                 f"meanwhile); that change is kept, and the batch's summary is in {kept}")
         for arxiv_id, message in report.failed.items():
-            err.print(f"Failed: {report.digest.date} {arxiv_id}: {message}", markup=False)
+            warn(f"Failed: {report.digest.date} {arxiv_id}: {message}")
         failed += len(report.failed)
-        ok = len(report.processed) - len(report.failed)
+        ok = len(report.processed) - len(report.failed) - len(report.conflicts)
         say(f"Collected {ok} of {len(report.processed)} into {report.markdown_path}")
     if failed:
-        err.print(f"Error: {failed} batch requests failed; retry them with `digest batch submit` or `digest resume`",
-                  markup=False)
+        warn(f"Error: {failed} batch requests failed; retry them with `digest batch submit` or `digest resume`")
         raise typer.Exit(1)
     if not reports and not waiting:
         say("No batches to collect")
