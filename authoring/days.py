@@ -65,22 +65,27 @@ def locked(
         raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
     lock = FileLock(path, is_singleton=True, preserve_lock_file=True)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        who = _holder(holder)
-        if notice is not None:
-            notice(f"Waiting for {day.isoformat()}: {who} is changing it (up to {settings.lock_timeout:g} s)")
         try:
+            lock.acquire(timeout=0)
+        except Timeout:  # (a TimeoutError, so before OSError)
+            who = _holder(holder)
+            if notice is not None:
+                notice(f"Waiting for {day.isoformat()}: {who} is changing it (up to {settings.lock_timeout:g} s)")
             lock.acquire(timeout=settings.lock_timeout)
-        except Timeout:
-            raise StoreError(
-                f"{day.isoformat()} is locked by {_holder(holder)}, still busy after {settings.lock_timeout:g} s; "
-                "try again when it has finished (lock_timeout sets the wait)"
-            ) from None
+    except Timeout:
+        raise StoreError(
+            f"{day.isoformat()} is locked by {_holder(holder)}, still busy after {settings.lock_timeout:g} s; "
+            "try again when it has finished (lock_timeout sets the wait)"
+        ) from None
+    except OSError as err:  # a read-only or foreign output folder
+        raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
     try:
         if lock.lock_counter == 1:
             stamp = time.strftime("%H:%M:%S")
-            holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
+            try:
+                holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
+            except OSError:
+                pass  # only a courtesy to whoever waits
             if tidy:  # what a killed writer left
                 for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
                                history.kept_dir(settings.output_dir, day)):
@@ -101,9 +106,16 @@ def _holder(path: Path) -> str:
 def load(settings: Settings, day: date, *, notice: Notice | None = None) -> Digest:
     """Read a day. A journal left by a run (finished, killed, or still going) is folded in first, under the lock."""
     if store.journal_path(settings.output_dir, day).exists():
-        with locked(settings, day, "resume-fold", notice):
+        try:
+            with locked(settings, day, "resume-fold", notice):
+                digest = store.load_digest(settings.output_dir, day)
+                kept = _fold(settings, day, digest)
+        except StoreError as problem:
             digest = store.load_digest(settings.output_dir, day)
-            kept = _fold(settings, day, digest)
+            if apply_journal(digest, store.read_journal(settings.output_dir, day)).changed and notice is not None:
+                notice(f"Warning: a run's finished entries could not be saved into the day ({problem}); they are "
+                       "shown, not saved")
+            return digest
         if notice is not None:
             for entry_id, where in kept.items():
                 notice(f"{entry_id} was changed by hand while a run summarised it; the run's summary is in {where}")

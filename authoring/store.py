@@ -33,7 +33,10 @@ _TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write text to path via a temporary file and a rename: readers see the old file or the new, never half."""
+    """Write text to path via a temporary file and a rename: readers see the old file or the new, never half.
+    A symlink is followed: the file it points to is replaced, and the link stays."""
+    if path.is_symlink():
+        path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path.parent)

@@ -134,6 +134,7 @@ def test_a_persons_change_to_the_entry_being_regenerated_wins_and_the_run_summar
         wait_for(lambda: len(stand_in.requests("POST")) >= 1)
         assert cli(day3, "set", DAY, IDS[0], "objective", "Typed by a person.").exit_code == 0
         stdout, stderr = regen.communicate(timeout=60)
+    assert regen.returncode == 1 and "1 result of this run were not applied" in stderr
     entry = day_json(day3)["entries"][0]
     assert entry["summary"]["objective"] == "Typed by a person." and entry["provenance"]["edited"]
     assert "changed or removed by another command during the run" in stderr
@@ -429,3 +430,34 @@ def test_undo_walks_back_in_the_order_changes_landed(day3, papers):
     assert entries[0]["summary"] == before[0]["summary"] and entries[1]["paper"]["title"] == "Set during the run"
     assert "Undid `digest set`" in cli(day3, "undo", DAY).stdout
     assert day_json(day3)["entries"][1]["paper"]["title"] == before[1]["paper"]["title"]
+
+
+def test_an_output_folder_that_cannot_be_locked_is_one_line_and_readers_still_read(day3, monkeypatch):
+    import filelock
+
+    from authoring import store
+
+    record = json.loads(json.dumps(day_json(day3)["entries"][0]))
+    base = days.fingerprint(Digest.model_validate(day_json(day3)).entries[0])
+    record["summary"]["objective"] = "Finished by a killed run."
+    store.append_journal(day3, D, {"command": "regen", "base": base, "entry": record})
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", denied)  # as on a read-only or another user's folder
+    result = cli(day3, "set", DAY, IDS[0], "title", "T")
+    assert_one_line_error(result, "cannot lock 2024-10-08 in", "Permission denied")
+    shown = cli(day3, "show", DAY, IDS[0])
+    assert shown.exit_code == 0 and "Finished by a killed run." in shown.stdout  # the journal, applied in memory
+    assert "could not be saved" in shown.stderr
+    assert (day3 / ".journal" / f"{DAY}.jsonl").exists()  # nothing was written
+
+
+def test_a_symlinked_markdown_file_keeps_its_link(day3, tmp_path):
+    target = tmp_path / "site-checkout" / f"{DAY}.md"
+    target.parent.mkdir()
+    (day3 / f"{DAY}.md").rename(target)
+    (day3 / f"{DAY}.md").symlink_to(target)
+    assert cli(day3, "set", DAY, IDS[0], "title", "Through the link").exit_code == 0
+    assert (day3 / f"{DAY}.md").is_symlink() and "Through the link" in target.read_text()

@@ -154,7 +154,7 @@ def regen(
     Example: digest regen 2024-10-08 2410.05258 --hint "state the TREC accuracy gain"
     """
     started = time.monotonic()
-    with user_errors(interrupted=_interrupted(day)):
+    with user_errors(interrupted=_interrupted(day, regen=True)):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -233,7 +233,10 @@ def _from_hub(day, settings, display, from_hf: bool, limit: int | None, min_upvo
     return pipeline.papers_from_hub(day, settings, limit=limit, min_upvotes=min_upvotes, progress=display)
 
 
-def _interrupted(day) -> str:
+def _interrupted(day, regen: bool = False) -> str:
+    if regen:
+        return ("Interrupted; the entries regenerated so far are saved and rendered; the others keep their previous "
+                "summary (run the same `digest regen` again for them).")
     return f"Interrupted; the finished entries are saved and rendered; `digest resume {day}` does the rest."
 
 
@@ -310,6 +313,10 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         ok = len(report.processed) - len(report.failed)
         warn(f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
              f"the other {ok} and {report.json_path} records the failures.")
+        raise typer.Exit(1)
+    if report.conflicts:
+        warn(f"Error: {count(len(report.conflicts), 'result')} of this run were not applied: another command changed "
+             "or removed those entries meanwhile, and its change stays (the run's summaries are kept, see above).")
         raise typer.Exit(1)
     if as_json:
         return
