@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from . import arxiv_source, days, llm, store
-from .config import Settings
+from .config import Settings, check_credentials
 from .errors import DigestError, ModelError
 from .ids import parse_id, read_id_lines
 from .models import Digest, Entry
@@ -71,7 +71,7 @@ def submit(
 ) -> tuple[BatchRecord, list[str]]:
     """Queue every entry without a summary in the days (new days are created from ids_dir/DATE.txt) as one batch.
     Returns the record and notices (ids not found, entries already queued)."""
-    llm.check_credentials(settings)
+    check_credentials(settings)
     notices: list[str] = []
     in_flight = queued(settings.output_dir)
     digests = {day: _day_for_batch(day, settings, ids_dir) for day in the_days}

@@ -104,6 +104,15 @@ def load(
     return settings
 
 
+def check_credentials(settings: Settings) -> None:
+    """Fail before any request when no key is set and no local server is configured."""
+    if not settings.api_key and not settings.base_url:
+        raise ConfigError(
+            "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
+            "or --cassette to replay a recorded run"
+        )
+
+
 def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """DIGEST_DEBUG=1 makes the CLI re-raise every error with its traceback."""
     environ = os.environ if environ is None else environ

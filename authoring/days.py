@@ -53,14 +53,16 @@ def locked(
     settings: Settings, day: date, command: str, notice: Notice | None = None, *, tidy: bool = True
 ) -> Iterator[None]:
     """Hold the day's lock (an OS lock: a killed holder releases it). A second command waits with a notice, up to
-    `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process. With `tidy`,
+    `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process. With `tidy`
+    (all but a run's per-entry checkpoints, which hold it for a moment), the holder is noted for whoever waits and
     temporary files a killed writer left are removed once the lock is held."""
     from filelock import FileLock, Timeout
 
     path = store.lock_path(settings.output_dir, day)
     holder = path.with_suffix(".holder")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if tidy:
+            path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
     lock = FileLock(path, is_singleton=True, preserve_lock_file=True)
@@ -80,16 +82,15 @@ def locked(
     except OSError as err:  # a read-only or foreign output folder
         raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
     try:
-        if lock.lock_counter == 1:
+        if lock.lock_counter == 1 and tidy:
             stamp = time.strftime("%H:%M:%S")
             try:
                 holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
             except OSError:
                 pass  # only a courtesy to whoever waits
-            if tidy:  # what a killed writer left
-                for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
-                               history.kept_dir(settings.output_dir, day)):
-                    store.remove_stale_temporaries(folder)
+            for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
+                           history.kept_dir(settings.output_dir, day)):
+                store.remove_stale_temporaries(folder)  # what a killed writer left
         yield
     finally:
         lock.release()

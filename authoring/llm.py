@@ -15,8 +15,8 @@ import openai
 import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from .config import Settings
-from .errors import ConfigError, ModelError, passes_through
+from .config import Settings, check_credentials
+from .errors import ModelError, passes_through
 from .models import Summary, Usage
 from .redact import redact_text, redact_url
 
@@ -43,20 +43,12 @@ class Generation:
     created: int | None
 
 
-def check_credentials(settings: Settings) -> None:
-    """Fail before any request when no key is set and no local server is configured."""
-    if not settings.api_key and not settings.base_url:
-        raise ConfigError(
-            "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
-            "or --cassette to replay a recorded run"
-        )
-
-
 def make_client(settings: Settings) -> openai.OpenAI:
-    """An SDK client whose own retries are off: `summarise` owns the retry policy."""
+    """An SDK client whose own retries are off (`summarise` owns the retry policy), with one connection pool
+    sized to the run's concurrency, reused by every call."""
     check_credentials(settings)
-    transport = DeadlineTransport(httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000,
-                                                                          max_keepalive_connections=100)))
+    limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    transport = DeadlineTransport(httpx2.HTTPTransport(limits=limits))
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
         base_url=settings.base_url,

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from . import arxiv_source, days, edits, hf_source, llm, store
-from .config import Settings
+from . import arxiv_source, days, edits, hf_source, store
+from .config import Settings, check_credentials
 from .errors import ArxivError, DigestError, HubError, StoreError
 from .ids import ArxivId, normalise
 from .models import Digest, Entry, HubInfo
@@ -40,7 +40,7 @@ def papers_from_hub(
     """The day's ids from the Hub's daily-papers listing, selected by `min_upvotes` then `limit`. A day the Hub
     lists nothing for (weekends, holidays), or nothing left after selection, is an error: nothing is written."""
     progress = progress or QuietProgress()
-    llm.check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
+    check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
     listing = hf_source.daily_papers(day, settings, on_retry=lambda reason: progress.notice(f"Retrying {reason}"))
     where = hf_source.endpoint_label(settings)
     if listing.not_arxiv:
@@ -86,7 +86,7 @@ def create_digest(
             f"{json_file} already exists with other papers; pass --force to overwrite it, "
             "or change it with `digest add` / `digest rm`"
         )
-    llm.check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
+    check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
     # Every paper is written pending first; arXiv's metadata arrives a chunk at a time while the model works.
     digest = Digest(date=day.isoformat(), entries=_pending(ids, hub))
     report = run.report = _report(digest, settings, day, dropped=dropped)
@@ -148,7 +148,7 @@ def regenerate(
     digest = days.load(settings, day, notice=run.progress.notice)
     skip = _in_batches(digest, settings, run) if all_failed else set()
     wanted = _chosen(digest, raw_ids, all_failed, force, skip)
-    llm.check_credentials(settings)
+    check_credentials(settings)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is None:
@@ -209,7 +209,7 @@ def add_papers(
     ids, dropped = _ids(raw_ids, run)
     digest = days.load(settings, day, notice=run.progress.notice)
     ids = _new_ids(digest, ids, run, at)
-    llm.check_credentials(settings)
+    check_credentials(settings)
     report = run.report = _report(digest, settings, day, dropped=dropped)
     fetched = _fetch(ids, run, report, hub)
 

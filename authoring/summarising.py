@@ -9,9 +9,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from . import arxiv_source, llm, store
+from . import arxiv_source, store
 from .config import Settings
 from .errors import DigestError, passes_through
 from .fulltext import extract_text, fit
@@ -20,6 +20,9 @@ from .ids import ArxivId
 from .models import Digest, Entry, Paper, Provenance, Usage
 from .prompts import build_messages
 from .templates import prompt_hash
+
+if TYPE_CHECKING:
+    from . import llm
 
 Clock = Callable[[], datetime]
 
@@ -113,12 +116,22 @@ def summarise(
     if not expected:
         return
     settings = run.settings
-    client = llm.make_client(settings)
-    templates_hash = prompt_hash(settings.prompts_dir)
-    if run.source == "pdf":
-        run.pdfs = arxiv_source.PdfFetcher(settings)
-    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
+    # arXiv is asked first, so its answer is on the way while the model client (the openai SDK, the slowest
+    # import) is loaded and built.
     fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arxiv") if arriving is not None else None
+    next_batch = fetcher.submit(next, arriving, None) if fetcher is not None else None
+    try:
+        from . import llm
+
+        client = llm.make_client(settings)
+        templates_hash = prompt_hash(settings.prompts_dir)
+        if run.source == "pdf":
+            run.pdfs = arxiv_source.PdfFetcher(settings)
+    except BaseException:
+        if fetcher is not None:
+            fetcher.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="digest-model")
     futures: dict[Future, Entry] = {}
 
     def start(batch: list[Entry]) -> set[Future]:
@@ -136,7 +149,6 @@ def summarise(
     fetch_failed: DigestError | None = None
     try:
         remaining = start(entries if arriving is None else [])
-        next_batch = fetcher.submit(next, arriving, None) if fetcher is not None else None
         while remaining or next_batch is not None:
             waiting = remaining | ({next_batch} if next_batch is not None else set())
             done, _ = wait(waiting, return_when=FIRST_COMPLETED)
@@ -185,6 +197,8 @@ def summarise(
 
 def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     """One entry's summary and provenance (and, with --verify, what is still not grounded)."""
+    from . import llm
+
     label, text, note = _source_for(paper, run)
     full_text = text if label == "full text" else None
 
