@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import StoreError
 from .models import Digest, Entry
 from .render import render_markdown
+from .templates import markdown_templates_hash
 
 Notice = Callable[[str], None]
 IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
@@ -35,8 +36,16 @@ def fingerprint(entry: Entry) -> str:
 
 
 def content_hash(digest: Digest, settings: Settings) -> str:
-    """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping)."""
-    return sha256(f"{settings.max_authors}\0" + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+    """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping), and the
+    markdown templates when a templates folder replaces the packaged ones (a new template makes days stale)."""
+    templates = markdown_templates_hash(settings.templates_dir)
+    settings_part = f"{settings.max_authors}\0" + (f"templates {templates}\0" if templates else "")
+    return sha256(settings_part + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+
+
+def markdown_for(settings: Settings, digest: Digest) -> str:
+    """DATE.md as the settings render it (max_authors, the templates in use)."""
+    return render_markdown(digest, max_authors=settings.max_authors, templates_dir=settings.templates_dir)
 
 
 # ------------------------------------------------------------------------------------------------------- the lock
@@ -110,7 +119,7 @@ def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
         return IN_SYNC if digest.rendered_from == content_hash(digest, settings) else STALE
     if on_disk == digest.previous_rendered_sha256:
         return STALE  # the DATE.json write landed, the DATE.md write did not (a crash between the two)
-    if on_disk == sha256(render_markdown(digest, max_authors=settings.max_authors)):
+    if on_disk == sha256(markdown_for(settings, digest)):
         return IN_SYNC  # identical anyway (or written before DATE.json noted what it was rendered from)
     if on_disk == digest.rendered_sha256:
         return STALE
@@ -137,7 +146,7 @@ def write(settings: Settings, day: date, digest: Digest, *, render: bool = True)
     markdown = None
     if render:
         state = markdown_state(settings, day, digest)
-        markdown = render_markdown(digest, max_authors=settings.max_authors)
+        markdown = markdown_for(settings, digest)
         new_sha = sha256(markdown)
         if state in (IN_SYNC, STALE) and _sha_of(markdown_file) != new_sha:
             digest.previous_rendered_sha256 = _sha_of(markdown_file)

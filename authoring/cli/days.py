@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DigestError, StoreError
-from .options import Cassette, Day, FailOn, FieldName, OneId, OptionalDay, OutputDir, Record, parse_day
+from .options import Cassette, Day, FailOn, FieldName, OneId, OptionalDay, OutputDir, Record, Templates, parse_day
 from .session import count, err, load_settings, network_run, notice, out, say, user_errors
 
 commands = typer.Typer()
@@ -175,13 +175,14 @@ def render(
     day: OptionalDay = None,
     all_days: Annotated[bool, typer.Option("--all", help="Render every day in the output folder.")] = False,
     output_dir: OutputDir = None,
+    templates: Templates = None,
     force: Annotated[bool, typer.Option(help="Overwrite a DATE.md edited by hand (kept in the history).")] = False,
 ) -> None:
     """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08"""
     with user_errors():
         from .. import days, store
 
-        settings = load_settings(output_dir=output_dir)
+        settings = load_settings(output_dir=output_dir, templates_dir=templates)
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
         the_days = [day] if day else store.stored_days(settings.output_dir)
