@@ -449,6 +449,8 @@ def test_chromium_dom_of_the_demo_day_has_all_15_titles_and_arxiv_links(chromium
                    if href.startswith("https://arxiv.org/abs/") and text != "arXiv"}
     assert title_links == {f"https://arxiv.org/abs/{e.id}": e.paper.title for e in digest.entries}
     assert len(dom.tags("link")) == 2 and dom.tags("link")[0]["href"] == "style.css"
+    (policy, ) = [m["content"] for m in dom.tags("meta") if m.get("http-equiv") == "Content-Security-Policy"]
+    assert "script-src 'none'" in policy  # no script runs, even one a custom template let through
 
 
 def test_chromium_shows_a_hostile_title_and_author_as_text(chromium, published):

@@ -16,7 +16,7 @@ FLAGS = (
     "--disable-dev-shm-usage", "--hide-scrollbars",
 )
 # A guard against a hung browser, not a timed assertion.
-TIMEOUT = 180
+TIMEOUT = 60
 
 
 class BrowserError(RuntimeError):
