@@ -27,15 +27,19 @@ def _base_url(value: str | None) -> str | None:
 
 @commands.command()
 def site(
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to write the site into.")] = Path("site"),
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="The folder to write the site into.")
+    ] = Path("site"),
     base_url: Annotated[
         str | None,
-        typer.Option(parser=_base_url, metavar="URL", help="Where the site is served, e.g. https://you.github.io/digests/: the "
-                     "feed's links and ids become absolute (pages always link relatively)."),
+        typer.Option(parser=_base_url, metavar="URL", help="Where the site is served, e.g. "
+                     "https://you.github.io/digests/: the feed's links and ids become absolute (pages always link "
+                     "relatively)."),
     ] = None,
     title: Annotated[str, typer.Option(metavar="TEXT", help="The site's title.")] = "Daily AI paper digests",
     feed_days: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help="Put only the newest N days in the feed (default: every day).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Put only the newest N days in the feed (default: every day)."),
     ] = None,
     templates: Templates = None,
     output_dir: OutputDir = None,
