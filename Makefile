@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_IDS := 2410.05258 2410.02707 2410.04364 2410.02675 2410.05167 2410.05046 2410.04932 2410.04734 \
             2410.04534 2410.02884 2410.04698 2410.05262 2410.03825 2410.03187 2410.03959
 
-.PHONY: demo test lint cassettes bench clean
+.PHONY: demo test lint cassettes bench clean site screenshots
 
 $(VENV)/.installed-base: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ demo: $(VENV)/.installed-base
 	@echo
 	@echo "digest is installed in $(VENV), not on your PATH: run $(BIN)/digest, or 'source $(BIN)/activate'"
 	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see README, Install."
+
+# The static site of every day in output/ (see README, `digest site`).
+site: $(VENV)/.installed-base
+	$(BIN)/digest site --out site
+
+# Re-shoot docs/site-*.png in headless Chromium (Debian package chromium) from the demo day and imported days.
+screenshots: $(VENV)/.installed-base
+	$(BIN)/python tools/screenshots.py
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

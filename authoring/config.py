@@ -26,6 +26,7 @@ ENV_VARS = {
     "DIGEST_CONCURRENCY": "concurrency",
     "DIGEST_OUTPUT_DIR": "output_dir",
     "DIGEST_PROMPTS_DIR": "prompts_dir",
+    "DIGEST_TEMPLATES_DIR": "templates_dir",
     "DIGEST_MAX_AUTHORS": "max_authors",
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
     "DIGEST_AUTHORS_STYLE": "authors_style",
@@ -67,6 +68,8 @@ class Settings:
     lock_timeout: float = 60.0
     output_dir: Path = Path("output")
     prompts_dir: Path | None = None
+    # Output templates (digest.md.j2, summary.j2, site/*) replacing the packaged ones file by file.
+    templates_dir: Path | None = None
     # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
     prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_PRICES))
 
@@ -99,6 +102,9 @@ def load(
     if "prompts_dir" not in values and (cwd / "prompts").is_dir():
         # A prompts/ folder in the working directory overrides the packaged prompts.
         values["prompts_dir"] = cwd / "prompts"
+    if "templates_dir" not in values and (cwd / "templates").is_dir():
+        # So does a templates/ folder for the markdown digest and the site.
+        values["templates_dir"] = cwd / "templates"
     settings = Settings(**values)
     _validate(settings)
     return settings
@@ -176,6 +182,8 @@ def _validate(settings: Settings) -> None:
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
+    if settings.templates_dir is not None and not settings.templates_dir.is_dir():
+        raise ConfigError(f"templates folder {settings.templates_dir} does not exist")
     if settings.lock_timeout < 0:
         raise ConfigError("lock_timeout must be 0 or more seconds")
     if settings.authors_style not in AUTHORS_STYLES:

@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import StoreError
 from .models import Digest, Entry
 from .render import render_markdown, row_hashes
+from .templates import markdown_templates_hash
 
 Notice = Callable[[str], None]
 IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
@@ -36,15 +37,19 @@ def fingerprint(entry: Entry) -> str:
 
 def content_hash(digest: Digest, settings: Settings) -> str:
     """What DATE.md is rendered from: the entries and the render settings (not the render bookkeeping), so a day
-    rendered with other settings reads as stale, not as edited by hand. The default authors style adds nothing:
-    days rendered before `authors_style` existed keep their hash and stay in sync."""
+    rendered with other settings reads as stale, not as edited by hand; and the markdown templates when a templates
+    folder replaces the packaged ones (a new template makes days stale). The defaults (arXiv authors, the packaged
+    templates) add nothing: days rendered before those settings existed keep their hash and stay in sync."""
     style = "" if settings.authors_style == "arxiv" else f"authors={settings.authors_style}\0"
-    return sha256(f"{settings.max_authors}\0{style}" + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+    templates = markdown_templates_hash(settings.templates_dir)
+    settings_part = f"{settings.max_authors}\0{style}" + (f"templates {templates}\0" if templates else "")
+    return sha256(settings_part + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
 
 
 def markdown_for(digest: Digest, settings: Settings) -> str:
-    """DATE.md for a day with the render settings in force."""
-    return render_markdown(digest, max_authors=settings.max_authors, authors_style=settings.authors_style)
+    """DATE.md as the settings render it (max_authors, authors style, the templates in use)."""
+    return render_markdown(digest, max_authors=settings.max_authors, authors_style=settings.authors_style,
+                           templates_dir=settings.templates_dir)
 
 
 # ------------------------------------------------------------------------------------------------------- the lock

@@ -1,9 +1,11 @@
-"""Digest -> markdown in the reference layout, through the one jinja2 environment's digest template."""
+"""Digest -> markdown in the reference layout, through the text environment's digest template (a templates folder
+may replace it)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 from .models import Digest, Entry, Summary
 from .templates import environment, text_cell
@@ -12,11 +14,13 @@ DIGEST_TEMPLATE = "digest/digest.md.j2"
 SUMMARY_TEMPLATE = "digest/summary.j2"
 
 
-def render_markdown(digest: Digest, *, max_authors: int = 5, authors_style: str = "arxiv") -> str:
-    """The day's markdown table; entries without a summary (failed, not found) are left out."""
+def render_markdown(
+    digest: Digest, *, max_authors: int = 5, authors_style: str = "arxiv", templates_dir: Path | None = None
+) -> str:
+    """The day's markdown table; entries without a summary (failed, pending, not found) are left out."""
     entries = [entry for entry in digest.entries if entry.ok]
-    template = environment().get_template(DIGEST_TEMPLATE)
-    return template.render(digest=digest, entries=entries,
+    template = environment(None, templates_dir).get_template(DIGEST_TEMPLATE)
+    return template.render(digest=digest, entries=entries, max_authors=max_authors,
                            authors_of=lambda entry: shown_authors(entry, max_authors, authors_style))
 
 

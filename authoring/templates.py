@@ -1,6 +1,9 @@
-"""The one jinja2 environment: prompt templates (user's prompts/ over the packaged defaults), the digest
-template, and the shared filters (table-cell escaping, with text hygiene for untrusted text; arXiv and HuggingFace
-links)."""
+"""The jinja2 environments, both loading templates the same way (a user's folder first, then the packaged ones):
+the text environment for prompts and the markdown digest (no autoescape: a prompt or a table cell is text
+escaped by its own filter, with text hygiene for untrusted text), and the HTML environment for the static site
+(autoescape on: every title, author and summary is text, never markup). The shared filters (table-cell escaping,
+arXiv and HuggingFace links) and the hash of the markdown templates in use (part of what a rendered DATE.md
+depends on) live here too."""
 
 from __future__ import annotations
 
@@ -16,9 +19,15 @@ from .text import drop_controls, neutralise_html, prompt_data, restore_html
 
 PACKAGE_DIR = Path(__file__).parent
 PROMPT_TEMPLATES = ("system.j2", "user.j2")
+# The output templates a templates folder (`--templates DIR`, templates_dir, ./templates/) can replace, by name.
+MARKDOWN_TEMPLATES = ("digest.md.j2", "summary.j2")
+SITE_TEMPLATES = ("site/index.html.j2", "site/day.html.j2", "site/entry.html.j2", "site/style.css")
 
 # Everything a markdown reader or Python's splitlines() treats as a line break, plus tabs.
 _BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# A paragraph gap of an imported summary: the line breaks of the original answer became runs of spaces in the
+# table cell. A numbered marker ("1.  Could ...") does not end a paragraph.
+_GAP = re.compile(r"(?<=[.:?!\"')\]*])(?<!\b\d\.)(?<!\b\d\d\.) {2,}(?=\S)")
 # A run of backslashes directly before a pipe: doubled, so the pipe's own escape stays an escape.
 _PIPE = re.compile(r"(\\*)\|")
 
@@ -46,6 +55,11 @@ def unescape_cell(text: str) -> str:
     return restore_html(re.sub(r"(\\*)\\\|", lambda m: m.group(1)[: len(m.group(1)) // 2] + "|", text))
 
 
+def paragraphs(text: str) -> list[str]:
+    """An imported summary cell split at its paragraph gaps, for the site; the words are kept exactly as written."""
+    return [part for part in _GAP.split(text.strip()) if part]
+
+
 def arxiv_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
 
@@ -54,9 +68,17 @@ def hf_url(arxiv_id: str) -> str:
     return f"https://huggingface.co/papers/{arxiv_id}"
 
 
+def _template_dirs(templates_dir: Path | None) -> list[str]:
+    """Where output templates are looked up: the user's folder first, file by file, then the packaged ones."""
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise ConfigError(f"templates folder {templates_dir} does not exist")
+    return [str(d) for d in (templates_dir, PACKAGE_DIR / "templates") if d is not None]
+
+
 @lru_cache(maxsize=8)
-def environment(prompts_dir: Path | None = None) -> jinja2.Environment:
-    """The environment: `prompts/NAME` from prompts_dir then the defaults, `digest/NAME` the output templates."""
+def environment(prompts_dir: Path | None = None, templates_dir: Path | None = None) -> jinja2.Environment:
+    """The text environment: `prompts/NAME` from prompts_dir then the defaults, `digest/NAME` the markdown
+    templates from templates_dir then the packaged ones."""
     if prompts_dir is not None and not prompts_dir.is_dir():
         raise ConfigError(f"prompts folder {prompts_dir} does not exist")
     prompt_dirs = [d for d in (prompts_dir, default_prompts_dir()) if d is not None]
@@ -64,7 +86,7 @@ def environment(prompts_dir: Path | None = None) -> jinja2.Environment:
         loader=jinja2.PrefixLoader(
             {
                 "prompts": jinja2.FileSystemLoader([str(d) for d in prompt_dirs]),
-                "digest": jinja2.FileSystemLoader(str(PACKAGE_DIR / "templates")),
+                "digest": jinja2.FileSystemLoader(_template_dirs(templates_dir)),
             }
         ),
         undefined=jinja2.StrictUndefined,
@@ -73,6 +95,33 @@ def environment(prompts_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(cell=escape_cell, text_cell=text_cell, data=prompt_data, arxiv_url=arxiv_url, hf_url=hf_url)
     return env
+
+
+@lru_cache(maxsize=8)
+def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """The HTML environment of the static site: `site/NAME` from templates_dir then the packaged ones, with
+    autoescape always on, so a title like `<script>` or `&` is shown as text wherever a template puts it."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_template_dirs(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=True,
+    )
+    env.filters.update(arxiv_url=arxiv_url, hf_url=hf_url, unescape_cell=unescape_cell, paragraphs=paragraphs)
+    return env
+
+
+def markdown_templates_hash(templates_dir: Path | None = None) -> str | None:
+    """A short hash of the markdown templates in use when a templates folder replaces any of them, else None (the
+    packaged templates): a DATE.md rendered through other templates is stale, not edited by hand."""
+    if templates_dir is None or not any((templates_dir / name).is_file() for name in MARKDOWN_TEMPLATES):
+        return None
+    env = environment(None, templates_dir)
+    digest = hashlib.sha256()
+    for name in MARKDOWN_TEMPLATES:
+        source, _, _ = env.loader.get_source(env, f"digest/{name}")
+        digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def prompt_hash(prompts_dir: Path | None = None) -> str:

@@ -21,6 +21,7 @@ from .options import (
     OptionalDay,
     OutputDir,
     Record,
+    Templates,
     parse_day,
     style,
 )
@@ -216,6 +217,7 @@ def render(
     day: OptionalDay = None,
     all_days: Annotated[bool, typer.Option("--all", help="Render every day in the output folder.")] = False,
     output_dir: OutputDir = None,
+    templates: Templates = None,
     force: Annotated[bool, typer.Option(help="Overwrite a DATE.md edited by hand (kept in the history).")] = False,
     authors: Authors = None,
 ) -> None:
@@ -223,7 +225,7 @@ def render(
     with user_errors():
         from .. import days, store
 
-        settings = load_settings(output_dir=output_dir, authors_style=style(authors))
+        settings = load_settings(output_dir=output_dir, authors_style=style(authors), templates_dir=templates)
         if (day is None) == (not all_days):
             raise DigestError("give a DATE or --all (not both)")
         the_days = [day] if day else store.stored_days(settings.output_dir)

@@ -74,6 +74,11 @@ BaseUrl = Annotated[
 Concurrency = Annotated[int | None, typer.Option(help="Model calls in flight (default 8).")]
 Temperature = Annotated[float | None, typer.Option(help="Sampling temperature (not sent unless set).")]
 Prompts = Annotated[Path | None, typer.Option(help="Folder of prompt templates overriding the defaults.")]
+Templates = Annotated[
+    Path | None,
+    typer.Option("--templates", metavar="DIR", help="Folder of output templates (digest.md.j2, site/...) overriding "
+                 "the packaged ones, file by file (env DIGEST_TEMPLATES_DIR; default ./templates/ if present)."),
+]
 OutputDir = Annotated[Path | None, typer.Option(help="Folder for DATE.json and DATE.md (default output/).")]
 Cassette = Annotated[
     Path | None,

@@ -1,0 +1,193 @@
+"""The static site: stored days -> an index page, one page per day, a stylesheet and an Atom feed, rendered through
+the HTML environment (autoescaped; a templates folder may replace any template). `build` is pure (days in, files as
+bytes out); `publish` writes through store.atomic_write only the files whose bytes differ from what is there."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import jinja2
+
+from . import __version__, store
+from .errors import ConfigError
+from .models import Digest, Entry
+from .templates import html_environment
+
+INDEX, FEED, STYLE = "index.html", "feed.xml", "style.css"
+DEFAULT_TITLE = "Daily AI paper digests"
+TITLES_ON_INDEX = 3
+# A day page's name: what `publish` may remove once its day is no longer stored.
+_DAY_PAGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.html$")
+# Characters XML 1.0 cannot carry at all (a feed with one of them does not parse).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """What a site build depends on besides the days."""
+
+    title: str = DEFAULT_TITLE
+    base_url: str | None = None  # absolute links and ids in the feed; pages always link relatively
+    feed_days: int | None = None  # the newest days in the feed (None: every day)
+    max_authors: int = 5
+    templates_dir: Path | None = None
+
+
+@dataclass
+class Site:
+    """A built site: relative file name -> bytes, and what was left out of the pages."""
+
+    files: dict[str, bytes]
+    days: int = 0
+    papers: int = 0
+    pending: int = 0
+    failed: int = 0
+
+
+@dataclass
+class Published:
+    """What `publish` did: files written (new or changed), files already up to date, day pages removed."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+
+
+def day_page(day: str) -> str:
+    return f"{day}.html"
+
+
+def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Site:
+    """Every file of the site, newest day first. Entries that are not ok (pending, failed) are left out and counted.
+    A template that does not render is a ConfigError naming it."""
+    digests = sorted(digests, key=lambda d: d.date, reverse=True)
+    env = html_environment(options.templates_dir)
+    shown = [[e for e in d.entries if e.ok] for d in digests]
+    site = Site(files={}, days=len(digests), papers=sum(len(entries) for entries in shown))
+    for digest in digests:
+        site.pending += sum(1 for e in digest.entries if e.pending)
+        site.failed += sum(1 for e in digest.entries if not e.ok and not e.pending)
+    context = {"title": options.title, "papers": site.papers}
+    days = [
+        {"date": d.date, "href": day_page(d.date), "papers": len(entries), "entries": entries,
+         "titles": [{"title": e.paper.title, "href": f"{day_page(d.date)}#{e.id}"} for e in entries[:TITLES_ON_INDEX]]}
+        for d, entries in zip(digests, shown, strict=True)
+    ]
+    for i, day in enumerate(days):
+        day["newer"] = days[i - 1] if i > 0 else None
+        day["older"] = days[i + 1] if i + 1 < len(days) else None
+    site.files[INDEX] = _render(env, "site/index.html.j2", site=context, days=days)
+    for day in days:
+        site.files[day["href"]] = _render(env, "site/day.html.j2", site=context, day=day,
+                                          max_authors=options.max_authors)
+    site.files[STYLE] = _source(env, "site/style.css")
+    site.files[FEED] = feed(days, env, options)
+    return site
+
+
+def _render(env: jinja2.Environment, name: str, **context) -> bytes:
+    try:
+        return env.get_template(name).render(**context).encode("utf-8")
+    except jinja2.TemplateNotFound as err:
+        raise ConfigError(f"template {err.name} not found (a templates folder replaces {name}, file by file)") from None
+    except jinja2.TemplateError as err:
+        raise ConfigError(f"template {name}: {err}") from None
+
+
+def _source(env: jinja2.Environment, name: str) -> bytes:
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        raise ConfigError(f"{name} not found") from None
+    return source.encode("utf-8")
+
+
+def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions) -> bytes:
+    """An Atom feed with one entry per day, newest first, through feedgen (a maintained writer of valid Atom: the
+    namespace, the required elements, RFC 3339 dates and XML escaping are its job). Ids are stable: the day's page
+    URL under --base-url, else a URN of the day; `updated` is the latest summary's time, or the day itself."""
+    from feedgen.feed import FeedGenerator
+
+    base = options.base_url.rstrip("/") + "/" if options.base_url else None
+    generator = FeedGenerator()
+    generator.id(base or "urn:digest:site")
+    generator.title(_xml_text(options.title))
+    generator.link(href=f"{base or ''}{INDEX}", rel="alternate")
+    if base:
+        generator.link(href=f"{base}{FEED}", rel="self")
+    generator.generator("digest", version=__version__)
+    newest = datetime(1970, 1, 1, tzinfo=UTC)
+    for day in days[: options.feed_days]:
+        updated = _updated(day)
+        newest = max(newest, updated)
+        entry = generator.add_entry(order="append")
+        entry.id(f"{base}{day['href']}" if base else f"urn:digest:day:{day['date']}")
+        entry.title(f"Papers for {day['date']} ({day['papers']} {'paper' if day['papers'] == 1 else 'papers'})")
+        entry.link(href=f"{base or ''}{day['href']}", rel="alternate")
+        entry.published(_midnight(day["date"]))
+        entry.updated(updated)
+        articles = "".join(
+            _render(env, "site/entry.html.j2", entry=e, max_authors=options.max_authors).decode("utf-8")
+            for e in day["entries"]
+        )
+        entry.content(_xml_text(articles), type="html")
+    generator.updated(newest)
+    return generator.atom_str(pretty=True)
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC)
+
+
+def _updated(day: dict) -> datetime:
+    """The latest time a summary of the day was generated (the model server's stamp), or the day's midnight."""
+    latest = _midnight(day["date"])
+    for entry in day["entries"]:
+        stamp = _generated_at(entry)
+        if stamp is not None and stamp > latest:
+            latest = stamp
+    return latest
+
+
+def _generated_at(entry: Entry) -> datetime | None:
+    text = entry.provenance.generated_at if entry.provenance else None
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
+    """Write the site into out_dir: a file whose bytes are already there is not touched; the others are written
+    atomically. A day page whose day is no longer stored (`stored`: every DATE.json, readable or not) is removed."""
+    done = Published()
+    for name, data in site.files.items():
+        path = out_dir / name
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            done.unchanged.append(path)
+        else:
+            store.atomic_write(path, data)
+            done.written.append(path)
+    keep = {d.isoformat() for d in stored}
+    if out_dir.is_dir():
+        for path in sorted(out_dir.iterdir()):
+            match = _DAY_PAGE.match(path.name)
+            if match and match.group(1) not in keep and path.name not in site.files and path.is_file():
+                path.unlink()
+                done.removed.append(path)
+    return done
