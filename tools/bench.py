@@ -3,9 +3,12 @@
 Starts stand-ins for an OpenAI-compatible server (fixed latency, optional fault rate) and for the arXiv API, runs
 `digest new` on N synthetic ids as a real subprocess, and prints: wall time, the ratio to a --concurrency 1 run
 measured in the same invocation, the ratio to the ideal ceil(N/c) x latency, arXiv requests, peak memory,
-entries lost under injected faults, and `digest --help` time next to `python -c pass`.
+entries lost under injected faults; then 1,000 papers at concurrency 64 with arXiv's 3-second pacing against the
+ideal that pacing allows; bytes written and CPU per paper at N=100, 300 and 1,000 with instant answers; and the
+start-up of `digest --help`, `render` and `list` next to `python -c pass`.
 
     python tools/bench.py [--papers 43] [--latency 1.0] [--concurrency 16] [--fault-rate 0.2] [--skip-serial]
+                          [--skip-large]
 """
 
 from __future__ import annotations
@@ -153,6 +156,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--skip-serial", action="store_true", help="skip the slow --concurrency 1 run")
+    parser.add_argument("--skip-large", action="store_true", help="skip the 1,000-paper run (about 30 s)")
     args = parser.parse_args()
     papers = synthetic_papers(args.papers)
     ideal = math.ceil(args.papers / args.concurrency) * args.latency
@@ -168,6 +172,19 @@ def main() -> None:
         print(f"  --concurrency 1 wall time      {serial['wall']:.2f} s  -> speed-up {speedup:.1f}x")
     print(f"  arXiv requests                 {fast['arxiv_requests']} for {args.papers} ids; "
           f"{arxiv_requests_for(250)} for 250 ids")
+    if not args.skip_large:
+        large, wide = 1000, 64
+        chunks = math.ceil(large / 100)
+        last_chunk = large - (chunks - 1) * 100
+        paced = (chunks - 1) * 3.0 + math.ceil(last_chunk / wide) * args.latency  # arXiv asks 3 s between requests
+        ideal_large = max(math.ceil(large / wide) * args.latency, paced)
+        big = run_digest(synthetic_papers(large), Model(args.latency, 0.0), wide)
+        print(f"digest new: {large} papers, model latency {args.latency:g} s, concurrency {wide}, "
+              "arXiv paced 3 s apart")
+        print(f"  wall time                      {big['wall']:.2f} s (exit {big['exit']}, {big['ok']}/{large} "
+              f"summarised, {big['arxiv_requests']} arXiv requests)")
+        print(f"  ideal max(N/c x latency, arXiv pacing + last chunk's calls) {ideal_large:.2f} s  -> ratio "
+              f"{big['wall'] / ideal_large:.2f}x")
     print(f"  peak memory (max RSS)          {fast['peak_rss_mb']:.0f} MB")
 
     faulty = run_digest(papers, Model(args.latency, args.fault_rate), args.concurrency)
@@ -190,8 +207,9 @@ def main() -> None:
             golden = ROOT / "tests" / "golden" / f"2024-10-08{suffix}"
             (Path(out) / golden.name).write_bytes(golden.read_bytes())
         render_time = startup([*digest_command(), "render", "2024-10-08", "--output-dir", out])
+        list_time = startup([*digest_command(), "list", "--output-dir", out])
     print(f"start-up: digest --help {help_time * 1000:.0f} ms; digest render (15 papers) {render_time * 1000:.0f} ms; "
-          f"python -c pass {bare * 1000:.0f} ms (median of 15)")
+          f"digest list {list_time * 1000:.0f} ms; python -c pass {bare * 1000:.0f} ms (median of 15)")
 
 
 if __name__ == "__main__":
