@@ -1,5 +1,5 @@
 """`python -m authoring` runs the digest command line."""
 
-from .cli import app
+from .cli import main
 
-app(prog_name="digest")
+main()

@@ -55,13 +55,14 @@ def markdown_for(digest: Digest, settings: Settings) -> str:
 # ------------------------------------------------------------------------------------------------------- the lock
 @contextmanager
 def locked(
-    settings: Settings, day: date, command: str, notice: Notice | None = None, *, tidy: bool = True
+    settings: Settings, day: date, command: str, notice: Notice | None = None, *, tidy: bool = True, lock=None
 ) -> Iterator[None]:
     """Hold the day's lock (an OS lock: a killed holder releases it). A second command waits with a notice, up to
     `lock_timeout` seconds, then fails naming the command that holds it. Re-entrant within a process. With `tidy`
     (all but a run's per-entry checkpoints, which hold it for a moment), the holder is noted for whoever waits and
-    temporary files a killed writer left are removed once the lock is held."""
-    from filelock import FileLock, Timeout
+    temporary files a killed writer left are removed once the lock is held. `lock`: the day's FileLock, when the
+    caller keeps one for many short holds."""
+    from filelock import Timeout
 
     path = store.lock_path(settings.output_dir, day)
     holder = path.with_suffix(".holder")
@@ -70,7 +71,7 @@ def locked(
             path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
-    lock = FileLock(path, is_singleton=True, preserve_lock_file=True)
+    lock = lock or file_lock(settings, day)
     try:
         try:
             lock.acquire(timeout=0)
@@ -99,6 +100,13 @@ def locked(
         yield
     finally:
         lock.release()
+
+
+def file_lock(settings: Settings, day: date):
+    """The day's lock object (one per lock file in a process: filelock keeps them as singletons)."""
+    from filelock import FileLock
+
+    return FileLock(store.lock_path(settings.output_dir, day), is_singleton=True, preserve_lock_file=True)
 
 
 def _holder(path: Path) -> str:
@@ -292,6 +300,8 @@ class Checkpoints:
         self.settings, self.day, self.command, self.force, self.notice = settings, day, command, force, notice
         self.owned: dict[str, str] = {}  # entry id -> fingerprint of the entry as the run found it
         self.recorded: dict[str, str] = {}  # entry id -> fingerprint of the result it recorded
+        self._lock = None  # the day's FileLock, kept for the per-entry checkpoints
+        self._journal = store.Journal(settings.output_dir, day)
 
     def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
               replace: bool = False) -> Digest:
@@ -324,12 +334,14 @@ class Checkpoints:
         if result == self.owned.get(entry.id):
             return
         record = {"command": self.command, "base": self.owned.get(entry.id), "entry": entry.model_dump(mode="json")}
-        with locked(self.settings, self.day, self.command, self.notice, tidy=False):  # begin() tidied already
-            store.append_journal(self.settings.output_dir, self.day, record)
+        self._lock = self._lock or file_lock(self.settings, self.day)
+        with locked(self.settings, self.day, self.command, self.notice, tidy=False, lock=self._lock):
+            self._journal.append(record)  # begin() tidied already
         self.recorded[entry.id] = result
 
     def finish(self) -> RunOutcome:
         """Fold the journal into the day and render it; report what a person changed meanwhile."""
+        self._journal.close()
         with locked(self.settings, self.day, self.command, self.notice):
             digest = store.load_digest(self.settings.output_dir, self.day)
             _fold(self.settings, self.day, digest, force=self.force)

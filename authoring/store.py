@@ -124,18 +124,47 @@ def lock_path(output_dir: Path, day: date) -> Path:
     return output_dir / ".locks" / f"{day.isoformat()}.lock"
 
 
+class Journal:
+    """Appends records to a day's journal, each fsynced: O(1) per finished entry, whatever the size of the day.
+    The file stays open between records; it is reopened when a fold removed it meanwhile (call under the lock)."""
+
+    def __init__(self, output_dir: Path, day: date):
+        self.path = journal_path(output_dir, day)
+        self._handle = None
+
+    def append(self, record: dict) -> None:
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            if self._handle is not None and not self._still_there():
+                self.close()
+            if self._handle is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115 (kept open)
+            self._handle.write(line)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as err:
+            raise StoreError(f"cannot write {self.path}: {err.strerror or err}") from None
+
+    def _still_there(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._handle.fileno()).st_ino
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
 def append_journal(output_dir: Path, day: date, record: dict) -> None:
-    """Append one record and fsync it: O(1) per finished entry, whatever the size of the day."""
-    path = journal_path(output_dir, day)
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """Append one record to a day's journal (fsynced)."""
+    journal = Journal(output_dir, day)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8", newline="") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as err:
-        raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+        journal.append(record)
+    finally:
+        journal.close()
 
 
 def read_journal(output_dir: Path, day: date) -> list[dict]:

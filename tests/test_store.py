@@ -64,3 +64,17 @@ def test_unreadable_digest_is_a_clear_error_and_untouched(tmp_path, content, mes
 def test_missing_digest_says_how_to_create_it(tmp_path):
     with pytest.raises(StoreError, match="digest new 2024-10-08"):
         store.load_digest(tmp_path, DAY)
+
+
+def test_the_journal_reopens_a_file_a_fold_removed_and_skips_a_torn_last_line(tmp_path):
+    journal = store.Journal(tmp_path, DAY)
+    journal.append({"n": 1})
+    assert store.read_journal(tmp_path, DAY) == [{"n": 1}]
+    store.remove_journal(tmp_path, DAY)  # another command folded the journal in meanwhile
+    journal.append({"n": 2})
+    journal.append({"n": 3})
+    assert store.read_journal(tmp_path, DAY) == [{"n": 2}, {"n": 3}]  # nothing went to the removed file
+    journal.close()
+    with open(store.journal_path(tmp_path, DAY), "a") as handle:
+        handle.write('{"n": 4, "cut off by a ki')
+    assert store.read_journal(tmp_path, DAY) == [{"n": 2}, {"n": 3}]
