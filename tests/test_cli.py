@@ -197,7 +197,8 @@ def test_version_and_help():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["render", DAY_FOR_RENDER, "--output-dir", "{out}"],
-                                  ["list", "--output-dir", "{out}"],
+                                  ["list", "--output-dir", "{out}"], ["show", DAY_FOR_RENDER, "--output-dir", "{out}"],
+                                  ["check", DAY_FOR_RENDER, "--output-dir", "{out}"],
                                   ["render", DAY_FOR_RENDER, "--authors", "hf", "--output-dir", "{out}"]])
 def test_help_list_and_render_import_no_network_client(args, tmp_path):
     from tools.assemble_cassettes import seed_golden_day
