@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import batch, days, publish, runs
+from . import batch, checks, days, publish, runs
 from .session import out
 
 app = typer.Typer(
@@ -36,5 +36,6 @@ def main(
 
 app.add_typer(runs.commands)
 app.add_typer(days.commands)
+app.add_typer(checks.commands)
 app.add_typer(publish.commands)
 app.add_typer(batch.commands, name="batch")

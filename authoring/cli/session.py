@@ -62,6 +62,14 @@ def warn(message: str) -> None:
     err.print(terminal_text(message), markup=False)
 
 
+def read_text_file(path: Path) -> str:
+    """A file the user named (a digest to import or check), or a one-line error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DigestError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+
+
 def load_settings(**flags) -> config.Settings:
     """Settings from the command's flags (None: not given) over the environment and digest.toml."""
     return config.load(flags)
