@@ -39,7 +39,7 @@ def build_archive(folder: Path, count: int) -> Settings:
         for index, entry in enumerate(digest.entries):
             entry.id = f"{24 + number // 5000}{(number % 12) + 1:02d}.{(number * 15 + index) % 100000:05d}"
             entry.paper.id = entry.id
-        days.save(settings, day, digest)
+        days.write(settings, day, digest)
     return settings
 
 

@@ -76,7 +76,7 @@ def reference_day(folder: Path) -> Counter:
     settings = Settings(output_dir=folder)
     text = (DATA / "reference-2024-10-08.md").read_text(encoding="utf-8")
     digest = parse_digest(text, source="reference").digest
-    days.save(settings, date(2024, 10, 8), digest)
+    days.write(settings, date(2024, 10, 8), digest)
     prose = [e.id for e in digest.entries if e.summary is None]
     tally: Counter = Counter()
     for _, _, findings in check.check_days(settings, store.stored_days(folder)):

@@ -1,0 +1,25 @@
+"""The measuring scripts still run against the code as it is (they print figures; this only checks they work)."""
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _run(*args: str) -> str:
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_check_precision_and_bench_check_run():
+    assert "precision" in _run("tools/check_precision.py", "--days", "3")
+    assert "per 100 days" in _run("tools/bench_check.py", "--sizes", "3", "6")
+
+
+def test_the_benchmarks_write_cost_measure_runs():
+    sys.path.insert(0, str(ROOT))
+    from tools.bench import write_cost
+
+    cost = write_cost(12, concurrency=4)
+    assert cost["written"] > cost["final"] > 0 and cost["cpu"] > 0
