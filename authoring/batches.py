@@ -68,9 +68,9 @@ def custom_id(day: str, entry_id: str) -> str:
 
 def submit(
     the_days: Sequence[date], settings: Settings, *, ids_dir: Path | None, clock: Clock
-) -> tuple[BatchRecord, list[str]]:
+) -> tuple[BatchRecord | None, list[str]]:
     """Queue every entry without a summary in the days (new days are created from ids_dir/DATE.txt) as one batch.
-    Returns the record and notices (ids not found, entries already queued)."""
+    Returns the record (None when there was nothing to send) and notices (ids not found, entries already queued)."""
     check_credentials(settings)
     notices: list[str] = []
     in_flight = queued(settings.output_dir)
@@ -92,7 +92,7 @@ def submit(
             requests.setdefault(digest.date, []).append(entry.id)
             submitted[custom_id(digest.date, entry.id)] = days.fingerprint(entry)
     if not lines:
-        raise DigestError("nothing to submit: every entry of these days has a summary or is already in a batch")
+        return None, notices
     client = llm.make_client(settings)
     payload = ("\n".join(lines) + "\n").encode("utf-8")
     uploaded = llm.call(settings, lambda: client.files.create(file=("digest-batch.jsonl", payload), purpose="batch"))

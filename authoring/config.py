@@ -184,6 +184,10 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         raise ConfigError(f"templates folder {settings.templates_dir} does not exist")
+    for name in ("prompts_dir", "templates_dir"):
+        folder = getattr(settings, name, None)
+        if folder is not None and not folder.is_dir():
+            raise ConfigError(f"{name.replace('_dir', '')} folder {folder} does not exist")
     if settings.lock_timeout < 0:
         raise ConfigError("lock_timeout must be 0 or more seconds")
     if settings.authors_style not in AUTHORS_STYLES:

@@ -82,10 +82,9 @@ def normalise(texts: Iterable[str]) -> tuple[list[ArxivId], list[ArxivId]]:
 
 
 def read_id_lines(text: str) -> list[str]:
-    """Ids from an ids file: one a line; blank lines and `#` comments (whole-line or trailing) ignored."""
+    """Ids from an ids file or stdin: one or more a line (separated by spaces, tabs or commas); blank lines and `#`
+    comments (whole-line or trailing) ignored."""
     ids = []
     for line in text.splitlines():
-        content = line.split("#", 1)[0].strip()
-        if content:
-            ids.append(content)
+        ids += [part for part in re.split(r"[\s,]+", line.split("#", 1)[0]) if part]
     return ids

@@ -148,6 +148,8 @@ def regenerate(
     digest = days.load(settings, day, notice=run.progress.notice)
     skip = _in_batches(digest, settings, run) if all_failed else set()
     wanted = _chosen(digest, raw_ids, all_failed, force, skip)
+    if not wanted:
+        return _report(digest, settings, day, idle="no entry has failed or is missing its summary")
     check_credentials(settings)
 
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
@@ -182,8 +184,8 @@ def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: boo
     for entry in [edits.find(digest, text) for text in raw_ids] + failed:
         if entry.id not in chosen:
             chosen.append(entry.id)
-    if not chosen:
-        raise DigestError("nothing to regenerate: name entries, or pass --all-failed when some have failed")
+    if not chosen and not all_failed:
+        raise DigestError("nothing to regenerate: name entries, or pass --all-failed")
     edited = [i for i in chosen if (e := digest.entry(i)).provenance and e.provenance.edited]
     if edited and not force:
         raise DigestError(f"{', '.join(edited)} edited by hand; pass --force to regenerate and replace the edits")
@@ -209,6 +211,8 @@ def add_papers(
     ids, dropped = _ids(raw_ids, run)
     digest = days.load(settings, day, notice=run.progress.notice)
     ids = _new_ids(digest, ids, run, at)
+    if not ids:
+        return _report(digest, settings, day, dropped=dropped, idle=f"every paper is already in the {day} digest")
     check_credentials(settings)
     report = run.report = _report(digest, settings, day, dropped=dropped)
     fetched = _fetch(ids, run, report, hub)
@@ -233,9 +237,7 @@ def _new_ids(digest: Digest, ids: list[ArxivId], run: Run, at: int | None) -> li
     if present:
         run.progress.notice(f"Already in the digest, skipped: {', '.join(map(str, present))}")
     ids = [i for i in ids if digest.entry(i.base) is None]
-    if not ids:
-        raise DigestError(f"every id given is already in the {digest.date} digest")
-    if at is not None and not 1 <= at <= len(digest.entries) + 1:
+    if ids and at is not None and not 1 <= at <= len(digest.entries) + 1:
         raise DigestError(f"--at {at} is outside 1..{len(digest.entries) + 1}")
     return ids
 
@@ -248,7 +250,8 @@ def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, check
         summarise(entries, run, report, checkpoint=checkpoints.record, arriving=arriving)
     except ArxivError as problem:
         _fold_into(report, checkpoints)
-        raise ArxivError(f"{problem}; the finished papers are saved and {report.pending} are pending: "
+        pending = f"{report.pending} {'is' if report.pending == 1 else 'are'} pending"
+        raise ArxivError(f"{problem}; the finished papers are saved and {pending}: "
                          f"`digest resume {report.digest.date}` fetches them again") from None
     except BaseException:
         _fold_into(report, checkpoints)

@@ -28,7 +28,7 @@ class QuietProgress:
     def start(self, total: int) -> None:
         pass
 
-    def advance(self, entry: Entry) -> None:
+    def advance(self, entry: Entry, problem: str | None = None) -> None:
         pass
 
     def retry(self, reason: str) -> None:
@@ -50,9 +50,9 @@ class PlainProgress(QuietProgress):
         self.total = total
         self.console.print(f"Summarising {total} paper{'' if total == 1 else 's'}", markup=False)
 
-    def advance(self, entry: Entry) -> None:
+    def advance(self, entry: Entry, problem: str | None = None) -> None:
         self.done += 1
-        status = "ok" if entry.ok else f"failed: {entry.error}"
+        status = "ok" if problem is None and entry.ok else f"failed: {_reason(entry, problem)}"
         self.console.print(terminal_text(f"[{self.done}/{self.total}] {entry.id} {status}"), markup=False)
 
     def retry(self, reason: str) -> None:
@@ -96,16 +96,24 @@ class RichProgress(PlainProgress):
     def start(self, total: int) -> None:
         self.task = self.bar.add_task("summaries", total=total, failed=0, retries=0, tokens=0)
 
-    def advance(self, entry: Entry) -> None:
-        self.failed += 0 if entry.ok else 1
-        self.tokens += entry.provenance.usage.total_tokens if entry.provenance else 0
+    def advance(self, entry: Entry, problem: str | None = None) -> None:
+        failed = problem is not None or not entry.ok
+        self.failed += failed
+        self.tokens += entry.provenance.usage.total_tokens if entry.provenance and not failed else 0
         if self.task is not None:
             self.bar.update(self.task, advance=1, failed=self.failed, tokens=self.tokens)
-        if not entry.ok:
-            self.bar.console.print(terminal_text(f"{entry.id} failed: {entry.error}"), markup=False)
+        if failed:
+            self.bar.console.print(terminal_text(f"{entry.id} failed: {_reason(entry, problem)}"), markup=False)
 
     def retry(self, reason: str) -> None:
         with self._lock:  # called from the worker threads
             self.retries += 1
             if self.task is not None:
                 self.bar.update(self.task, retries=self.retries)
+
+
+def _reason(entry: Entry, problem: str | None) -> str:
+    """Why an entry failed this run; a regeneration that failed says the previous summary stays."""
+    if problem is not None and entry.ok:
+        return f"{problem} (its previous summary is kept)"
+    return problem or entry.error or "no summary"

@@ -109,7 +109,8 @@ def load_digest(output_dir: Path, day: date) -> Digest:
     try:
         digest = Digest.model_validate_json(text)
     except ValidationError as err:
-        raise StoreError(f"{path} is not a digest file ({err.error_count()} problems); it was left untouched") from None
+        problems = f"{err.error_count()} problem{'' if err.error_count() == 1 else 's'}"
+        raise StoreError(f"{path} is not a digest file ({problems}); it was left untouched") from None
     if digest.schema_version != SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
     return digest

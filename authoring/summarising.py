@@ -34,7 +34,7 @@ class Progress(Protocol):
 
     def start(self, total: int) -> None: ...
 
-    def advance(self, entry: Entry) -> None: ...
+    def advance(self, entry: Entry, problem: str | None = None) -> None: ...
 
     def retry(self, reason: str) -> None: ...
 
@@ -56,6 +56,7 @@ class RunReport:
     conflicts: dict[str, str] = field(default_factory=dict)
     markdown_edited: bool = False  # DATE.md was edited by hand, so it was not re-rendered
     rerendered: bool = False  # resume re-rendered a stale DATE.md
+    idle: str = ""  # why a run had nothing to do (every paper already there, nothing failed)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_retry(self) -> None:
@@ -143,7 +144,7 @@ def summarise(
                 started.add(future)
             elif arriving is not None:  # failed at arXiv: nothing to ask the model
                 checkpoint(entry)
-                run.progress.advance(entry)
+                run.progress.advance(entry, entry.error)
         return started
 
     fetch_failed: DigestError | None = None
@@ -185,7 +186,7 @@ def summarise(
                     if entry.summary is None and entry.summary_markdown is None:
                         entry.error = report.failed[entry.id]
                 checkpoint(entry)  # finished work is on disk before the next result is awaited
-                run.progress.advance(entry)
+                run.progress.advance(entry, report.failed.get(entry.id))
         if fetch_failed is not None:
             raise fetch_failed  # the papers of the chunks not fetched stay pending for `digest resume`
     finally:

@@ -18,7 +18,8 @@ def Text(text: str = "", style: str = "") -> RichText:  # noqa: N802 (rich's nam
 
 
 def day_table(digest: Digest) -> Table:
-    table = Table(title=f"Digest {digest.date}: {len(digest.entries)} entries", title_justify="left")
+    noun = "entry" if len(digest.entries) == 1 else "entries"
+    table = Table(title=f"Digest {digest.date}: {len(digest.entries)} {noun}", title_justify="left")
     for column in ("#", "id", "title", "status", "model", "tokens"):
         table.add_column(column, overflow="fold")
     for number, entry in enumerate(digest.entries, start=1):

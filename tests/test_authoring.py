@@ -68,6 +68,12 @@ def test_regen_all_failed_retries_missing_and_failed_entries(tmp_path):
     assert len(table_rows(md(out))) == 1
 
 
+def test_regen_with_nothing_failed_is_nothing_to_do_and_without_ids_a_usage_error(out):
+    result = cli(out, "regen", DAY, "--all-failed")
+    assert result.exit_code == 0 and "Nothing to do: no entry has failed" in result.stdout
+    assert_usage_error(cli(out, "regen", DAY), "name entries to regenerate, or pass --all-failed")
+
+
 def test_regen_of_an_unknown_entry_names_the_day(out):
     assert_one_line_error(cli(out, "regen", DAY, "2410.00001"), "2410.00001 is not in the 2024-10-08 digest")
 
@@ -96,8 +102,11 @@ def test_add_at_a_position(out):
 
 
 def test_add_skips_papers_already_in_the_day(out):
-    assert_one_line_error(cli(out, "add", DAY, "2410.05258", "https://arxiv.org/abs/2410.02707v1"),
-                          "every id given is already in the 2024-10-08 digest")
+    before = (out / f"{DAY}.json").read_bytes()
+    result = cli(out, "add", DAY, "2410.05258", "https://arxiv.org/abs/2410.02707v1")
+    assert result.exit_code == 0 and "Already in the digest, skipped: 2410.05258, 2410.02707v1" in result.stderr
+    assert "Nothing to do: every paper is already in the 2024-10-08 digest" in result.stdout
+    assert (out / f"{DAY}.json").read_bytes() == before
     assert_one_line_error(cli(out, "add", DAY, "2410.05258x"), "'2410.05258x' is not an arXiv id")
 
 

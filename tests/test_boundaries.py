@@ -138,7 +138,7 @@ def test_retry_notices_name_the_paper(settings):
     class Listen:
         def notice(self, message): pass
         def start(self, total): pass
-        def advance(self, entry): pass
+        def advance(self, entry, problem=None): pass
         def retry(self, reason): heard.append(reason)
 
     def chat(body):

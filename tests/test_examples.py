@@ -39,8 +39,10 @@ def test_actionlint_does_fail_on_a_broken_workflow(tmp_path):
 def test_the_recipes_run_what_the_readme_promises():
     daily = (WORKFLOWS / "daily.yml").read_text()
     replay = (WORKFLOWS / "replay.yml").read_text()
-    assert "cron:" in daily and "digest new today --from-hf" in daily and "digest check --fail-on error" in daily
+    assert "cron:" in daily and "digest new today --from-hf" in daily and "digest check today --fail-on error" in daily
     assert "secrets.OPENAI_API_KEY" in daily and "git add output/" in daily
+    assert daily.index("git add output/") < daily.index("digest check today")  # a day failing the gate is kept
+    assert "digest site" in daily and "actions/deploy-pages" in daily
     assert "pull_request:" in replay and "--cassette" in replay and "digest render --all" in replay
     assert "git diff --exit-code -- output/" in replay and "digest check" in replay
     assert "OPENAI_API_KEY" not in replay  # replays need no key

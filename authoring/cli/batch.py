@@ -43,9 +43,13 @@ def batch_submit(
             batch_record, notices = batches.submit(the_days, run_settings, ids_dir=ids_dir, clock=datetime.now)
     for notice in notices:
         warn(notice)
-    count = sum(len(ids) for ids in batch_record.requests.values())
-    say(f"Submitted {batch_record.id}: {count} requests for {', '.join(batch_record.requests)}; "
-        "check it with `digest batch status`, merge it with `digest batch collect`")
+    if batch_record is None:
+        say("Nothing to submit: every entry of these days has a summary or is already in a batch")
+        return
+    requests = sum(len(ids) for ids in batch_record.requests.values())
+    say(f"Submitted {batch_record.id}: {requests} request{'' if requests == 1 else 's'} for "
+        f"{', '.join(batch_record.requests)}; check it with `digest batch status`, merge it with "
+        "`digest batch collect`")
 
 
 @commands.command("status")
@@ -103,7 +107,8 @@ def batch_collect(
         ok = len(report.processed) - len(report.failed) - len(report.conflicts)
         say(f"Collected {ok} of {len(report.processed)} into {report.markdown_path}")
     if failed:
-        warn(f"Error: {failed} batch requests failed; retry them with `digest batch submit` or `digest resume`")
+        warn(f"Error: {failed} batch request{'' if failed == 1 else 's'} failed; retry them with "
+             "`digest batch submit` or `digest resume`")
         raise typer.Exit(1)
     if not reports and not waiting:
         say("No batches to collect")

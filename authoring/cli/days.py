@@ -287,7 +287,8 @@ def import_(
             _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
-    say(f"Imported {len(result.digest.entries)} entries from {file} into {markdown}")
+    say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
+        f"({store.json_path(settings.output_dir, day)}, {markdown})")
 
 
 @commands.command()
@@ -316,6 +317,8 @@ def list_(output_dir: OutputDir = None) -> None:
         from .. import days, store, views
 
         settings = load_settings(output_dir=output_dir)
+        if settings.output_dir.exists() and not settings.output_dir.is_dir():
+            raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
         rows = []
         for day in store.stored_days(settings.output_dir):
             path = store.json_path(settings.output_dir, day)

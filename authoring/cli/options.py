@@ -71,7 +71,7 @@ Model = Annotated[str | None, typer.Option(help="Model name (env DIGEST_MODEL)."
 BaseUrl = Annotated[
     str | None, typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL).")
 ]
-Concurrency = Annotated[int | None, typer.Option(help="Model calls in flight (default 8).")]
+Concurrency = Annotated[int | None, typer.Option(min=1, help="Model calls in flight (default 8).")]
 Temperature = Annotated[float | None, typer.Option(help="Sampling temperature (not sent unless set).")]
 Prompts = Annotated[Path | None, typer.Option(help="Folder of prompt templates overriding the defaults.")]
 Templates = Annotated[

@@ -153,6 +153,8 @@ def regen(
 
     Example: digest regen 2024-10-08 2410.05258 --hint "state the TREC accuracy gain"
     """
+    if not ids and not all_failed:
+        raise typer.BadParameter("name entries to regenerate, or pass --all-failed", param_hint="'ID...'")
     started = time.monotonic()
     with user_errors(interrupted=_interrupted(day, regen=True)):
         from .. import pipeline
@@ -310,9 +312,11 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
              f"{recording.kept}")
     if report.failed:
-        ok = len(report.processed) - len(report.failed)
-        warn(f"Error: {len(report.failed)} of {len(report.processed)} papers failed; {report.markdown_path} has "
-             f"the other {ok} and {report.json_path} records the failures.")
+        rows = sum(1 for entry in report.digest.entries if entry.ok)
+        kept = sum(1 for arxiv_id in report.failed if (entry := report.digest.entry(arxiv_id)) and entry.ok)
+        kept_note = f" ({kept} of them kept their previous summary)" if kept else ""
+        warn(f"Error: {len(report.failed)} of {count(len(report.processed), 'paper')} failed{kept_note}; "
+             f"{report.markdown_path} has {count(rows, 'paper')} and {report.json_path} records the failures.")
         raise typer.Exit(1)
     if report.conflicts:
         warn(f"Error: {count(len(report.conflicts), 'result')} of this run were not applied: another command changed "
@@ -322,7 +326,8 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         return
     if not report.processed:
         rerendered = f"; re-rendered the stale {report.markdown_path}" if report.rerendered else ""
-        say(f"Nothing to do: every paper of {report.json_path} already has its summary{rerendered}")
+        why = report.idle or f"every paper of {report.json_path} already has its summary"
+        say(f"Nothing to do: {why}{rerendered}")
         return
     price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
     retries = f", {report.retries} retries" if report.retries else ""
