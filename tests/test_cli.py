@@ -212,3 +212,17 @@ def test_help_list_and_render_import_no_network_client(args, tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_missing_prompts_folder_stops_before_anything_is_written(tmp_path):
+    result = run("new", "2024-10-08", "2410.05258", "--output-dir", str(tmp_path / "out"),
+                 env={"DIGEST_PROMPTS_DIR": str(tmp_path / "nowhere")})
+    assert_one_line_error(result, "prompts folder", "does not exist")
+    assert not (tmp_path / "out").exists()
+
+
+def test_several_ids_a_line_on_stdin():
+    from authoring.ids import read_id_lines
+
+    assert read_id_lines("2410.04734 2410.04534,2410.02884\n# a comment\n\t2410.03959  # trailing\n") == [
+        "2410.04734", "2410.04534", "2410.02884", "2410.03959"]
