@@ -226,3 +226,11 @@ def test_several_ids_a_line_on_stdin():
 
     assert read_id_lines("2410.04734 2410.04534,2410.02884\n# a comment\n\t2410.03959  # trailing\n") == [
         "2410.04734", "2410.04534", "2410.02884", "2410.03959"]
+
+
+def test_json_runs_that_fail_say_so_in_json(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = run("new", "2024-10-08", "2410.05258", "--json", "--output-dir", str(tmp_path))
+    assert result.exit_code == 1 and "OPENAI_API_KEY is not set" in json.loads(result.stdout)["error"]

@@ -70,7 +70,7 @@ def new(
     """
     started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
-    with user_errors(interrupted=_interrupted(day)):
+    with user_errors(interrupted=_interrupted(day), as_json=as_json):
         from .. import pipeline
 
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
@@ -110,7 +110,7 @@ def resume(
     Example: digest resume 2024-10-10
     """
     started = time.monotonic()
-    with user_errors(interrupted=_interrupted(day)):
+    with user_errors(interrupted=_interrupted(day), as_json=as_json):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -156,7 +156,7 @@ def regen(
     if not ids and not all_failed:
         raise typer.BadParameter("name entries to regenerate, or pass --all-failed", param_hint="'ID...'")
     started = time.monotonic()
-    with user_errors(interrupted=_interrupted(day, regen=True)):
+    with user_errors(interrupted=_interrupted(day, regen=True), as_json=as_json):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -202,7 +202,7 @@ def add(
     """
     started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
-    with user_errors(interrupted=_interrupted(day)):
+    with user_errors(interrupted=_interrupted(day), as_json=as_json):
         from .. import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,

@@ -21,15 +21,21 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def user_errors(interrupted: str = "Interrupted; nothing was half-written.") -> Iterator[None]:
-    """Expected failures print `Error: <message>` and exit 1; Ctrl-C prints `interrupted` and exits 130;
-    DIGEST_DEBUG=1 re-raises."""
+def user_errors(
+    interrupted: str = "Interrupted; nothing was half-written.", *, as_json: bool = False
+) -> Iterator[None]:
+    """Expected failures print `Error: <message>` and exit 1 (with --json, also `{"error": ...}` on stdout);
+    Ctrl-C prints `interrupted` and exits 130; DIGEST_DEBUG=1 re-raises."""
     try:
         yield
     except DigestError as error:
         if config.debug_enabled():
             raise
         err.print(terminal_text(f"Error: {error}"), markup=False)
+        if as_json:
+            import json
+
+            out.print_json(json.dumps({"error": terminal_text(str(error))}))
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if config.debug_enabled():
