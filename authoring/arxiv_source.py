@@ -3,6 +3,7 @@ policy. The only module importing `arxiv`."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -22,6 +23,7 @@ from .models import Paper
 from .redact import redact_text, redact_url
 
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
+MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
 # A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
 _WITHDRAWN = re.compile(
     r"\b(?:(?:this|the) (?:paper|article|submission|manuscript) (?:has been|is|was) withdrawn"
@@ -46,8 +48,8 @@ class _DeadlineAdapter(HTTPAdapter):
     trickling a byte a second never trips it). Every request gets one deadline for its whole answer: the body is
     read here, in chunks, and a request still reading at the deadline fails as a timeout."""
 
-    def __init__(self, timeout: float):
-        self._timeout = timeout
+    def __init__(self, timeout: float, *, feed: bool = False):
+        self._timeout, self._feed = timeout, feed
         super().__init__()
 
     def send(self, request, stream=False, timeout=None, **kwargs):  # type: ignore[override]
@@ -62,16 +64,28 @@ class _DeadlineAdapter(HTTPAdapter):
             raise
         response._content_consumed = True
         response.raw.release_conn()
+        if self._feed and response.status_code == 200 and b"<feed" not in response._content[:4096]:
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise UnreadableFeed(f"a {kind} answer that is not an Atom feed")
         return response
+
+
+class UnreadableFeed(requests.RequestException):
+    """The arXiv API answered 200 with something that is not a feed (an HTML page from a proxy, an empty body):
+    not "no such paper" for every id, but a failed request."""
 
 
 def _read_before(response: requests.Response, deadline: float, seconds: float) -> bytes:
     """The whole body, read as it arrives; requests' exceptions for timeouts and broken connections."""
-    chunks = []
+    chunks, size = [], 0
     response.raw.decode_content = True  # gzip is undone as requests would (set, not passed: vcrpy's replay wants it so)
     try:
         while chunk := response.raw.read1(65536):
             chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise requests.exceptions.ContentDecodingError(
+                    f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB", response=response)
             if time.monotonic() > deadline:
                 raise requests.exceptions.ReadTimeout(f"no complete answer within {seconds:g} s", response=response)
     except requests.RequestException:
@@ -87,14 +101,17 @@ def _read_before(response: requests.Response, deadline: float, seconds: float) -
 
 def make_client(settings: Settings) -> arxiv.Client:
     """An arxiv.Client with no retries of its own (ours are in fetch_papers) and a timeout on every request."""
+    # The arxiv package logs what it skips (a malformed feed, an entry without dates) on its own logger, which
+    # would print stray lines on stderr; what matters reaches the user as this module's errors and notices.
+    logging.getLogger("arxiv").setLevel(logging.ERROR)
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    _with_timeouts(client._session, settings.arxiv_timeout)
+    _with_timeouts(client._session, settings.arxiv_timeout, feed=True)
     return client
 
 
-def _with_timeouts(session: requests.Session, timeout: float) -> requests.Session:
-    adapter = _DeadlineAdapter(timeout)
+def _with_timeouts(session: requests.Session, timeout: float, *, feed: bool = False) -> requests.Session:
+    adapter = _DeadlineAdapter(timeout, feed=feed)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -76,6 +76,14 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def secrets(self) -> list[str]:
+        """Every secret value of the settings, to scrub wherever a server echoes one back: the API key and the
+        credentials in any configured URL."""
+        from .redact import url_secrets
+
+        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint)
+        return [value for value in (self.api_key, *(s for url in urls for s in url_secrets(url))) if value]
+
 
 _FIELDS = {f.name: f for f in fields(Settings)}
 # A secret never belongs in a file that may be committed.

@@ -18,7 +18,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from .config import Settings, check_credentials
 from .errors import ModelError, passes_through
 from .models import Summary, Usage
-from .redact import redact_text, redact_url
+from .redact import redact_text, redact_url, scrub
+from .transport import AnswerRejected, GuardedTransport
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
 MAX_RETRY_AFTER = 120.0
@@ -48,53 +49,19 @@ def make_client(settings: Settings) -> openai.OpenAI:
     sized to the run's concurrency, reused by every call."""
     check_credentials(settings)
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
-    transport = DeadlineTransport(httpx2.HTTPTransport(limits=limits))
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
         base_url=settings.base_url,
         max_retries=0,
         timeout=_timeout(settings),
-        http_client=openai.DefaultHttpxClient(transport=transport, timeout=_timeout(settings)),
+        default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
+        http_client=openai.DefaultHttpxClient(transport=GuardedTransport(limits), timeout=_timeout(settings),
+                                              follow_redirects=False),  # an answer is never elsewhere
     )
 
 
 def _timeout(settings: Settings) -> httpx2.Timeout:
     return httpx2.Timeout(settings.model_timeout, connect=min(settings.model_timeout, MAX_CONNECT_TIMEOUT))
-
-
-class DeadlineTransport(httpx2.BaseTransport):
-    """httpx2's timeouts are per read: a server that trickles a byte a second never trips them. This transport
-    gives each request one deadline (its read timeout, from the start of the request) for the whole answer."""
-
-    def __init__(self, inner: httpx2.BaseTransport):
-        self._inner = inner
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        seconds = (request.extensions.get("timeout") or {}).get("read") or 600.0
-        deadline = time.monotonic() + seconds
-        response = self._inner.handle_request(request)
-        stream = _DeadlineStream(response.stream, deadline, seconds, request)
-        return httpx2.Response(response.status_code, headers=response.headers, stream=stream,
-                               extensions=response.extensions, request=request)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _DeadlineStream(httpx2.SyncByteStream):
-    def __init__(self, stream: Any, deadline: float, seconds: float, request: httpx2.Request):
-        self._stream, self._deadline, self._seconds, self._request = stream, deadline, seconds, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise httpx2.ReadTimeout(f"no complete answer within {self._seconds:g} s", request=self._request)
-            yield chunk
-
-    def close(self) -> None:
-        close = getattr(self._stream, "close", None)
-        if close is not None:
-            close()
 
 
 OnRetry = Callable[[str], None]
@@ -113,12 +80,19 @@ def summarise(
     failed) or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
     try:
         return _summarise(client, messages, settings, on_retry, sleep)
-    except ModelError:
-        raise
+    except ModelError as err:
+        raise _scrubbed(err, settings) from None
     except Exception as err:
         if passes_through(err):
             raise
-        raise ModelError(f"{_where(settings)} answered something unusable ({_describe(err)})") from err
+        raise _scrubbed(ModelError(f"{_where(settings)} answered something unusable ({_describe(err)})"),
+                        settings) from err
+
+
+def _scrubbed(err: ModelError, settings: Settings) -> ModelError:
+    """The error with the key and URL credentials taken out, should a server have echoed them back."""
+    text = scrub(str(err), settings.secrets())
+    return err if text == str(err) else type(err)(text)
 
 
 def _summarise(
@@ -218,7 +192,7 @@ def _ask(client: openai.OpenAI, request: dict[str, Any], settings: Settings) -> 
 def _describe_raw(raw: Any) -> str:
     kind = str(raw.headers.get("content-type") or "no content type").split(";")[0]
     try:
-        text = raw.http_response.text
+        text = raw.http_response.text[:2000]  # enough to describe it; never the whole of a huge body
     except Exception:  # an undecodable body is described by its type alone
         text = ""
     what = "an HTML page" if "html" in kind or text.lstrip()[:1] == "<" else f"a body of type {kind}"
@@ -270,9 +244,9 @@ def call(settings: Settings, request: Callable[[], _T]) -> _T:
     try:
         return _with_transport_retries(settings, request)
     except openai.APIStatusError as err:
-        raise _status_error(err, settings) from None
+        raise _scrubbed(_status_error(err, settings), settings) from None
     except openai.APIConnectionError as err:
-        raise _connection_error(err, settings) from None
+        raise _scrubbed(_connection_error(err, settings), settings) from None
 
 
 def _with_transport_retries(
@@ -331,7 +305,13 @@ def _causes(err: BaseException) -> Iterator[BaseException]:
 def _is_transient(err: BaseException) -> bool:
     if isinstance(err, openai.APIStatusError):
         return err.status_code in (408, 409, 429) or err.status_code >= 500
+    if _rejected(err) is not None:
+        return False  # too large or wrongly encoded: the same again
     return isinstance(err, openai.APIConnectionError)  # includes APITimeoutError
+
+
+def _rejected(err: BaseException) -> AnswerRejected | None:
+    return next((cause for cause in _causes(err) if isinstance(cause, AnswerRejected)), None)
 
 
 def _wait_policy(base: float) -> Callable[[RetryCallState], float]:
@@ -393,7 +373,7 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
 
 
 def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {_one_line(redact_text(str(err)) or '-', 200)}"
+    return f"{type(err).__name__}: {_one_line(redact_text(str(err)[:2000]) or '-', 200)}"
 
 
 def _describe_body(value: Any) -> str:
@@ -405,13 +385,15 @@ def _api_message(err: openai.APIStatusError) -> str:
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         if inner.get("message"):
-            return _one_line(redact_text(str(inner["message"])))
-    return _one_line(redact_text(str(err.message)))
+            return _one_line(redact_text(str(inner["message"])[:2000]))
+    return _one_line(redact_text(str(err.message)[:2000]))
 
 
 def _connection_error(err: openai.APIConnectionError, settings: Settings) -> ModelError:
     """A timeout fails the paper; an unreachable server (after its short budget) stops the run."""
     where = _where(settings)
+    if (rejected := _rejected(err)) is not None:
+        return ModelError(f"{where}: {rejected}")
     if isinstance(err, openai.APITimeoutError):
         return ModelError(
             f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"

@@ -10,7 +10,9 @@ REDACTED = "REDACTED"
 SECRET_QUERY_PARAMETERS = ("key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "password",
                            "secret", "sig", "signature")
 # A URL inside free text (an error message, a note): scheme, then everything up to whitespace or a closing mark.
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>)\]]+")
+# A scheme starts only where no scheme character precedes it: each run of letters is tried once (linear time; a
+# long word would otherwise be rescanned from each of its letters).
+_URL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s'\"<>)\]]+")
 
 
 def redact_url(url: str | None) -> str:
@@ -32,6 +34,30 @@ def redact_url(url: str | None) -> str:
     if netloc == parts.netloc and query == parts.query:
         return url
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The secret values a URL carries (its user info, its key-like query parameters), to scrub wherever a server
+    echoes them back (an error body, a feed that quotes its query)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if _is_secret(name) and value]
+    if "@" in parts.netloc:
+        user_info = parts.netloc.rpartition("@")[0]
+        found += [part for part in user_info.split(":") if part]
+    return found
+
+
+def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
+    """`text` with every known secret value (an API key, a URL's credentials) replaced by REDACTED."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def redact_text(text: str) -> str:

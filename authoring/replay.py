@@ -13,7 +13,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import CassetteError, DigestError
-from .redact import redact_url
+from .redact import redact_url, scrub
 
 REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
 SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",
@@ -52,11 +52,20 @@ def _body_key(request: Any) -> Any:
     return data
 
 
-def _scrub_response(response: dict) -> dict:
+def _scrub_response(response: dict, secrets: tuple[str, ...] = ()) -> dict:
+    """Response headers that identify an account out; any secret a server echoed back (the key in an error body,
+    a feed quoting its query) replaced in the body."""
     headers = response.get("headers", {})
     for name in list(headers):
         if name.lower() in _DROPPED_RESPONSE_HEADERS:
             del headers[name]
+    body = response.get("body") or {}
+    if secrets and isinstance(body.get("string"), bytes | str):
+        raw = body["string"]
+        text = raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
+        cleaned = scrub(text, secrets)
+        if cleaned != text:
+            body["string"] = cleaned.encode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else cleaned
     return response
 
 
@@ -81,10 +90,13 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
-def make_vcr():
+def make_vcr(secrets: tuple[str, ...] = ()):
     import vcr  # imported here: only --cassette runs and tests pay for it
 
-    recorder = vcr.VCR(**vcr_config())
+    config = vcr_config()
+    if secrets:
+        config["before_record_response"] = lambda response: _scrub_response(response, secrets)
+    recorder = vcr.VCR(**config)
     recorder.register_matcher("digest_body", match_body)
     return recorder
 
@@ -115,23 +127,28 @@ class Recording:
 
 
 @contextmanager
-def cassette(path: Path, *, record: bool) -> Iterator[Recording | None]:
+def cassette(path: Path, *, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Recording | None]:
     """Replay every HTTP request from `path` (a miss fails naming the request), or record a live run into it.
     A recording goes to a temporary file renamed over `path` only when the run succeeds: after an error, or
     when the caller called `fail()` on the yielded Recording, `path` is left byte-identical and the new recording
     stays beside it (`Recording.kept`)."""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
+    if path.is_dir():
+        raise CassetteError(f"cassette {path} is a folder; give the path of a .yaml file")
     if not record and not path.is_file():
         raise CassetteError(f"cassette {path} does not exist; record one with --cassette {path} --record")
     target = path.with_name(f".{path.name}.recording") if record else path
     recording = Recording(path, target) if record else None
     if record:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+        except OSError as err:
+            raise CassetteError(f"cannot record into {path}: {err.strerror or err}") from None
     try:
         with ExitStack() as stack:
-            _enter(stack, path, target, record)
+            _enter(stack, path, target, record, secrets)
             yield recording
     except CannotOverwriteExistingCassetteException as err:
         request = err.failed_request
@@ -155,15 +172,20 @@ def cassette(path: Path, *, record: bool) -> Iterator[Recording | None]:
     if recording.failed:
         recording.kept = target
         return
-    os.replace(target, path)
+    try:
+        os.replace(target, path)
+    except OSError as err:
+        recording.kept = target
+        raise CassetteError(f"cannot write the cassette {path} ({err.strerror or err}); this run's recording is in "
+                            f"{target}") from None
 
 
-def _enter(stack: ExitStack, path: Path, target: Path, record: bool) -> None:
+def _enter(stack: ExitStack, path: Path, target: Path, record: bool, secrets: tuple[str, ...] = ()) -> None:
     """Load the cassette and patch the HTTP stacks; a malformed, unsafe or unreadable cassette is one error."""
     import yaml
 
     try:
-        stack.enter_context(make_vcr().use_cassette(
+        stack.enter_context(make_vcr(secrets).use_cassette(
             str(target), record_mode="all" if record else "none", record_on_exception=True
         ))
     except (yaml.YAMLError, OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:

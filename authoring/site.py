@@ -16,6 +16,7 @@ from . import __version__, store
 from .errors import ConfigError
 from .models import Digest, Entry
 from .templates import html_environment
+from .text import drop_controls
 
 INDEX, FEED, STYLE = "index.html", "feed.xml", "style.css"
 DEFAULT_TITLE = "Daily AI paper digests"
@@ -165,7 +166,7 @@ def _generated_at(entry: Entry) -> datetime | None:
 
 
 def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", drop_controls(text))
 
 
 def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:

@@ -178,7 +178,7 @@ def read_journal(output_dir: Path, day: date) -> list[dict]:
     except OSError as err:
         raise StoreError(f"cannot read {path}: {err.strerror or err}") from None
     records = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): U+2028 or U+0085 inside a summary do not end a record
         try:
             record = json.loads(line)
         except ValueError:

@@ -106,6 +106,8 @@ def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=True,
+        # every value a template prints loses control and bidi characters first (then it is escaped)
+        finalize=lambda value: drop_controls(value) if isinstance(value, str) else value,
     )
     env.filters.update(arxiv_url=arxiv_url, hf_url=hf_url, unescape_cell=unescape_cell, paragraphs=paragraphs)
     return env

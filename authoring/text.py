@@ -8,7 +8,9 @@ import re
 # C0 and C1 control characters (ESC, NUL, BEL, backspace...). Tab and line breaks are not here: cells turn them
 # into spaces, terminals keep them. Ordinary Unicode (accents, CJK, emoji and their zero-width joiners) is kept.
 _CONTROLS = "\x00-\x08\x0e-\x1b\x1f\x7f\x80-\x84\x86-\x9f"
-_CONTROL = re.compile(f"[{_CONTROLS}]")
+# Bidirectional overrides and isolates reorder what a reader sees (a title that reads one way and links another).
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_CONTROLS}{_BIDI}]")
 # On a terminal also the bidirectional overrides and isolates, which reorder what a reader sees.
 _TERMINAL_CONTROL = re.compile(f"[{_CONTROLS}\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # What a markdown renderer may take for raw HTML: `<` then a letter (a tag), `/` (a closing tag), `!` (a comment,

@@ -136,3 +136,15 @@ def test_real_legacy_and_empty_responses_parse(settings):
     assert paper.title.startswith("Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity")
     assert "\n" not in paper.abstract
     assert empty.papers == {} and [str(i) for i in empty.missing] == ["2410.99999"]
+
+
+@pytest.mark.parametrize("answer", [b"<!doctype html><html><body>Just a moment...</body></html>", b""])
+def test_a_200_answer_that_is_not_a_feed_is_one_error_not_every_id_not_found(answer, settings, capfd):
+    from authoring.errors import ArxivError
+    from tools.standin import Reply, StandIn
+
+    with StandIn(arxiv=lambda ids, query: Reply(200, answer, {"Content-Type": "text/html"})) as stand_in:
+        with pytest.raises(ArxivError, match=r"unusable for ids 2410.05258 \.\.\. 2410.02707 \(2 ids\).*not an Atom feed"):
+            arxiv_source.fetch_papers([parse_id("2410.05258"), parse_id("2410.02707")],
+                                      settings.replace(arxiv_api_url=f"{stand_in.url}/api/query"))
+    assert "Malformed feed" not in capfd.readouterr().err

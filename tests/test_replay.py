@@ -97,3 +97,15 @@ def test_record_then_replay_a_whole_cli_run(tmp_path):
     assert replayed.exit_code == 0, replayed.output
     for name in ("2024-10-08.json", "2024-10-08.md"):
         assert (tmp_path / "replay" / name).read_bytes() == (tmp_path / "live" / name).read_bytes()
+
+
+def test_a_cassette_path_that_is_a_folder_is_one_line_before_any_request(tmp_path):
+    from tests.test_cli import assert_one_line_error, run
+
+    folder = tmp_path / "day.yaml"
+    folder.mkdir()
+    for extra in ([], ["--record"]):
+        result = run("new", "2024-10-08", "2410.05258", "--cassette", str(folder), *extra, "--output-dir",
+                     str(tmp_path / "out"))
+        assert_one_line_error(result, "is a folder")
+    assert not (tmp_path / "out").exists()

@@ -78,3 +78,9 @@ def test_the_journal_reopens_a_file_a_fold_removed_and_skips_a_torn_last_line(tm
     with open(store.journal_path(tmp_path, DAY), "a") as handle:
         handle.write('{"n": 4, "cut off by a ki')
     assert store.read_journal(tmp_path, DAY) == [{"n": 2}, {"n": 3}]
+
+
+def test_a_line_separator_inside_a_record_does_not_tear_it(tmp_path):
+    record = {"entry": {"summary": {"method": "a\u2028b\u0085c\u2029d"}}}
+    store.append_journal(tmp_path, DAY, record)
+    assert store.read_journal(tmp_path, DAY) == [record]

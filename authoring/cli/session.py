@@ -106,5 +106,7 @@ def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> I
     if cassette is not None:
         settings = replay.replay_settings(settings, record)
     display = QuietProgress() if quiet else RichProgress(err) if err.is_terminal else PlainProgress(err)
-    with replay.cassette(cassette, record=record) if cassette else nullcontext() as recording, display:
+    scrubbed = tuple(settings.secrets()) if record else ()
+    with replay.cassette(cassette, record=record, secrets=scrubbed) if cassette else nullcontext() as recording, \
+            display:
         yield NetworkRun(settings, display, recording)
