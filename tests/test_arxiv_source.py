@@ -144,7 +144,8 @@ def test_a_200_answer_that_is_not_a_feed_is_one_error_not_every_id_not_found(ans
     from tools.standin import Reply, StandIn
 
     with StandIn(arxiv=lambda ids, query: Reply(200, answer, {"Content-Type": "text/html"})) as stand_in:
-        with pytest.raises(ArxivError, match=r"unusable for ids 2410.05258 \.\.\. 2410.02707 \(2 ids\).*not an Atom feed"):
+        expected = r"unusable for ids 2410.05258 \.\.\. 2410.02707 \(2 ids\).*not an Atom feed"
+        with pytest.raises(ArxivError, match=expected):
             arxiv_source.fetch_papers([parse_id("2410.05258"), parse_id("2410.02707")],
                                       settings.replace(arxiv_api_url=f"{stand_in.url}/api/query"))
     assert "Malformed feed" not in capfd.readouterr().err
