@@ -14,13 +14,13 @@ import arxiv
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .config import Settings
 from .errors import ArxivError, passes_through
 from .ids import ArxivId
 from .models import Paper
 from .redact import redact_text, redact_url
+from .retrying import backoff
 
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
 MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
@@ -149,13 +149,8 @@ def _fetch_chunk(
     # page_size = max_results = len(chunk): exactly one request, and nothing silently cut at 100.
     client.page_size = len(chunk)
     search = arxiv.Search(id_list=[str(i) for i in chunk], max_results=len(chunk))
-    retrying = Retrying(
-        retry=retry_if_exception(_is_transient),
-        wait=wait_random_exponential(multiplier=settings.retry_base_delay, max=60 * settings.retry_base_delay),
-        stop=stop_after_attempt(settings.arxiv_attempts),
-        before_sleep=lambda state: on_retry(f"arXiv: {_reason(state.outcome.exception())}") if on_retry else None,
-        reraise=True,
-    )
+    retrying = backoff(_is_transient, attempts=settings.arxiv_attempts, base_delay=settings.retry_base_delay,
+                       notice=(lambda error: on_retry(f"arXiv: {_reason(error)}")) if on_retry else None)
     try:
         # results() is lazy: list() consumes it here, inside whatever cassette or retry context is active.
         results = retrying(lambda: list(client.results(search)))
@@ -247,13 +242,8 @@ class PdfFetcher:
         """The PDF of the version that was read; ArxivError if it cannot be had."""
         name = f"{paper.id}v{paper.version}" if paper.version else paper.id
         url = f"{self.settings.arxiv_pdf_url.rstrip('/')}/{name}"
-        retrying = Retrying(
-            retry=retry_if_exception(_is_transient_download),
-            wait=wait_random_exponential(multiplier=self.settings.retry_base_delay,
-                                         max=60 * self.settings.retry_base_delay),
-            stop=stop_after_attempt(self.settings.arxiv_attempts),
-            reraise=True,
-        )
+        retrying = backoff(_is_transient_download, attempts=self.settings.arxiv_attempts,
+                           base_delay=self.settings.retry_base_delay)
         shown = redact_url(url)
         try:
             response = retrying(lambda: self._get(url))

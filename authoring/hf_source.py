@@ -85,15 +85,11 @@ def select(papers: Sequence[HubPaper], *, limit: int | None = None, min_upvotes:
 def _page(api, day: date, page: int, settings: Settings, on_retry: Callable[[str], None] | None) -> list:
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError
-    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-    retrying = Retrying(
-        retry=retry_if_exception(_is_transient),
-        wait=wait_random_exponential(multiplier=settings.retry_base_delay, max=60 * settings.retry_base_delay),
-        stop=stop_after_attempt(settings.hub_attempts),
-        before_sleep=lambda state: on_retry(f"Hub: {_reason(state.outcome.exception())}") if on_retry else None,
-        reraise=True,
-    )
+    from .retrying import backoff
+
+    retrying = backoff(_is_transient, attempts=settings.hub_attempts, base_delay=settings.retry_base_delay,
+                       notice=(lambda error: on_retry(f"Hub: {_reason(error)}")) if on_retry else None)
     where = endpoint_label(settings)
     try:
         # The generator is consumed here, inside the retry and whatever cassette is active.
