@@ -234,6 +234,7 @@ class Checkpoints:
         self.settings, self.day, self.command, self.force, self.notice = settings, day, command, force, notice
         self.owned: dict[str, str] = {}  # entry id -> fingerprint of the entry as the run found it
         self.recorded: dict[str, str] = {}  # entry id -> fingerprint of the result it recorded
+        self.snapshot: Path | None = None  # the day before this run, kept for undo
         self._lock = None  # the day's FileLock, kept for the per-entry checkpoints
         self._journal = store.Journal(settings.output_dir, day)
 
@@ -258,7 +259,9 @@ class Checkpoints:
             if replaced is not None:  # the DATE.md on disk is the replaced day's: `write` must know it as ours
                 digest.rendered_sha256, digest.rendered_from = replaced.rendered_sha256, replaced.rendered_from
                 digest.previous_rendered_sha256 = replaced.previous_rendered_sha256
-            commit(self.settings, self.day, digest, self.command)  # kept for undo only if it changed the day
+            self.snapshot = history.snapshot(self.settings.output_dir, self.day, self.command)
+            write(self.settings, self.day, digest)
+            history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
         self.owned = {entry.id: fingerprint(entry) for entry in owned}
         return digest
 
@@ -280,6 +283,8 @@ class Checkpoints:
             digest = store.load_digest(self.settings.output_dir, self.day)
             _fold(self.settings, self.day, digest, force=self.force)
             edited = markdown_state(self.settings, self.day, digest) == EDITED
+            # a run that ends where it began (new --force giving the same day) leaves nothing to undo
+            history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
         conflicts = {}
         for entry_id, result in self.recorded.items():
             entry = digest.entry(entry_id)

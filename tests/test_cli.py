@@ -59,6 +59,7 @@ def test_demo_day_replays_to_the_golden_digest(tmp_path):
     again = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(out), "--force")
     assert again.exit_code == 0
     assert (out / "2024-10-08.md").read_bytes() == markdown
+    assert not (out / ".history").exists()  # the same day again: nothing changed, nothing to undo
 
 
 def test_stored_json_has_the_promised_fields(tmp_path):
