@@ -17,8 +17,12 @@ _TERMINAL_CONTROL = re.compile(f"[{_CONTROLS}\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029
 # CDATA or doctype) or `?` (a processing instruction). A `<` before a digit or a space ("p < 0.05") stays.
 # `&` is escaped only where it would otherwise read back as such a `<` (`&lt;b`), so restore_html is exact.
 _TAG = r"[A-Za-z/!?]"
-_NEUTRALISE = re.compile(rf"<(?={_TAG})|&(?=(?:amp;)*lt;{_TAG})")
-_RESTORE = re.compile(rf"&lt;(?={_TAG})|&amp;(?=(?:amp;)*lt;{_TAG})")
+# A markdown link or image, `[text](url)` / `![alt](url)`: its `](` becomes `]&#40;`, which renders as the same
+# characters but links nothing and loads no image (a tracking pixel, a phishing link planted in a model's answer).
+_NEUTRALISE = re.compile(rf"<(?={_TAG})|&(?=(?:amp;)*lt;{_TAG})|(?<=\])\(|(?<=\])&(?=(?:amp;)*#40;)")
+_RESTORE = re.compile(rf"&lt;(?={_TAG})|&amp;(?=(?:amp;)*lt;{_TAG})|(?<=\])&#40;|(?<=\])&amp;(?=(?:amp;)*#40;)")
+_NEUTRAL = {"<": "&lt;", "(": "&#40;"}
+_RESTORED = {"&lt;": "<", "&#40;": "("}
 
 
 def drop_controls(text: str) -> str:
@@ -28,13 +32,14 @@ def drop_controls(text: str) -> str:
 
 def neutralise_html(text: str) -> str:
     """Raw HTML shown as text by markdown renderers: a tag-like `<` becomes `&lt;`, which GFM renders as a literal
-    `<`. `<think>` stays visible (a renderer would swallow it, and the words with it); `<script>` is inert."""
-    return _NEUTRALISE.sub(lambda m: "&lt;" if m.group(0) == "<" else "&amp;", text)
+    `<`. `<think>` stays visible (a renderer would swallow it, and the words with it); `<script>` is inert. Link and
+    image syntax is broken the same way (`](` becomes `]&#40;`): the words stay, nothing is linked or loaded."""
+    return _NEUTRALISE.sub(lambda m: _NEUTRAL.get(m.group(0), "&amp;"), text)
 
 
 def restore_html(text: str) -> str:
     """Inverse of neutralise_html: the text as it was before it was written to markdown."""
-    return _RESTORE.sub(lambda m: "<" if m.group(0) == "&lt;" else "&", text)
+    return _RESTORE.sub(lambda m: _RESTORED.get(m.group(0), "&"), text)
 
 
 def terminal_text(value: object) -> str:

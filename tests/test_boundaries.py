@@ -374,6 +374,22 @@ def test_a_gfm_renderer_shows_the_words_and_runs_nothing():
     assert "&amp;lt;b&gt; as typed" in html  # what the model typed is what the reader sees
 
 
+def test_links_and_images_from_a_model_are_shown_not_followed_and_read_back_exactly():
+    from markdown_it import MarkdownIt
+
+    from authoring.parse import parse_digest
+
+    planted = "See [the login page](https://phish.example/login) ![pixel](https://track.example/p.png) f(x) [1]."
+    digest = _nasty_digest()
+    digest.entries[0].summary = Summary(objective=planted, method="M.", result="R 5%.", implication="I.",
+                                        questions=["Q1?", "Q2?"])
+    markdown = render_markdown(digest)
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert 'href="https://phish.example/login"' not in html and "<img" not in html
+    assert "[the login page](https://phish.example/login)" in html  # the words, as text
+    assert parse_digest(markdown, source="x").digest.entries[0].summary.objective == planted
+
+
 def test_imported_summary_cells_keep_their_bytes():
     from authoring.parse import parse_digest
 
