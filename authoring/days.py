@@ -117,9 +117,9 @@ def write(settings: Settings, day: date, digest: Digest, *, render: bool = True)
             digest.previous_rendered_sha256 = None
         digest.rendered_sha256, digest.rendered_from = new_sha, content_hash(digest, settings)
         digest.rendered_rows = row_hashes(markdown)
-    _write_if_changed(json_file, digest.model_dump_json(indent=2) + "\n")
+    store.write_if_changed(json_file, digest.model_dump_json(indent=2) + "\n")
     if markdown is not None:
-        _write_if_changed(markdown_file, markdown)
+        store.write_if_changed(markdown_file, markdown)
     return json_file, markdown_file
 
 
@@ -128,16 +128,6 @@ def _sha_of(path: Path) -> str | None:
         return sha256(path.read_bytes())
     except FileNotFoundError:
         return None
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    store.atomic_write(path, data)
 
 
 def commit(settings: Settings, day: date, digest: Digest, command: str) -> tuple[Path, Path]:

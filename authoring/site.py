@@ -175,15 +175,7 @@ def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
     done = Published()
     for name, data in site.files.items():
         path = out_dir / name
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            done.unchanged.append(path)
-        else:
-            store.atomic_write(path, data)
-            done.written.append(path)
+        (done.written if store.write_if_changed(path, data) else done.unchanged).append(path)
     keep = {d.isoformat() for d in stored}
     if out_dir.is_dir():
         for path in sorted(out_dir.iterdir()):

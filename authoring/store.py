@@ -85,16 +85,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def save_digest(output_dir: Path, day: date, digest: Digest) -> Path:
-    path = json_path(output_dir, day)
-    atomic_write(path, digest.model_dump_json(indent=2) + "\n")
-    return path
-
-
-def save_markdown(output_dir: Path, day: date, markdown: str) -> Path:
-    path = markdown_path(output_dir, day)
-    atomic_write(path, markdown)
-    return path
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """Write `data` atomically unless the file already holds exactly these bytes; returns whether it wrote."""
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
 
 
 def load_digest(output_dir: Path, day: date) -> Digest:
@@ -157,15 +157,6 @@ class Journal:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def append_journal(output_dir: Path, day: date, record: dict) -> None:
-    """Append one record to a day's journal (fsynced)."""
-    journal = Journal(output_dir, day)
-    try:
-        journal.append(record)
-    finally:
-        journal.close()
 
 
 def read_journal(output_dir: Path, day: date) -> list[dict]:

@@ -440,7 +440,9 @@ def test_an_output_folder_that_cannot_be_locked_is_one_line_and_readers_still_re
     record = json.loads(json.dumps(day_json(day3)["entries"][0]))
     base = days.fingerprint(Digest.model_validate(day_json(day3)).entries[0])
     record["summary"]["objective"] = "Finished by a killed run."
-    store.append_journal(day3, D, {"command": "regen", "base": base, "entry": record})
+    journal = store.Journal(day3, D)
+    journal.append({"command": "regen", "base": base, "entry": record})
+    journal.close()
 
     def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")

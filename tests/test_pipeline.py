@@ -26,7 +26,7 @@ def test_malformed_id_is_never_sent(settings):
 
 
 def test_existing_day_is_refused_before_any_request(settings):
-    store.save_digest(settings.output_dir, DAY, Digest(date="2024-10-08"))
+    store.atomic_write(store.json_path(settings.output_dir, DAY), Digest(date="2024-10-08").model_dump_json())
     with StandIn() as stand_in:
         local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query")
         with pytest.raises(StoreError, match="already exists with other papers; pass --force"):

@@ -12,7 +12,7 @@ DAY = date(2024, 10, 8)
 
 def test_round_trip_and_no_temporary_files_left(tmp_path):
     digest = Digest(date="2024-10-08")
-    store.save_digest(tmp_path, DAY, digest)
+    store.atomic_write(store.json_path(tmp_path, DAY), digest.model_dump_json())
     assert store.load_digest(tmp_path, DAY) == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2024-10-08.json"]
 
@@ -26,7 +26,7 @@ def test_failed_write_keeps_the_previous_file_and_says_why(tmp_path, monkeypatch
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(StoreError, match="cannot write .*2024-10-08.json: No space left on device"):
-        store.save_digest(tmp_path, DAY, Digest(date="2024-10-08"))
+        store.atomic_write(path, Digest(date="2024-10-08").model_dump_json())
     assert path.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["2024-10-08.json"]
 
@@ -40,12 +40,13 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        store.save_markdown(tmp_path, DAY, "new")
+        store.atomic_write(path, "new")
     assert path.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
 
 
 def test_written_files_have_normal_permissions(tmp_path):
-    path = store.save_markdown(tmp_path, DAY, "x")
+    path = store.markdown_path(tmp_path, DAY)
+    store.atomic_write(path, "x")
     assert path.stat().st_mode & 0o644 == 0o644
 
 
@@ -82,5 +83,7 @@ def test_the_journal_reopens_a_file_a_fold_removed_and_skips_a_torn_last_line(tm
 
 def test_a_line_separator_inside_a_record_does_not_tear_it(tmp_path):
     record = {"entry": {"summary": {"method": "a\u2028b\u0085c\u2029d"}}}
-    store.append_journal(tmp_path, DAY, record)
+    journal = store.Journal(tmp_path, DAY)
+    journal.append(record)
+    journal.close()
     assert store.read_journal(tmp_path, DAY) == [record]

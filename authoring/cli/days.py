@@ -27,12 +27,6 @@ from .session import count, load_settings, out, read_text_file, say, user_errors
 commands = typer.Typer()
 
 
-def store_markdown(settings, day) -> Path:
-    from .. import store
-
-    return store.markdown_path(settings.output_dir, day)
-
-
 @commands.command()
 def edit(
     day: Day,
@@ -139,7 +133,7 @@ def set_(
     """
     field = field.value
     with user_errors():
-        from .. import days, edits
+        from .. import days, edits, store
 
         if values == ["-"]:
             values = sys.stdin.read().splitlines()
@@ -148,7 +142,7 @@ def set_(
         with days.change(settings, day, "set", force=force, notice=warn) as digest:
             entry = edits.find(digest, arxiv_id)
             edits.set_field(entry, field, values)
-        markdown = store_markdown(settings, day)
+        markdown = store.markdown_path(settings.output_dir, day)
     say(f"Set {field} of {entry.id} in {markdown}")
 
 
@@ -161,12 +155,12 @@ def rm(
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
     with user_errors():
-        from .. import days, edits
+        from .. import days, edits, store
 
         settings = load_settings(output_dir=output_dir)
         with days.change(settings, day, "rm", force=force, notice=warn) as digest:
             removed = edits.remove(digest, ids)
-        markdown = store_markdown(settings, day)
+        markdown = store.markdown_path(settings.output_dir, day)
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
 
 
@@ -180,12 +174,12 @@ def move(
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
     with user_errors():
-        from .. import days, edits
+        from .. import days, edits, store
 
         settings = load_settings(output_dir=output_dir)
         with days.change(settings, day, "move", force=force, notice=warn) as digest:
             entry = edits.move(digest, arxiv_id, to)
-        markdown = store_markdown(settings, day)
+        markdown = store.markdown_path(settings.output_dir, day)
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
 
