@@ -1,5 +1,5 @@
 """`python -m authoring` runs the digest command line."""
 
-from .cli import main
+from .startup import main
 
 main()

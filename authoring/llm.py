@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
@@ -55,9 +56,14 @@ def make_client(settings: Settings) -> openai.OpenAI:
         max_retries=0,
         timeout=_timeout(settings),
         default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
-        http_client=openai.DefaultHttpxClient(transport=GuardedTransport(limits), timeout=_timeout(settings),
+        http_client=openai.DefaultHttpxClient(transport=GuardedTransport(limits, tls=not _plain_http(settings)),
+                                              timeout=_timeout(settings),
                                               follow_redirects=False),  # an answer is never elsewhere
     )
+
+
+def _plain_http(settings: Settings) -> bool:
+    return urlsplit(settings.base_url or "https://api.openai.com/v1").scheme.lower() == "http"
 
 
 def _timeout(settings: Settings) -> httpx2.Timeout:

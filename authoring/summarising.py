@@ -19,6 +19,7 @@ from .grounding import Source, parts_text, ungrounded
 from .ids import ArxivId
 from .models import Digest, Entry, Paper, Provenance, Usage
 from .prompts import build_messages
+from .startup import resume_collection
 from .templates import prompt_hash
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def summarise(
         from . import llm
 
         client = llm.make_client(settings)
+        resume_collection()  # start-up is over (see authoring.startup)
         templates_hash = prompt_hash(settings.prompts_dir)
         if run.source == "pdf":
             run.pdfs = arxiv_source.PdfFetcher(settings)

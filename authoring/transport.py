@@ -27,8 +27,10 @@ class AnswerRejected(Exception):
 class GuardedTransport(httpx2.BaseTransport):
     """httpx2's transport with a whole-answer deadline (the request's read timeout, from its start) and a size cap."""
 
-    def __init__(self, limits: httpx2.Limits):
-        self._inner = httpx2.HTTPTransport(limits=limits)
+    def __init__(self, limits: httpx2.Limits, *, tls: bool = True):
+        # tls=False for a plain-http server (a local vLLM or Ollama): it never sees TLS (redirects are not followed),
+        # so the certificate store, some 20-30 ms of start-up, is not loaded
+        self._inner = httpx2.HTTPTransport(limits=limits, **({} if tls else {"verify": False}))
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is not None:  # every socket read, headers included, gets what is left of the deadline

@@ -154,3 +154,25 @@ def test_summary_drops_numbering_and_markers_the_model_repeats():
                       questions=["1. Why?", "2) How?", "- What else?", "   "])
     assert (summary.objective, summary.method, summary.result) == ("Find X.", "Do Y.", "42% better.")
     assert summary.questions == ["Why?", "How?", "What else?"]
+
+
+def _tls_context(client):
+    return client._client._transport._inner._pool._ssl_context
+
+
+@pytest.mark.parametrize("base_url", [None, "https://llm.example.invalid/v1", "HTTPS://llm.example.invalid/v1"])
+def test_https_servers_are_verified_against_the_certificate_store(settings, base_url):
+    import ssl
+
+    context = _tls_context(llm.make_client(settings.replace(base_url=base_url)))
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+
+
+def test_a_plain_http_server_loads_no_certificate_store_and_is_still_answered(clinical_paper, settings):
+    assert _tls_context(llm.make_client(settings.replace(base_url="http://127.0.0.1:1/v1"))).cert_store_stats() == {
+        "x509": 0, "crl": 0, "x509_ca": 0}
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
+        generation = _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
+    assert generation.summary.result == VALID["result"]

@@ -70,3 +70,53 @@ def test_an_arxiv_failure_on_a_later_chunk_keeps_the_earlier_summaries_and_resum
         report = pipeline.resume(DAY, config, clock=_clock)
     assert report.failed == {} and all(e.ok for e in report.digest.entries)
     assert [e.id for e in report.digest.entries] == ids
+
+
+def test_the_collector_paused_for_start_up_is_resumed_once_the_model_client_is_loaded(settings):
+    """The console script pauses the garbage collector while it imports (authoring.startup); a run must turn it
+    back on, or a long run would keep every reference cycle it makes."""
+    import gc
+
+    from authoring import startup
+    from tests.test_resilience import local, ok, paper
+
+    ids = ["2410.00001", "2410.00002"]
+    try:
+        startup.pause_collection()
+        assert not gc.isenabled()
+        with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:
+            report = pipeline.create_digest(DAY, ids, local(settings, stand_in), clock=_clock)
+        assert all(e.ok for e in report.digest.entries)
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_collector_someone_else_turned_off_stays_off():
+    import gc
+
+    from authoring import startup
+
+    gc.disable()
+    try:
+        startup.pause_collection()
+        startup.resume_collection()
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
+def test_the_console_script_pauses_the_collector_before_it_loads_the_command_line(monkeypatch):
+    import gc
+
+    from authoring import cli, startup
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()))
+    try:
+        startup.main()
+    finally:
+        startup.resume_collection()
+        gc.unfreeze()
+    assert seen == [False] and gc.isenabled()

@@ -5,7 +5,8 @@ Starts stand-ins for an OpenAI-compatible server (fixed latency, optional fault 
 measured in the same invocation, the ratio to the ideal ceil(N/c) x latency, arXiv requests, peak memory,
 entries lost under injected faults; then 1,000 papers at concurrency 64 with arXiv's 3-second pacing against the
 ideal that pacing allows; bytes written and CPU per paper at N=100, 300 and 1,000 with instant answers; and the
-start-up of `digest --help`, `render` and `list` next to `python -c pass`.
+start-up of `digest --help`, `render` and `list` next to `python -c pass`. The bytecode of authoring/ is compiled
+first, as an installed wheel has it.
 
     python tools/bench.py [--papers 43] [--latency 1.0] [--concurrency 16] [--fault-rate 0.2] [--skip-serial]
                           [--skip-large]
@@ -14,6 +15,7 @@ start-up of `digest --help`, `render` and `list` next to `python -c pass`.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import os
@@ -160,6 +162,10 @@ def main() -> None:
     args = parser.parse_args()
     papers = synthetic_papers(args.papers)
     ideal = math.ceil(args.papers / args.concurrency) * args.latency
+    # An installed wheel has its bytecode compiled; an editable install compiles it on first use unless
+    # PYTHONDONTWRITEBYTECODE is set (as it is on some CI machines), and then every process recompiles authoring/.
+    compiled = compileall.compile_dir(ROOT / "authoring", quiet=1)
+    print(f"bytecode of authoring/ compiled first, as an installed wheel has it ({'ok' if compiled else 'FAILED'})")
 
     print(f"digest new: {args.papers} papers, model latency {args.latency:g} s, concurrency {args.concurrency}")
     fast = run_digest(papers, Model(args.latency, 0.0), args.concurrency)

@@ -171,6 +171,9 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY, as real servers set it: the body goes out right after the headers instead of waiting up to
+            # 40 ms for the client's delayed ACK of them (Nagle), which added that much to every answer
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
