@@ -156,10 +156,7 @@ def _fill_metadata(digests: dict[date, Digest], settings: Settings, notices: lis
         arxiv_id = parse_id(entry.id)
         entry.id = arxiv_id.base
         entry.paper = fetched.papers.get(arxiv_id.base)
-        if arxiv_id.base in fetched.withdrawn:
-            entry.error = f"{arxiv_id} was withdrawn on arXiv ({fetched.withdrawn[arxiv_id.base]})"
-        elif entry.paper is None:
-            entry.error = f"{arxiv_id} not found on arXiv"
+        entry.error = fetched.error_for(arxiv_id)
         if entry.error:
             notices.append(f"{digest.date} {entry.error}")
 

@@ -285,7 +285,10 @@ def check_against_arxiv(digest: Digest, settings) -> list[Finding]:
     fetched = arxiv_source.fetch_papers([parse_id(e.id) for e in entries], settings)
     findings = []
     for entry in entries:
-        findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=settings.max_authors)
+        if entry.id in fetched.withdrawn or entry.id in fetched.unreadable:
+            findings.append(Finding(WARNING, "drift", entry.id, fetched.error_for(parse_id(entry.id))))
+        else:
+            findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=settings.max_authors)
     return findings
 
 

@@ -314,12 +314,11 @@ def _apply(ids: Sequence[ArxivId], fetched: arxiv_source.FetchResult, entries: l
         run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
     if fetched.withdrawn:
         run.progress.notice(f"Withdrawn on arXiv: {', '.join(fetched.withdrawn)}")
+    if fetched.unreadable:
+        run.progress.notice(f"Unreadable in arXiv's answer: {', '.join(fetched.unreadable)}")
     for arxiv_id, entry in zip(ids, entries, strict=True):
         entry.paper = fetched.papers.get(arxiv_id.base)
-        if arxiv_id.base in fetched.withdrawn:
-            entry.error = f"{arxiv_id} was withdrawn on arXiv ({fetched.withdrawn[arxiv_id.base]})"
-        elif entry.paper is None:
-            entry.error = f"{arxiv_id} not found on arXiv"
+        entry.error = fetched.error_for(arxiv_id)
         if entry.error:
             report.processed.append(entry)
             report.failed[entry.id] = entry.error

@@ -149,3 +149,27 @@ def test_a_200_answer_that_is_not_a_feed_is_one_error_not_every_id_not_found(ans
             arxiv_source.fetch_papers([parse_id("2410.05258"), parse_id("2410.02707")],
                                       settings.replace(arxiv_api_url=f"{stand_in.url}/api/query"))
     assert "Malformed feed" not in capfd.readouterr().err
+
+
+def test_an_entry_the_arxiv_package_cannot_read_fails_alone_and_every_other_paper_is_read(settings):
+    """arxiv 4.x raises on an entry with an unparseable date, which fails its whole answer: the chunk is asked for
+    again in halves until the bad entry is alone."""
+    ids = [f"2410.{n:05d}" for n in range(1, 11)]
+    papers = {i: _paper(i) for i in ids}
+    papers["2410.00007"]["published"] = "2024-13-45T99:00:00Z"
+    heard = []
+    with StandIn(papers) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in), on_retry=heard.append)
+    assert sorted(result.papers) == [i for i in ids if i != "2410.00007"]
+    assert list(result.unreadable) == ["2410.00007"] and "ValueError" in result.unreadable["2410.00007"]
+    assert result.missing == [] and result.requests == len(stand_in.requests("GET"))
+    assert len(stand_in.requests("GET")) <= 1 + 2 * 4  # halving 10 ids down to one: at most 2 requests a level
+    assert "could not be read" in result.error_for(parse_id("2410.00007"))
+    assert heard and "asking for them in halves" in heard[0]
+
+
+def test_an_answer_that_is_not_a_feed_is_not_split(settings):
+    with StandIn(arxiv=lambda ids, query: Reply(200, b"<html>proxy</html>", {"Content-Type": "text/html"})) as stand_in:
+        with pytest.raises(ArxivError, match="not an Atom feed"):
+            arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 9)], _local(settings, stand_in))
+    assert len(stand_in.requests("GET")) == 1

@@ -170,6 +170,26 @@ def test_drift_from_arxiv_metadata(tmp_path, monkeypatch):
     assert [(f["entry"], f["message"][:27]) for f in drift] == [("2410.02884", "title differs from arXiv's:")]
 
 
+def test_drift_names_a_withdrawal_an_unreadable_entry_and_a_vanished_id(tmp_path, monkeypatch):
+    from tools.assemble_cassettes import fixture_papers as standin_papers
+
+    seed_golden_day(tmp_path)
+    papers = standin_papers()
+    papers["2410.02884"] = {**papers["2410.02884"], "comment": "This paper has been withdrawn by the authors."}
+    papers["2410.05258"] = {**papers["2410.05258"], "published": "yesterday"}
+    del papers["2410.02707"]
+    (tmp_path / "digest.toml").write_text("arxiv_delay_seconds = 0\n")  # finding the bad entry takes requests
+    monkeypatch.chdir(tmp_path)
+    with StandIn(papers) as stand_in:
+        monkeypatch.setenv("DIGEST_ARXIV_API_URL", f"{stand_in.url}/api/query")
+        result = run("check", DAY, "--arxiv", "--json", "--output-dir", str(tmp_path))
+    drift = {f["entry"]: f["message"] for f in findings(result) if f["kind"] == "drift"}
+    assert drift["2410.02884"].startswith("2410.02884 was withdrawn on arXiv (This paper has been withdrawn")
+    assert drift["2410.05258"].startswith("arXiv's entry for 2410.05258 could not be read (ValueError")
+    assert drift["2410.02707"] == "arXiv no longer returns this id"
+    assert len(drift) == 3
+
+
 def test_check_text_output_and_errors(tmp_path):
     result = run("check", str(REFERENCE), "--output-dir", str(tmp_path))
     assert result.exit_code == 0 and "15 entries, 0 errors, 0 warnings, 8 info" in result.stdout

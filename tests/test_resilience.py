@@ -111,6 +111,29 @@ def test_withdrawn_and_unknown_ids_are_reported(settings):
     assert len(stand_in.requests("POST")) == 1
 
 
+def test_an_unreadable_arxiv_entry_fails_its_paper_only_and_resume_reads_it_once_arxiv_is_fixed(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 7)]
+    papers = {i: paper(i) for i in ids}
+    papers["2410.00004"] = paper("2410.00004", updated="not a date")
+    notices = []
+
+    class Heard:
+        def notice(self, message): notices.append(message)
+        def start(self, total): pass
+        def advance(self, entry, problem=None): pass
+        def retry(self, reason): notices.append(reason)
+
+    with StandIn(papers, chat=ok) as stand_in:
+        report = pipeline.create_digest(DAY, ids, local(settings, stand_in), clock=clock, progress=Heard())
+        assert list(report.failed) == ["2410.00004"] and "could not be read" in report.failed["2410.00004"]
+        assert [e.id for e in report.digest.entries if e.ok] == [i for i in ids if i != "2410.00004"]
+        assert len(stand_in.requests("POST")) == 5
+        assert any("Unreadable in arXiv's answer: 2410.00004" in n for n in notices)
+        papers["2410.00004"]["updated"] = "2024-10-07T10:00:00Z"  # arXiv fixed its entry
+        again = pipeline.resume(DAY, local(settings, stand_in), clock=clock)
+    assert again.failed == {} and all(e.ok for e in again.digest.entries)
+
+
 def md_rows(out) -> int:
     return sum(1 for line in (out / "2024-10-08.md").read_text().splitlines() if "(Read more on [arXiv]" in line)
 
