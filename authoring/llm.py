@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,30 @@ _T = TypeVar("_T")
 
 class FatalModelError(ModelError):
     """A failure no other paper would escape either (bad key, unknown model, wrong endpoint, unreachable server)."""
+
+
+class SilentServer:
+    """A run's timed-out attempts in a row, across its papers; any answer from the server (an error status too)
+    starts the count again. A server that accepts connections and never answers would otherwise cost every paper
+    model_timeout x model_attempts (12 minutes a paper at the defaults); once the count reaches `limit`, the run
+    stops. The limit is more than one paper's attempts, so a paper the server is slow on fails alone."""
+
+    def __init__(self, settings: Settings):
+        self.limit = max(2 * settings.concurrency, settings.model_attempts + 1)
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def timed_out(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def answered(self) -> None:
+        with self._lock:
+            self.count = 0
+
+    @property
+    def silent(self) -> bool:
+        return self.count >= self.limit
 
 
 @dataclass
@@ -80,12 +105,15 @@ def summarise(
     *,
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    silence: SilentServer | None = None,
 ) -> Generation:
     """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
-    `on_retry` hears a short reason before each retry (for progress displays). Raises only ModelError (this paper
-    failed) or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
+    `on_retry` hears a short reason before each retry (for progress displays); `silence`, shared by a run's calls,
+    turns a server that has answered nothing for its limit of attempts into a FatalModelError. Raises only
+    ModelError (this paper failed) or FatalModelError (no paper can succeed), whatever the SDK or the server
+    throws."""
     try:
-        return _summarise(client, messages, settings, on_retry, sleep)
+        return _summarise(client, messages, settings, on_retry, sleep, silence)
     except ModelError as err:
         raise _scrubbed(err, settings) from None
     except Exception as err:
@@ -107,6 +135,7 @@ def _summarise(
     settings: Settings,
     on_retry: OnRetry | None,
     sleep: Callable[[float], None],
+    silence: SilentServer | None = None,
 ) -> Generation:
     request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
     if settings.temperature is not None:
@@ -115,7 +144,8 @@ def _summarise(
     for attempt in range(1, settings.output_attempts + 1):
         again = attempt < settings.output_attempts
         try:
-            completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep)
+            completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep,
+                                                 silence)
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
             _notify(on_retry if again else None, "invalid structured output")
@@ -129,7 +159,7 @@ def _summarise(
         except openai.APIStatusError as err:
             raise _status_error(err, settings) from None
         except openai.APIConnectionError as err:
-            raise _connection_error(err, settings) from None
+            raise _connection_error(err, settings, silence) from None
         message = _first_choice(completion, settings).message
         if message.refusal:
             raise ModelError(f"the model refused: {_one_line(message.refusal)}")
@@ -260,12 +290,31 @@ def _with_transport_retries(
     call: Callable[[], _T],
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    silence: SilentServer | None = None,
 ) -> _T:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         _notify(on_retry, _retry_reason(error))
 
+    def attempt() -> _T:
+        if silence is None:
+            return call()
+        try:
+            result = call()
+        except openai.APITimeoutError:
+            silence.timed_out()
+            raise
+        except openai.APIConnectionError:  # refused or reset: quick, and counted by its own budget
+            raise
+        except Exception:  # an answer, if not a usable one
+            silence.answered()
+            raise
+        silence.answered()
+        return result
+
     def stop(state: RetryCallState) -> bool:
+        if silence is not None and silence.silent:
+            return True
         error = state.outcome.exception() if state.outcome else None
         budget = min(CONNECT_ATTEMPTS, settings.model_attempts) if _unreachable(error) else settings.model_attempts
         return stop_after_attempt(budget)(state)
@@ -278,7 +327,7 @@ def _with_transport_retries(
         reraise=True,  # the user sees the real error, never tenacity's RetryError
         sleep=sleep,
     )
-    return retrying(call)
+    return retrying(attempt)
 
 
 def _retry_reason(error: BaseException | None) -> str:
@@ -395,11 +444,19 @@ def _api_message(err: openai.APIStatusError) -> str:
     return _one_line(redact_text(str(err.message)[:2000]))
 
 
-def _connection_error(err: openai.APIConnectionError, settings: Settings) -> ModelError:
-    """A timeout fails the paper; an unreachable server (after its short budget) stops the run."""
+def _connection_error(err: openai.APIConnectionError, settings: Settings,
+                      silence: SilentServer | None = None) -> ModelError:
+    """A timeout fails the paper, unless the server has answered nothing for the run's limit of attempts; an
+    unreachable server (after its short budget) stops the run."""
     where = _where(settings)
     if (rejected := _rejected(err)) is not None:
         return ModelError(f"{where}: {rejected}")
+    if isinstance(err, openai.APITimeoutError) and silence is not None and silence.silent:
+        return FatalModelError(
+            f"{where} answered nothing within {settings.model_timeout:g} s for {silence.count} attempts in a row, "
+            "across papers: it accepts connections but does not answer. Check the server, or lower --concurrency "
+            "or raise model_timeout (digest.toml); unfinished papers stay pending for `digest resume`"
+        )
     if isinstance(err, openai.APITimeoutError):
         return ModelError(
             f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"

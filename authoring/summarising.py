@@ -92,6 +92,7 @@ class Run:
     report: RunReport | None = None
     pdfs: arxiv_source.PdfFetcher | None = None
     stopped: bool = False  # a fatal error ended the run: calls still in flight retry silently
+    silence: llm.SilentServer | None = None  # timed-out attempts in a row across the run's calls
 
     def on_retry(self, reason: str) -> None:
         if self.stopped:
@@ -126,6 +127,7 @@ def summarise(
         from . import llm
 
         client = llm.make_client(settings)
+        run.silence = llm.SilentServer(settings)
         resume_collection()  # start-up is over (see authoring.startup)
         templates_hash = prompt_hash(settings.prompts_dir)
         if run.source == "pdf":
@@ -207,7 +209,8 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
 
     def ask(hint: str) -> llm.Generation:
         messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
-        return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"))
+        return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"),
+                             silence=run.silence)
 
     generation = ask(run.hint)
     usage = generation.usage

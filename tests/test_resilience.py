@@ -134,6 +134,45 @@ def test_an_unreadable_arxiv_entry_fails_its_paper_only_and_resume_reads_it_once
     assert again.failed == {} and all(e.ok for e in again.digest.entries)
 
 
+def test_a_server_that_accepts_but_never_answers_stops_the_run_after_a_round_of_timeouts(settings):
+    """Without a limit, each of the 12 papers would wait model_timeout x model_attempts; the run stops once the
+    server has answered nothing for 2 x concurrency attempts in a row, and resume finishes once it answers."""
+    from authoring import days
+    from authoring.llm import FatalModelError
+
+    ids = [f"2410.{n:05d}" for n in range(1, 13)]
+    answering = {"yes": False}
+
+    def chat(body):
+        return ok(body) if answering["yes"] else Reply(200, b"{}", delay=3.0)
+
+    with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
+        hung = local(settings, stand_in, model_timeout=0.3, model_attempts=3, concurrency=2)
+        with pytest.raises(FatalModelError, match=r"answered nothing within 0.3 s for 4 attempts in a row, across "
+                                                  r"papers: it accepts connections but does not answer"):
+            pipeline.create_digest(DAY, ids, hung, clock=clock)
+        assert len(stand_in.requests("POST")) <= 6  # not 12 papers x 3 attempts
+        stored = days.load(hung, DAY)
+        assert [e.id for e in stored.entries] == ids and not any(e.ok for e in stored.entries)
+        answering["yes"] = True
+        again = pipeline.resume(DAY, hung, clock=clock)
+    assert again.failed == {} and all(e.ok for e in again.digest.entries)
+
+
+def test_a_paper_the_server_is_too_slow_for_fails_alone(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 6)]
+
+    def chat(body):
+        return Reply(200, b"{}", delay=3.0) if title_of(body) == "2410.00003" else ok(body)
+
+    with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
+        report = pipeline.create_digest(DAY, ids, local(settings, stand_in, model_timeout=0.3, model_attempts=3,
+                                                        concurrency=1), clock=clock)
+    assert list(report.failed) == ["2410.00003"] and "did not answer within 0.3 s (3 attempts)" in report.failed[
+        "2410.00003"]
+    assert sum(e.ok for e in report.digest.entries) == 4
+
+
 def md_rows(out) -> int:
     return sum(1 for line in (out / "2024-10-08.md").read_text().splitlines() if "(Read more on [arXiv]" in line)
 
