@@ -38,6 +38,8 @@ _META = re.compile(
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,200})?/?>")
 _URL = re.compile(r"https?://[^\s)\]|>\"'`]+")
+# Links the digest itself makes (a paper's arXiv and Hub pages): a summary repeating one needs no second look.
+_OWN_LINK = re.compile(r"https?://(?:www\.|export\.)?(?:arxiv\.org|huggingface\.co)/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ def _grounding(entry: Entry, label: str, text: str) -> list[Finding]:
     for url in dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(_summary_text(entry))):
         if url not in text:
             found.append(Finding(ERROR, "link", entry.id, f"{url} does not occur in the {label}"))
+        elif not _OWN_LINK.match(url):  # a code repository, or a link planted in the paper's text for the model
+            found.append(Finding(WARNING, "link", entry.id, f"{url} is repeated from the {label}; a digest renders "
+                                 "it as a live link, so check where it goes before publishing"))
     return found
 
 

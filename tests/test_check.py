@@ -93,6 +93,42 @@ def test_a_planted_wrong_figure_is_caught_and_the_right_one_is_not(tmp_path):
     assert "67.3% does not occur in the abstract" in ours and not any("69.3" in m or "58.9" in m for m in ours)
 
 
+def test_a_link_repeated_from_the_abstract_is_a_warning_and_one_not_in_it_an_error(tmp_path):
+    seed_golden_day(tmp_path)
+    base = "Code and demos: {} show gains of 58.9%."
+
+    def links(url):
+        run("set", DAY, "2410.04364", "implication", base.format(url), "--output-dir", str(tmp_path))
+        return [(f["severity"], f["message"]) for f in findings(run("check", DAY, "--json", "--output-dir",
+                str(tmp_path))) if f["entry"] == "2410.04364" and f["kind"] == "link"]
+
+    planted = "https://dohunlee1.github.io/videoguide.github.io/"  # in the paper's abstract
+    assert links(planted) == [("warning", f"{planted} is repeated from the abstract; a digest renders it as a live "
+                                          "link, so check where it goes before publishing")]
+    assert links("https://arxiv.org/abs/2410.04364") == [("error", "https://arxiv.org/abs/2410.04364 does not "
+                                                                   "occur in the abstract")]
+    assert links("https://evil.example/x") == [("error", "https://evil.example/x does not occur in the abstract")]
+
+
+@pytest.mark.parametrize(("url", "findings"), [
+    ("https://arxiv.org/abs/2410.00001", []),
+    ("http://www.arxiv.org/pdf/2410.00001", []),
+    ("https://huggingface.co/papers/2410.00001", []),
+    ("https://github.com/org/repo", ["warning"]),
+    ("https://arxiv.org.evil.example/abs/1", ["warning"]),
+])
+def test_only_the_digests_own_kind_of_link_is_repeated_without_a_warning(url, findings):
+    from authoring import check
+    from authoring.models import Digest, Entry, Paper, Summary
+
+    summary = Summary(objective="O.", method="M.", result="R: 42%.", implication=f"See {url} for it.",
+                      questions=["Q1?", "Q2?"])
+    entry = Entry(id="2410.00001", paper=Paper(id="2410.00001", title="T", authors=["A"]), summary=summary)
+    found = check.check_digest(Digest(date="2024-10-08", entries=[entry]),
+                               source_text=lambda e: ("abstract", f"A 42% gain; code at {url}"))
+    assert [f.severity for f in found if f.kind == "link"] == findings
+
+
 @pytest.mark.parametrize(
     ("summary", "source", "missing"),
     [
