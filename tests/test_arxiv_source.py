@@ -159,7 +159,8 @@ def test_an_entry_the_arxiv_package_cannot_read_fails_alone_and_every_other_pape
     papers["2410.00007"]["published"] = "2024-13-45T99:00:00Z"
     heard = []
     with StandIn(papers) as stand_in:
-        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in), on_retry=heard.append)
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in),
+                                           on_retry=heard.append)
     assert sorted(result.papers) == [i for i in ids if i != "2410.00007"]
     assert list(result.unreadable) == ["2410.00007"] and "ValueError" in result.unreadable["2410.00007"]
     assert result.missing == [] and result.requests == len(stand_in.requests("GET"))

@@ -212,8 +212,8 @@ def main() -> None:
               f"({cost['written'] / cost['final']:.1f}x; {cost['written'] / count / 1e3:.1f} kB per paper); "
               f"CPU {cost['cpu']:.2f} s ({count / cost['cpu']:.0f} papers per CPU-second)")
     marginal = (costs[1000]["cpu"] - costs[300]["cpu"]) / 700
-    print(f"  each paper beyond the start-up (N=300 to N=1000): {marginal * 1000:.1f} ms CPU = {1 / marginal:.0f} papers "
-          f"per CPU-second; the process's fixed CPU (start-up, imports) is about "
+    print(f"  each paper beyond the start-up (N=300 to N=1000): {marginal * 1000:.1f} ms CPU = {1 / marginal:.0f} "
+          f"papers per CPU-second; the process's fixed CPU (start-up, imports) is about "
           f"{costs[100]['cpu'] - 100 * marginal:.2f} s")
 
     help_time = startup([*digest_command(), "--help"])
