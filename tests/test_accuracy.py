@@ -165,7 +165,8 @@ def test_empty_authors_cell(authors, expected):
 @pytest.mark.parametrize(
     ("summary", "abstract", "expected"),
     [
-        ("Code at https://github.com/x/y. It gains 4.2%.", "Code: https://github.com/x/y. Gains 4.2%.", []),
+        ("Code at https://github.com/x/y. It gains 4.2%.", "Code: https://github.com/x/y. Gains 4.2%.",
+         [("link", "warning")]),  # from the source, but rendered live: a second look
         ("Code at [repo](https://github.com/x/z). It gains 4.2%.", "Code: https://github.com/x/y. 4.2%.",
          [("link", "error")]),
         ("It gains 4.2%.", "Gains 4.2%.", []),
