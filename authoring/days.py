@@ -188,19 +188,29 @@ def undo(
 def render_day(
     settings: Settings, day: date, *, force: bool = False, notice: Notice | None = None
 ) -> tuple[Digest, bool]:
-    """Re-render DATE.md from DATE.json; returns the day and whether any file changed (none when up to date)."""
+    """Re-render DATE.md from DATE.json; returns the day and whether any file changed (none when up to date).
+    A day that is up to date is only read: no lock is taken, so not even the lock's holder note is written."""
+    if not store.journal_path(settings.output_dir, day).exists():
+        digest = store.load_digest(settings.output_dir, day)  # an unreadable day is an error either way
+        if _rendered_already(settings, day, digest):
+            return digest, False
     with locked(settings, day, "render", notice):
         digest = load(settings, day, notice=notice)
-        state = markdown_state(settings, day, digest)
-        markdown = store.markdown_path(settings.output_dir, day)
-        if state == IN_SYNC:
-            if digest.rendered_sha256 == _sha_of(markdown) and digest.rendered_from == content_hash(digest, settings):
-                return digest, False
+        if _rendered_already(settings, day, digest):
+            return digest, False
+        if markdown_state(settings, day, digest) == IN_SYNC:
             write(settings, day, digest)  # DATE.md is right; DATE.json learns what it was rendered from
             return digest, True
         guard_markdown(settings, day, digest, force=force)
         commit(settings, day, digest, "render")  # a forced render keeps the edited file in the history
         return digest, True
+
+
+def _rendered_already(settings: Settings, day: date, digest: Digest) -> bool:
+    """DATE.md is what DATE.json was last rendered to, from the content it holds now: nothing to write."""
+    return (markdown_state(settings, day, digest) == IN_SYNC
+            and digest.rendered_sha256 == _sha_of(store.markdown_path(settings.output_dir, day))
+            and digest.rendered_from == content_hash(digest, settings))
 
 
 # ------------------------------------------------------------------------------------ network runs: checkpoints
