@@ -23,3 +23,12 @@ def test_the_benchmarks_write_cost_measure_runs():
 
     cost = write_cost(12, concurrency=4)
     assert cost["written"] > cost["final"] > 0 and cost["cpu"] > 0
+
+
+def test_the_benchmarks_run_measures_one_real_digest_process():
+    sys.path.insert(0, str(ROOT))
+    from tools.bench import Model, run_digest, synthetic_papers
+
+    result = run_digest(synthetic_papers(3), Model(0.0, 0.0), concurrency=2)
+    assert (result["exit"], result["ok"], result["model_calls"], result["arxiv_requests"]) == (0, 3, 3, 1)
+    assert result["cpu"] > 0 and result["peak_rss_mb"] > 10 and result["wall"] > 0

@@ -1,15 +1,15 @@
 """Benchmark of `digest new` against loopback stand-ins (not a test; `make bench`).
 
 Starts stand-ins for an OpenAI-compatible server (fixed latency, optional fault rate) and for the arXiv API, runs
-`digest new` on N synthetic ids as a real subprocess, and prints: wall time, the ratio to a --concurrency 1 run
-measured in the same invocation, the ratio to the ideal ceil(N/c) x latency, arXiv requests, peak memory,
-entries lost under injected faults; then 1,000 papers at concurrency 64 with arXiv's 3-second pacing against the
-ideal that pacing allows; bytes written and CPU per paper at N=100, 300 and 1,000 with instant answers; and the
-start-up of `digest --help`, `render` and `list` next to `python -c pass`. The bytecode of authoring/ is compiled
-first, as an installed wheel has it.
+`digest new` on N synthetic ids as a real subprocess, and prints: wall time (the median of --repeat runs, with their
+range), the ratio to the ideal ceil(N/c) x latency, the run's own peak memory and CPU, the ratio to a
+--concurrency 1 run measured in the same invocation, arXiv requests, entries lost under injected faults; then
+1,000 papers at concurrency 64 with arXiv's 3-second pacing against the ideal that pacing allows; bytes written and
+CPU per paper at N=100, 300 and 1,000 with instant answers; and the start-up of `digest --help`, `render` and
+`list` next to `python -c pass`. The bytecode of authoring/ is compiled first, as an installed wheel has it.
 
-    python tools/bench.py [--papers 43] [--latency 1.0] [--concurrency 16] [--fault-rate 0.2] [--skip-serial]
-                          [--skip-large]
+    python tools/bench.py [--papers 43] [--latency 1.0] [--concurrency 16] [--repeat 5] [--fault-rate 0.2]
+                          [--skip-serial] [--skip-large]
 """
 
 from __future__ import annotations
@@ -83,19 +83,24 @@ def run_digest(papers: dict, model: Model, concurrency: int) -> dict:
         command = [*digest_command(), "new", "2024-10-10", *papers, "--base-url", f"{stand_in.url}/v1",
                    "--concurrency", str(concurrency), "--output-dir", str(Path(work) / "out"), "--json", "--quiet"]
         started = time.perf_counter()
-        result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+        child = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True)
+        stdout = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own resource use (RUSAGE_CHILDREN sums them all)
         wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
         stored = json.loads((Path(work) / "out" / "2024-10-10.json").read_text())
-        summary = json.loads(result.stdout) if result.stdout.strip().startswith("{") else {}
+        summary = json.loads(stdout) if stdout.strip().startswith("{") else {}
     return {
         "wall": wall,
-        "exit": result.returncode,
+        "exit": child.returncode,
         "ok": sum(1 for e in stored["entries"] if e["summary"]),
         "arxiv_requests": len(stand_in.requests("GET")),
         "model_calls": model.calls,
         "faults": model.faults,
         "retries": summary.get("retries"),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -164,6 +169,7 @@ def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--skip-serial", action="store_true", help="skip the slow --concurrency 1 run")
     parser.add_argument("--skip-large", action="store_true", help="skip the 1,000-paper run (about 30 s)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the first case; the median is the figure")
     args = parser.parse_args()
     papers = synthetic_papers(args.papers)
     ideal = math.ceil(args.papers / args.concurrency) * args.latency
@@ -172,11 +178,17 @@ def main() -> None:
     compiled = compileall.compile_dir(ROOT / "authoring", quiet=1)
     print(f"bytecode of authoring/ compiled first, as an installed wheel has it ({'ok' if compiled else 'FAILED'})")
 
-    print(f"digest new: {args.papers} papers, model latency {args.latency:g} s, concurrency {args.concurrency}")
-    fast = run_digest(papers, Model(args.latency, 0.0), args.concurrency)
-    print(f"  wall time                      {fast['wall']:.2f} s (exit {fast['exit']}, {fast['ok']}/{args.papers} "
-          f"summarised)")
-    print(f"  ideal ceil(N/c) x latency      {ideal:.2f} s  -> ratio to ideal {fast['wall'] / ideal:.2f}x")
+    print(f"digest new: {args.papers} papers, model latency {args.latency:g} s, concurrency {args.concurrency}, "
+          f"{args.repeat} runs")
+    runs = sorted((run_digest(papers, Model(args.latency, 0.0), args.concurrency) for _ in range(args.repeat)),
+                  key=lambda r: r["wall"])
+    fast = runs[len(runs) // 2]
+    walls = [r["wall"] for r in runs]
+    print(f"  wall time, median              {fast['wall']:.2f} s (exit {fast['exit']}, {fast['ok']}/{args.papers} "
+          f"summarised; runs {walls[0]:.2f} to {walls[-1]:.2f} s)")
+    print(f"  ideal ceil(N/c) x latency      {ideal:.2f} s  -> ratio to ideal {fast['wall'] / ideal:.2f}x (median; "
+          f"{walls[0] / ideal:.2f}x to {walls[-1] / ideal:.2f}x)")
+    print(f"  peak memory (max RSS)          {fast['peak_rss_mb']:.0f} MB; CPU {fast['cpu']:.2f} s")
     if not args.skip_serial:
         serial = run_digest(papers, Model(args.latency, 0.0), 1)
         speedup = serial["wall"] / fast["wall"]
@@ -196,7 +208,7 @@ def main() -> None:
               f"summarised, {big['arxiv_requests']} arXiv requests)")
         print(f"  ideal max(N/c x latency, arXiv pacing + last chunk's calls) {ideal_large:.2f} s  -> ratio "
               f"{big['wall'] / ideal_large:.2f}x")
-    print(f"  peak memory (max RSS)          {fast['peak_rss_mb']:.0f} MB")
+        print(f"  peak memory (max RSS)          {big['peak_rss_mb']:.0f} MB; CPU {big['cpu']:.2f} s")
 
     faulty = run_digest(papers, Model(args.latency, args.fault_rate), args.concurrency)
     print(f"with {args.fault_rate:.0%} of model calls answered 429 (Retry-After: 1) / 500 / 503:")
