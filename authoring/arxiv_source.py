@@ -4,6 +4,7 @@ policy. The only module importing `arxiv`."""
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -48,8 +49,7 @@ class FetchResult:
         if arxiv_id.base in self.withdrawn:
             return f"{arxiv_id} was withdrawn on arXiv ({self.withdrawn[arxiv_id.base]})"
         if arxiv_id.base in self.unreadable:
-            return (f"arXiv's entry for {arxiv_id} could not be read ({self.unreadable[arxiv_id.base]}); "
-                    "`digest resume` asks again")
+            return f"arXiv's entry for {arxiv_id} could not be read ({self.unreadable[arxiv_id.base]})"
         if arxiv_id.base not in self.papers:
             return f"{arxiv_id} not found on arXiv"
         return None
@@ -151,26 +151,34 @@ def _fetch_into(
     chunk: Sequence[ArxivId],
     settings: Settings,
     on_retry: Callable[[str], None] | None,
+    budget: _SplitBudget | None = None,
 ) -> None:
     """One chunk into `result`. An answer with an entry the arxiv package cannot read (say, an unparseable date)
     fails as a whole in that package, so the chunk is asked for again in halves, at arXiv's pace, until the
     unreadable entries are alone: they fail, every other paper is read (about 2 x log2(n) more requests for one
-    bad entry among n)."""
+    bad entry among n). The halving stops at `budget` requests a chunk (enough for three bad entries): a
+    feed-wide problem fails the ids still unresolved instead of sending arXiv 2n requests."""
+    budget = budget or _SplitBudget(len(chunk))
     try:
         found = _fetch_chunk(client, chunk, settings, on_retry)
     except _UnreadableEntry as problem:
-        result.requests += 1
-        if len(chunk) == 1:
-            result.unreadable[chunk[0].base] = problem.reason
+        unreadable = problem.reason
+    else:
+        unreadable = None
+    result.requests += 1
+    if unreadable is not None:  # outside the except block, so later errors do not chain to this one
+        if len(chunk) == 1 or budget.spent():
+            for arxiv_id in chunk:
+                result.unreadable[arxiv_id.base] = unreadable if len(chunk) == 1 else (
+                    f"{unreadable}, in an answer for {len(chunk)} ids; finding which would take more requests "
+                    "than arXiv should be sent at once")
             return
         if on_retry is not None:
-            on_retry(f"arXiv: an entry among ids {_span(chunk)} could not be read ({problem.reason}); "
-                     "asking for them in halves")
+            on_retry(f"arXiv: an entry among {len(chunk)} ids could not be read; asking for them in halves")
         half = len(chunk) // 2
-        _fetch_into(result, client, chunk[:half], settings, on_retry)
-        _fetch_into(result, client, chunk[half:], settings, on_retry)
+        _fetch_into(result, client, chunk[:half], settings, on_retry, budget)
+        _fetch_into(result, client, chunk[half:], settings, on_retry, budget)
         return
-    result.requests += 1
     for arxiv_id in chunk:
         paper = found.get(arxiv_id.base)
         if paper is None:
@@ -179,6 +187,33 @@ def _fetch_into(
             result.withdrawn[arxiv_id.base] = notice
         else:
             result.papers[arxiv_id.base] = paper
+
+
+def _read(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
+    """Every result of `search`. results() is lazy: it is consumed here, inside whatever cassette or retry context
+    is active. An entry the arxiv package skips (one without dates) still counts in the feed's total, so the package
+    asks for a next page, which is empty: what came is all there is, not a failed answer."""
+    results: list[arxiv.Result] = []
+    try:
+        for result in client.results(search):
+            results.append(result)
+    except arxiv.UnexpectedEmptyPageError:
+        pass
+    return results
+
+
+class _SplitBudget:
+    """The extra requests halving one chunk may send: enough to single out three bad entries, 6 x ceil(log2(n)) + 2
+    (44 for a chunk of 100, about 2 minutes at arXiv's pace), not the 2n - 2 that every entry being bad would take."""
+
+    def __init__(self, size: int):
+        self.left = 6 * math.ceil(math.log2(max(size, 2))) + 2
+
+    def spent(self) -> bool:
+        if self.left <= 0:
+            return True
+        self.left -= 2  # the two halves
+        return False
 
 
 class _UnreadableEntry(Exception):
@@ -198,8 +233,7 @@ def _fetch_chunk(
     retrying = backoff(_is_transient, attempts=settings.arxiv_attempts, base_delay=settings.retry_base_delay,
                        notice=(lambda error: on_retry(f"arXiv: {_reason(error)}")) if on_retry else None)
     try:
-        # results() is lazy: list() consumes it here, inside whatever cassette or retry context is active.
-        results = retrying(lambda: list(client.results(search)))
+        results = retrying(lambda: _read(client, search))
         return {paper.id: paper for paper in map(_to_paper, results)}
     except arxiv.HTTPError as err:
         if err.status == 400:

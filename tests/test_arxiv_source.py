@@ -174,3 +174,41 @@ def test_an_answer_that_is_not_a_feed_is_not_split(settings):
         with pytest.raises(ArxivError, match="not an Atom feed"):
             arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 9)], _local(settings, stand_in))
     assert len(stand_in.requests("GET")) == 1
+
+
+def test_an_entry_without_dates_is_not_found_and_the_rest_of_its_answer_is_kept(settings):
+    """The arxiv package skips an entry without <updated> but the feed's total still counts it, so the package
+    asks for a next page, which is empty: that is not a failed answer."""
+    from tools.standin import atom_feed
+
+    ids = [f"2410.{n:05d}" for n in range(1, 6)]
+    papers = {i: _paper(i) for i in ids}
+    papers["2410.00003"]["updated"] = None
+
+    def paged(asked, query):
+        return None if "start=0" in query else Reply(200, atom_feed([], query))  # a page past the end: empty
+
+    with StandIn(papers, arxiv=paged) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
+    assert sorted(result.papers) == [i for i in ids if i != "2410.00003"]
+    assert [str(i) for i in result.missing] == ["2410.00003"] and result.unreadable == {}
+    assert len(stand_in.requests("GET")) == 2  # the answer, then the empty page the package asked for
+
+
+def test_each_unreadable_entry_gets_its_own_reason_and_a_feed_wide_problem_is_not_split_to_the_end(settings):
+    ids = [f"2410.{n:05d}" for n in range(1, 9)]
+    papers = {i: _paper(i) for i in ids}
+    for bad in ("2410.00002", "2410.00007"):
+        papers[bad]["updated"] = f"bad date of {bad}"
+    with StandIn(papers) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
+    assert {i: reason.split("'")[1] for i, reason in result.unreadable.items()} == {
+        "2410.00002": "bad date of 2410.00002", "2410.00007": "bad date of 2410.00007"}
+    assert len(result.papers) == 6
+
+    ids = [f"2410.{n:05d}" for n in range(1, 101)]
+    everything_bad = {i: {**_paper(i), "updated": "not a date"} for i in ids}
+    with StandIn(everything_bad) as stand_in:
+        result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
+    assert sorted(result.unreadable) == ids and result.papers == {}
+    assert len(stand_in.requests("GET")) <= 1 + 44  # not 2 x 100 - 1
