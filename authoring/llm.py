@@ -21,6 +21,7 @@ from .config import Settings, check_credentials
 from .errors import ModelError, passes_through
 from .models import Summary, Usage
 from .redact import redact_text, redact_url, scrub
+from .startup import resume_collection
 from .transport import AnswerRejected, GuardedTransport
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
@@ -37,27 +38,38 @@ class FatalModelError(ModelError):
 
 
 class SilentServer:
-    """A run's timed-out attempts in a row, across its papers; any answer from the server (an error status too)
-    starts the count again. A server that accepts connections and never answers would otherwise cost every paper
-    model_timeout x model_attempts (12 minutes a paper at the defaults); once the count reaches `limit`, the run
-    stops. The limit is more than one paper's attempts, so a paper the server is slow on fails alone."""
+    """The papers whose attempts timed out since the server last answered anything (an error status counts as an
+    answer), shared by a run's calls. A server that accepts connections and never answers would otherwise cost
+    every paper model_timeout x model_attempts (12 minutes a paper at the defaults). Papers the server is only slow
+    on fail alone after their attempts (at most `concurrency` of them are in flight at once); once papers that
+    started after those gave up time out too, more than concurrency + 1 papers in a row with no answer in between,
+    the run stops: at the defaults after about one paper's attempts and one more deadline."""
 
     def __init__(self, settings: Settings):
-        self.limit = max(2 * settings.concurrency, settings.model_attempts + 1)
-        self.count = 0
+        self.limit = settings.concurrency + 1
+        self.papers: set[str] = set()
         self._lock = threading.Lock()
 
-    def timed_out(self) -> None:
+    def timed_out(self, paper: str) -> None:
         with self._lock:
-            self.count += 1
+            self.papers.add(paper)
 
     def answered(self) -> None:
         with self._lock:
-            self.count = 0
+            self.papers.clear()
 
     @property
     def silent(self) -> bool:
-        return self.count >= self.limit
+        return len(self.papers) > self.limit
+
+    def error(self, settings: Settings) -> FatalModelError:
+        return FatalModelError(
+            f"{_where(settings)} gave no complete answer within {settings.model_timeout:g} s for {len(self.papers)} "
+            f"papers in a row (more than --concurrency + 1) and answered nothing in between: it accepts "
+            "connections but does not answer. The run stops; entries it did not finish keep what they had "
+            "(`digest resume` finishes a day). Check the server, or raise model_timeout (digest.toml) if it is only "
+            "slow"
+        )
 
 
 @dataclass
@@ -72,8 +84,10 @@ class Generation:
 
 def make_client(settings: Settings) -> openai.OpenAI:
     """An SDK client whose own retries are off (`summarise` owns the retry policy), with one connection pool
-    sized to the run's concurrency, reused by every call."""
+    sized to the run's concurrency, reused by every call. With the SDK loaded, start-up is over: the garbage
+    collector the console script paused is resumed (authoring.startup)."""
     check_credentials(settings)
+    resume_collection()
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
@@ -106,14 +120,17 @@ def summarise(
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
     silence: SilentServer | None = None,
+    paper: str = "",
 ) -> Generation:
     """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
     `on_retry` hears a short reason before each retry (for progress displays); `silence`, shared by a run's calls,
-    turns a server that has answered nothing for its limit of attempts into a FatalModelError. Raises only
+    turns a server that answers none of them into a FatalModelError (`paper` names this call in it). Raises only
     ModelError (this paper failed) or FatalModelError (no paper can succeed), whatever the SDK or the server
     throws."""
+    if silence is not None and silence.silent:  # the run is stopping: no paid call for nothing
+        raise silence.error(settings)
     try:
-        return _summarise(client, messages, settings, on_retry, sleep, silence)
+        return _summarise(client, messages, settings, on_retry, sleep, silence, paper)
     except ModelError as err:
         raise _scrubbed(err, settings) from None
     except Exception as err:
@@ -136,6 +153,7 @@ def _summarise(
     on_retry: OnRetry | None,
     sleep: Callable[[float], None],
     silence: SilentServer | None = None,
+    paper: str = "",
 ) -> Generation:
     request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
     if settings.temperature is not None:
@@ -145,7 +163,7 @@ def _summarise(
         again = attempt < settings.output_attempts
         try:
             completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep,
-                                                 silence)
+                                                 silence, paper)
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
             _notify(on_retry if again else None, "invalid structured output")
@@ -291,6 +309,7 @@ def _with_transport_retries(
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
     silence: SilentServer | None = None,
+    paper: str = "",
 ) -> _T:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -302,7 +321,7 @@ def _with_transport_retries(
         try:
             result = call()
         except openai.APITimeoutError:
-            silence.timed_out()
+            silence.timed_out(paper)
             raise
         except openai.APIConnectionError:  # refused or reset: quick, and counted by its own budget
             raise
@@ -452,11 +471,7 @@ def _connection_error(err: openai.APIConnectionError, settings: Settings,
     if (rejected := _rejected(err)) is not None:
         return ModelError(f"{where}: {rejected}")
     if isinstance(err, openai.APITimeoutError) and silence is not None and silence.silent:
-        return FatalModelError(
-            f"{where} answered nothing within {settings.model_timeout:g} s for {silence.count} attempts in a row, "
-            "across papers: it accepts connections but does not answer. Check the server, or lower --concurrency "
-            "or raise model_timeout (digest.toml); unfinished papers stay pending for `digest resume`"
-        )
+        return silence.error(settings)
     if isinstance(err, openai.APITimeoutError):
         return ModelError(
             f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"

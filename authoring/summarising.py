@@ -19,7 +19,6 @@ from .grounding import Source, parts_text, ungrounded
 from .ids import ArxivId
 from .models import Digest, Entry, Paper, Provenance, Usage
 from .prompts import build_messages
-from .startup import resume_collection
 from .templates import prompt_hash
 
 if TYPE_CHECKING:
@@ -128,7 +127,6 @@ def summarise(
 
         client = llm.make_client(settings)
         run.silence = llm.SilentServer(settings)
-        resume_collection()  # start-up is over (see authoring.startup)
         templates_hash = prompt_hash(settings.prompts_dir)
         if run.source == "pdf":
             run.pdfs = arxiv_source.PdfFetcher(settings)
@@ -210,7 +208,7 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     def ask(hint: str) -> llm.Generation:
         messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
         return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"),
-                             silence=run.silence)
+                             silence=run.silence, paper=paper.id)
 
     generation = ask(run.hint)
     usage = generation.usage

@@ -120,3 +120,18 @@ def test_the_console_script_pauses_the_collector_before_it_loads_the_command_lin
         startup.resume_collection()
         gc.unfreeze()
     assert seen == [False] and gc.isenabled()
+
+
+def test_every_command_that_builds_the_model_client_resumes_the_collector(settings):
+    """`batch submit/status/collect` build the client without summarising: they resume it too."""
+    import gc
+
+    from authoring import llm, startup
+
+    try:
+        startup.pause_collection()
+        llm.make_client(settings)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

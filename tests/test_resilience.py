@@ -134,43 +134,54 @@ def test_an_unreadable_arxiv_entry_fails_its_paper_only_and_resume_reads_it_once
     assert again.failed == {} and all(e.ok for e in again.digest.entries)
 
 
-def test_a_server_that_accepts_but_never_answers_stops_the_run_after_a_round_of_timeouts(settings):
-    """Without a limit, each of the 12 papers would wait model_timeout x model_attempts; the run stops once the
-    server has answered nothing for 2 x concurrency attempts in a row, and resume finishes once it answers."""
+def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers_time_out_too(settings):
+    """Without a limit, each of the 12 papers would wait model_timeout x model_attempts. The first two papers (the
+    concurrency) fail alone after their attempts; when the next two time out too, with no answer in between, the
+    run stops, sends nothing more, and resume finishes once the server answers."""
     from authoring import days
     from authoring.llm import FatalModelError
 
     ids = [f"2410.{n:05d}" for n in range(1, 13)]
-    answering = {"yes": False}
+    answering, asked = {"yes": False}, []
 
     def chat(body):
+        asked.append(title_of(body))
         return ok(body) if answering["yes"] else Reply(200, b"{}", delay=3.0)
 
     with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
-        hung = local(settings, stand_in, model_timeout=0.3, model_attempts=3, concurrency=2)
-        with pytest.raises(FatalModelError, match=r"answered nothing within 0.3 s for 4 attempts in a row, across "
-                                                  r"papers: it accepts connections but does not answer"):
+        hung = local(settings, stand_in, model_timeout=0.3, model_attempts=2, concurrency=2)
+        with pytest.raises(FatalModelError, match=r"gave no complete answer within 0.3 s for 4 papers in a row \(more "
+                                                  r"than --concurrency \+ 1\) and answered nothing in between"):
             pipeline.create_digest(DAY, ids, hung, clock=clock)
-        assert len(stand_in.requests("POST")) <= 6  # not 12 papers x 3 attempts
+        time.sleep(0.5)  # let calls still in flight end: none may start after the stop
+        assert asked.count("2410.00001") == asked.count("2410.00002") == 2  # every attempt, then failed alone
+        assert set(asked) == {"2410.00001", "2410.00002", "2410.00003", "2410.00004"}  # none after the stop
         stored = days.load(hung, DAY)
         assert [e.id for e in stored.entries] == ids and not any(e.ok for e in stored.entries)
+        assert all("did not answer within 0.3 s (2 attempts)" in e.error for e in stored.entries[:2])
+        assert all(e.pending for e in stored.entries[2:])
         answering["yes"] = True
         again = pipeline.resume(DAY, hung, clock=clock)
     assert again.failed == {} and all(e.ok for e in again.digest.entries)
 
 
-def test_a_paper_the_server_is_too_slow_for_fails_alone(settings):
-    ids = [f"2410.{n:05d}" for n in range(1, 6)]
+@pytest.mark.parametrize(("slow", "concurrency"), [
+    (["2410.00003"], 1),
+    (["2410.00001", "2410.00002"], 1),  # the first papers: nothing answered yet
+    (["2410.00006", "2410.00007", "2410.00008"], 2),  # the last papers: nothing else left in flight
+])
+def test_papers_the_server_is_too_slow_for_fail_alone(settings, slow, concurrency):
+    ids = [f"2410.{n:05d}" for n in range(1, 9)]
 
     def chat(body):
-        return Reply(200, b"{}", delay=3.0) if title_of(body) == "2410.00003" else ok(body)
+        return Reply(200, b"{}", delay=3.0) if title_of(body) in slow else ok(body)
 
     with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
-        report = pipeline.create_digest(DAY, ids, local(settings, stand_in, model_timeout=0.3, model_attempts=3,
-                                                        concurrency=1), clock=clock)
-    assert list(report.failed) == ["2410.00003"] and "did not answer within 0.3 s (3 attempts)" in report.failed[
-        "2410.00003"]
-    assert sum(e.ok for e in report.digest.entries) == 4
+        report = pipeline.create_digest(DAY, ids, local(settings, stand_in, model_timeout=0.3, model_attempts=2,
+                                                        concurrency=concurrency), clock=clock)
+    assert sorted(report.failed) == slow
+    assert all("did not answer within 0.3 s (2 attempts)" in report.failed[i] for i in slow)
+    assert sum(e.ok for e in report.digest.entries) == len(ids) - len(slow)
 
 
 def md_rows(out) -> int:
