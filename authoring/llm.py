@@ -4,9 +4,11 @@ The only module importing `openai`; it owns the one retry policy for model calls
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import math
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -95,14 +97,29 @@ def make_client(settings: Settings) -> openai.OpenAI:
         max_retries=0,
         timeout=_timeout(settings),
         default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
-        http_client=openai.DefaultHttpxClient(transport=GuardedTransport(limits, tls=not _plain_http(settings)),
-                                              timeout=_timeout(settings),
+        http_client=openai.DefaultHttpxClient(transport=_transport(settings, limits), timeout=_timeout(settings),
                                               follow_redirects=False),  # an answer is never elsewhere
     )
 
 
-def _plain_http(settings: Settings) -> bool:
-    return urlsplit(settings.base_url or "https://api.openai.com/v1").scheme.lower() == "http"
+def _transport(settings: Settings, limits: httpx2.Limits) -> GuardedTransport:
+    """The guarded transport to the model server, through the proxy the environment names for it (HTTPS_PROXY,
+    HTTP_PROXY, ALL_PROXY, less NO_PROXY: what the SDK's own client would use), except for a server on this
+    machine's loopback, which no proxy can reach; TLS settings only where TLS is spoken, to the server or to the
+    proxy."""
+    url = urlsplit(settings.base_url or "https://api.openai.com/v1")
+    proxies = urllib.request.getproxies()
+    direct = _loopback(url.hostname or "") or urllib.request.proxy_bypass(url.hostname or "")
+    proxy = None if direct else proxies.get(url.scheme.lower()) or proxies.get("all")
+    tls = url.scheme.lower() != "http" or urlsplit(proxy or "").scheme.lower() == "https"
+    return GuardedTransport(limits, tls=tls, proxy=proxy)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _timeout(settings: Settings) -> httpx2.Timeout:

@@ -27,10 +27,11 @@ class AnswerRejected(Exception):
 class GuardedTransport(httpx2.BaseTransport):
     """httpx2's transport with a whole-answer deadline (the request's read timeout, from its start) and a size cap."""
 
-    def __init__(self, limits: httpx2.Limits, *, tls: bool = True):
-        # tls=False for a plain-http server (a local vLLM or Ollama): it never sees TLS (redirects are not followed),
-        # so the certificate store, some 20-30 ms of start-up, is not loaded
-        self._inner = httpx2.HTTPTransport(limits=limits, **({} if tls else {"verify": False}))
+    def __init__(self, limits: httpx2.Limits, *, tls: bool = True, proxy: str | None = None):
+        # tls=False for a plain-http server (a local vLLM or Ollama) reached directly or through a plain-http proxy:
+        # no TLS is ever spoken (redirects are not followed), so the certificate store, 20-30 ms of start-up, is not
+        # loaded. `proxy`: httpx reads the proxy variables only for the transport it makes itself, not this one.
+        self._inner = httpx2.HTTPTransport(limits=limits, proxy=proxy, **({} if tls else {"verify": False}))
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is not None:  # every socket read, headers included, gets what is left of the deadline

@@ -176,3 +176,36 @@ def test_a_plain_http_server_loads_no_certificate_store_and_is_still_answered(cl
     with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
         generation = _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
     assert generation.summary.result == VALID["result"]
+
+
+def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings,
+                                                                                       monkeypatch):
+    """httpx reads the proxy variables only for a transport it makes itself; the guarded transport reads them too."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                 "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        generation = _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1")
+        assert generation.summary.result == VALID["result"]
+        assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]  # absolute-form: a proxy's
+        monkeypatch.setenv("NO_PROXY", "llm.invalid")
+        with pytest.raises(ModelError):
+            _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1", model_attempts=1)
+        assert len(proxy.requests("POST")) == 1
+        monkeypatch.delenv("NO_PROXY")
+        with StandIn(chat=lambda body: Reply(200, answer)) as local_server:
+            _summarise(clinical_paper, settings, base_url=f"{local_server.url}/v1")
+        assert len(local_server.requests("POST")) == 1 and len(proxy.requests("POST")) == 1
+
+
+def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(settings, monkeypatch):
+    import ssl
+
+    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    pool = llm.make_client(settings.replace(base_url="http://llm.example.invalid/v1"))._client._transport._inner._pool
+    assert str(pool._proxy_url.host, "ascii") == "proxy.example.invalid"
+    assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED and pool._ssl_context.cert_store_stats()["x509_ca"] > 0
