@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .pricing import DEFAULT_PRICES
@@ -203,3 +204,20 @@ def _validate(settings: Settings) -> None:
     for name in ("model_timeout", "arxiv_timeout", "hub_timeout"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{name} must be a positive number of seconds")
+    for name in ("base_url", "arxiv_api_url", "arxiv_pdf_url", "hf_endpoint"):
+        value = getattr(settings, name, None)
+        if value is not None and not _web_address(value):
+            from .redact import redact_url
+
+            raise ConfigError(f"{name} must be an http:// or https:// address with a host, with no spaces "
+                              f"(got {redact_url(value)!r})")
+
+
+def _web_address(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and value == value.strip() and \
+            not any(c.isspace() for c in value)
+    except ValueError:  # a bad port or bracketed host
+        return False

@@ -460,6 +460,10 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
             f"{where} answered HTTP 404 for model {settings.model!r}: {detail} "
             "(check --model, and that --base-url ends in /v1 or the server's OpenAI path)"
         )
+    if 300 <= err.status_code < 400:  # not followed: every paper would get the same
+        location = _one_line(redact_text(str(err.response.headers.get("location") or "nowhere")[:500]), 200)
+        return FatalModelError(f"{where} redirects (HTTP {err.status_code}) to {location}; redirects are not "
+                               "followed: set --base-url to the server's own address")
     return ModelError(f"model server answered HTTP {err.status_code}: {detail}")
 
 

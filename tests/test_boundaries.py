@@ -517,8 +517,10 @@ def test_a_redirect_is_not_followed(clinical_paper, settings):
                      b"\r\nContent-Length: 0\r\n\r\n")
 
     with _RawServer(moved) as server:
-        with pytest.raises(ModelError, match="HTTP 307"):
+        with pytest.raises(llm.FatalModelError, match=r"redirects \(HTTP 307\) to http://elsewhere.invalid/v1/chat/"
+                                                  r"completions; redirects are not followed: set --base-url"):
             _summarise(clinical_paper, settings.replace(base_url=f"{server.url}/v1"))
+        assert server.connections == 1  # every paper would be sent the same: the run stops at once
 
 
 def test_a_key_a_server_echoes_back_is_in_no_message_file_or_cassette(tmp_path):
