@@ -8,6 +8,7 @@ import math
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from .models import Paper
 from .redact import redact_text, redact_url
 from .retrying import backoff
 
+MAX_REDIRECTS = 3  # http -> https, a moved endpoint; a loop fails fast
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
 MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
 # A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
@@ -119,6 +121,7 @@ def make_client(settings: Settings) -> arxiv.Client:
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
     _with_timeouts(client._session, settings.arxiv_timeout, feed=True)
+    client._session.max_redirects = MAX_REDIRECTS  # requests' default, 30 unpaced hops, is no one's idea of a feed
     return client
 
 
@@ -151,34 +154,40 @@ def _fetch_into(
     chunk: Sequence[ArxivId],
     settings: Settings,
     on_retry: Callable[[str], None] | None,
-    budget: _SplitBudget | None = None,
 ) -> None:
     """One chunk into `result`. An answer with an entry the arxiv package cannot read (say, an unparseable date)
-    fails as a whole in that package, so the chunk is asked for again in halves, at arXiv's pace, until the
-    unreadable entries are alone: they fail, every other paper is read (about 2 x log2(n) more requests for one
-    bad entry among n). The halving stops at `budget` requests a chunk (enough for three bad entries): a
-    feed-wide problem fails the ids still unresolved instead of sending arXiv 2n requests."""
-    budget = budget or _SplitBudget(len(chunk))
-    try:
-        found = _fetch_chunk(client, chunk, settings, on_retry)
-    except _UnreadableEntry as problem:
-        unreadable = problem.reason
-    else:
-        unreadable = None
-    result.requests += 1
-    if unreadable is not None:  # outside the except block, so later errors do not chain to this one
-        if len(chunk) == 1 or budget.spent():
-            for arxiv_id in chunk:
-                result.unreadable[arxiv_id.base] = unreadable if len(chunk) == 1 else (
-                    f"{unreadable}, in an answer for {len(chunk)} ids; finding which would take more requests "
-                    "than arXiv should be sent at once")
-            return
-        if on_retry is not None:
-            on_retry(f"arXiv: an entry among {len(chunk)} ids could not be read; asking for them in halves")
-        half = len(chunk) // 2
-        _fetch_into(result, client, chunk[:half], settings, on_retry, budget)
-        _fetch_into(result, client, chunk[half:], settings, on_retry, budget)
-        return
+    fails as a whole in that package, so its ids are asked for again in halves, at arXiv's pace, breadth first,
+    until each unreadable entry is alone: it fails with its own reason, every other paper is read (about
+    2 x log2(n) more requests for one bad entry among n). At most 6 x ceil(log2(n)) + 2 more requests a chunk
+    (enough for three bad entries; 44 for 100 ids, about 2 minutes at arXiv's pace): past that, the ids still
+    unresolved fail as not checked instead of arXiv being sent up to 2n requests."""
+    budget = 6 * math.ceil(math.log2(max(len(chunk), 2))) + 2
+    waiting: deque[Sequence[ArxivId]] = deque([chunk])
+    while waiting:
+        part = waiting.popleft()
+        try:
+            found = _fetch_chunk(client, part, settings, on_retry)
+        except _UnreadableEntry as problem:
+            found, reason = None, problem.reason
+        result.requests += 1
+        if found is not None:
+            _sort(result, part, found)
+        elif len(part) == 1:
+            result.unreadable[part[0].base] = reason
+        elif budget >= 2:  # outside the except block, so later errors do not chain to this one
+            budget -= 2
+            if on_retry is not None:
+                on_retry(f"arXiv: an entry among {len(part)} ids could not be read; asking for them in halves")
+            waiting += [part[: len(part) // 2], part[len(part) // 2 :]]
+        else:
+            for arxiv_id in part:
+                result.unreadable[arxiv_id.base] = (f"not checked: an entry in arXiv's answer for it and "
+                                                    f"{len(part) - 1} other ids could not be read ({reason}), and "
+                                                    "finding which would take more requests than arXiv should be "
+                                                    "sent at once")
+
+
+def _sort(result: FetchResult, chunk: Sequence[ArxivId], found: dict[str, Paper]) -> None:
     for arxiv_id in chunk:
         paper = found.get(arxiv_id.base)
         if paper is None:
@@ -200,20 +209,6 @@ def _read(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
     except arxiv.UnexpectedEmptyPageError:
         pass
     return results
-
-
-class _SplitBudget:
-    """The extra requests halving one chunk may send: enough to single out three bad entries, 6 x ceil(log2(n)) + 2
-    (44 for a chunk of 100, about 2 minutes at arXiv's pace), not the 2n - 2 that every entry being bad would take."""
-
-    def __init__(self, size: int):
-        self.left = 6 * math.ceil(math.log2(max(size, 2))) + 2
-
-    def spent(self) -> bool:
-        if self.left <= 0:
-            return True
-        self.left -= 2  # the two halves
-        return False
 
 
 class _UnreadableEntry(Exception):
@@ -252,8 +247,8 @@ def _fetch_chunk(
     except Exception as err:  # a feed the arxiv package or our reading of it cannot make sense of
         if passes_through(err):
             raise
-        if not isinstance(err, UnreadableFeed):  # a feed, with an entry that cannot be read
-            raise _UnreadableEntry(f"{type(err).__name__}: {_first_line(err)}") from err
+        if not isinstance(err, requests.RequestException):  # the answer came: an entry in it cannot be read
+            raise _UnreadableEntry(f"{type(err).__name__}: {_first_line(err)}") from None
         raise ArxivError(
             f"arXiv answered something unusable for ids {_span(chunk)} ({type(err).__name__}: {_first_line(err)})"
         ) from err

@@ -212,3 +212,16 @@ def test_each_unreadable_entry_gets_its_own_reason_and_a_feed_wide_problem_is_no
         result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
     assert sorted(result.unreadable) == ids and result.papers == {}
     assert len(stand_in.requests("GET")) <= 1 + 44  # not 2 x 100 - 1
+    unchecked = [i for i, reason in result.unreadable.items() if reason.startswith("not checked: an entry in arXiv's")]
+    assert 0 < len(unchecked) < 100  # the halving found some bad entries alone, then stopped
+
+
+@pytest.mark.parametrize("reply", [
+    Reply(301, b"", {"Location": "/api/query?again"}),  # a redirect loop
+    Reply(200, b"<feed>" + b"\x00" * 64, {"Content-Encoding": "gzip"}),  # a body that does not decode
+])
+def test_a_failed_request_is_one_error_for_the_chunk_not_a_hunt_for_a_bad_entry(settings, reply):
+    with StandIn(arxiv=lambda ids, query: reply) as stand_in:
+        with pytest.raises(ArxivError, match="unusable for ids 2410.00001 ... 2410.00020 \\(20 ids\\)"):
+            arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 21)], _local(settings, stand_in))
+    assert len(stand_in.requests("GET")) <= 1 + arxiv_source.MAX_REDIRECTS
