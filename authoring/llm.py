@@ -39,18 +39,32 @@ class FatalModelError(ModelError):
     """A failure no other paper would escape either (bad key, unknown model, wrong endpoint, unreachable server)."""
 
 
-class SilentServer:
-    """The papers whose attempts timed out since the server last answered anything (an error status counts as an
-    answer), shared by a run's calls. A server that accepts connections and never answers would otherwise cost
-    every paper model_timeout x model_attempts (12 minutes a paper at the defaults). Papers the server is only slow
-    on fail alone after their attempts (at most `concurrency` of them are in flight at once); once papers that
-    started after those gave up time out too, more than concurrency + 1 papers in a row with no answer in between,
-    the run stops: at the defaults after about one paper's attempts and one more deadline."""
+class ServerWatch:
+    """What a run's calls learn about the model server, shared by them. A failure that stops the run (a rejected
+    key, a redirect, a silent server): no call starts after it, so a freed worker does not send the next queued
+    paper. And the papers whose attempts timed out since the server last answered anything (an error status counts
+    as an answer): a server that accepts connections and never answers would otherwise cost every paper
+    model_timeout x model_attempts (12 minutes a paper at the defaults). Papers the server is only slow on fail
+    alone after their attempts (at most `concurrency` of them are in flight at once); once papers that started
+    after those gave up time out too, more than concurrency + 1 papers in a row with no answer in between, the run
+    stops: at the defaults after about one paper's attempts and one more deadline."""
 
     def __init__(self, settings: Settings):
         self.limit = settings.concurrency + 1
         self.papers: set[str] = set()
+        self.stopped: FatalModelError | None = None
         self._lock = threading.Lock()
+
+    def stop(self, error: FatalModelError) -> None:
+        with self._lock:
+            self.stopped = self.stopped or error
+
+    def check(self, settings: Settings) -> None:
+        """Raise what stopped the run, if anything has: before a call, so none is sent after the stop."""
+        if self.stopped is None and self.silent:
+            self.stop(self.error(settings))
+        if self.stopped is not None:
+            raise type(self.stopped)(str(self.stopped))
 
     def timed_out(self, paper: str) -> None:
         with self._lock:
@@ -68,7 +82,7 @@ class SilentServer:
         return FatalModelError(
             f"{_where(settings)} gave no complete answer within {settings.model_timeout:g} s for {len(self.papers)} "
             f"papers in a row (more than --concurrency + 1) and answered nothing in between: it accepts "
-            "connections but does not answer. The run stops; entries it did not finish keep what they had "
+            "connections but completes no answer. The run stops; entries it did not finish keep what they had "
             "(`digest resume` finishes a day). Check the server, or raise model_timeout (digest.toml) if it is only "
             "slow"
         )
@@ -136,20 +150,24 @@ def summarise(
     *,
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    silence: SilentServer | None = None,
+    watch: ServerWatch | None = None,
     paper: str = "",
 ) -> Generation:
     """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
-    `on_retry` hears a short reason before each retry (for progress displays); `silence`, shared by a run's calls,
-    turns a server that answers none of them into a FatalModelError (`paper` names this call in it). Raises only
+    `on_retry` hears a short reason before each retry (for progress displays); `watch`, shared by a run's calls,
+    keeps any call from starting after one stopped the run, and turns a server that answers none of them into a
+    FatalModelError (`paper` names this call in it). Raises only
     ModelError (this paper failed) or FatalModelError (no paper can succeed), whatever the SDK or the server
     throws."""
-    if silence is not None and silence.silent:  # the run is stopping: no paid call for nothing
-        raise silence.error(settings)
+    if watch is not None:
+        watch.check(settings)  # the run is stopping: no paid call for nothing
     try:
-        return _summarise(client, messages, settings, on_retry, sleep, silence, paper)
+        return _summarise(client, messages, settings, on_retry, sleep, watch, paper)
     except ModelError as err:
-        raise _scrubbed(err, settings) from None
+        scrubbed = _scrubbed(err, settings)
+        if watch is not None and isinstance(scrubbed, FatalModelError):
+            watch.stop(scrubbed)
+        raise scrubbed from None
     except Exception as err:
         if passes_through(err):
             raise
@@ -169,7 +187,7 @@ def _summarise(
     settings: Settings,
     on_retry: OnRetry | None,
     sleep: Callable[[float], None],
-    silence: SilentServer | None = None,
+    watch: ServerWatch | None = None,
     paper: str = "",
 ) -> Generation:
     request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
@@ -180,7 +198,7 @@ def _summarise(
         again = attempt < settings.output_attempts
         try:
             completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep,
-                                                 silence, paper)
+                                                 watch, paper)
         except pydantic.ValidationError as err:
             problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
             _notify(on_retry if again else None, "invalid structured output")
@@ -194,7 +212,7 @@ def _summarise(
         except openai.APIStatusError as err:
             raise _status_error(err, settings) from None
         except openai.APIConnectionError as err:
-            raise _connection_error(err, settings, silence) from None
+            raise _connection_error(err, settings, watch) from None
         message = _first_choice(completion, settings).message
         if message.refusal:
             raise ModelError(f"the model refused: {_one_line(message.refusal)}")
@@ -325,7 +343,7 @@ def _with_transport_retries(
     call: Callable[[], _T],
     on_retry: OnRetry | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    silence: SilentServer | None = None,
+    watch: ServerWatch | None = None,
     paper: str = "",
 ) -> _T:
     def before_sleep(state: RetryCallState) -> None:
@@ -333,23 +351,23 @@ def _with_transport_retries(
         _notify(on_retry, _retry_reason(error))
 
     def attempt() -> _T:
-        if silence is None:
+        if watch is None:
             return call()
         try:
             result = call()
         except openai.APITimeoutError:
-            silence.timed_out(paper)
+            watch.timed_out(paper)
             raise
         except openai.APIConnectionError:  # refused or reset: quick, and counted by its own budget
             raise
         except Exception:  # an answer, if not a usable one
-            silence.answered()
+            watch.answered()
             raise
-        silence.answered()
+        watch.answered()
         return result
 
     def stop(state: RetryCallState) -> bool:
-        if silence is not None and silence.silent:
+        if watch is not None and watch.silent:
             return True
         error = state.outcome.exception() if state.outcome else None
         budget = min(CONNECT_ATTEMPTS, settings.model_attempts) if _unreachable(error) else settings.model_attempts
@@ -485,14 +503,14 @@ def _api_message(err: openai.APIStatusError) -> str:
 
 
 def _connection_error(err: openai.APIConnectionError, settings: Settings,
-                      silence: SilentServer | None = None) -> ModelError:
+                      watch: ServerWatch | None = None) -> ModelError:
     """A timeout fails the paper, unless the server has answered nothing for the run's limit of attempts; an
     unreachable server (after its short budget) stops the run."""
     where = _where(settings)
     if (rejected := _rejected(err)) is not None:
         return ModelError(f"{where}: {rejected}")
-    if isinstance(err, openai.APITimeoutError) and silence is not None and silence.silent:
-        return silence.error(settings)
+    if isinstance(err, openai.APITimeoutError) and watch is not None and watch.silent:
+        return watch.error(settings)
     if isinstance(err, openai.APITimeoutError):
         return ModelError(
             f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"

@@ -91,7 +91,7 @@ class Run:
     report: RunReport | None = None
     pdfs: arxiv_source.PdfFetcher | None = None
     stopped: bool = False  # a fatal error ended the run: calls still in flight retry silently
-    silence: llm.SilentServer | None = None  # timed-out attempts in a row across the run's calls
+    watch: llm.ServerWatch | None = None  # what the run's calls learn of the server: a stop, a silence
 
     def on_retry(self, reason: str) -> None:
         if self.stopped:
@@ -126,7 +126,7 @@ def summarise(
         from . import llm
 
         client = llm.make_client(settings)
-        run.silence = llm.SilentServer(settings)
+        run.watch = llm.ServerWatch(settings)
         templates_hash = prompt_hash(settings.prompts_dir)
         if run.source == "pdf":
             run.pdfs = arxiv_source.PdfFetcher(settings)
@@ -208,7 +208,7 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     def ask(hint: str) -> llm.Generation:
         messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
         return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"),
-                             silence=run.silence, paper=paper.id)
+                             watch=run.watch, paper=paper.id)
 
     generation = ask(run.hint)
     usage = generation.usage

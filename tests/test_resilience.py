@@ -165,6 +165,19 @@ def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers
     assert again.failed == {} and all(e.ok for e in again.digest.entries)
 
 
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_after_a_run_stopping_answer_no_queued_paper_is_sent(settings, concurrency):
+    from authoring.llm import FatalModelError
+
+    ids = [f"2410.{n:05d}" for n in range(1, 41)]
+    rejected = Reply(401, b'{"error": {"message": "Incorrect API key provided"}}', delay=0.05)
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: rejected) as stand_in:
+        with pytest.raises(FatalModelError, match="rejected the API key"):
+            pipeline.create_digest(DAY, ids, local(settings, stand_in, concurrency=concurrency), clock=clock)
+        time.sleep(0.3)  # a freed worker would have sent the next paper by now
+    assert len(stand_in.requests("POST")) <= concurrency  # the calls already in flight, nothing after
+
+
 @pytest.mark.parametrize(("slow", "concurrency"), [
     (["2410.00003"], 1),
     (["2410.00001", "2410.00002"], 1),  # the first papers: nothing answered yet
