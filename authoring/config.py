@@ -73,6 +73,9 @@ class Settings:
     templates_dir: Path | None = None
     # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
     prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    # The proxy variables of the environment by scheme ("http", "https", "all", "no"), as urllib reads them; the
+    # model client goes through them (llm._transport). repr=False: a proxy URL may carry a password.
+    proxies: dict[str, str] = field(default_factory=dict, repr=False)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -82,7 +85,8 @@ class Settings:
         credentials in any configured URL."""
         from .redact import url_secrets
 
-        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint)
+        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint,
+                *(url for scheme, url in self.proxies.items() if scheme != "no"))
         return [value for value in (self.api_key, *(s for url in urls for s in url_secrets(url))) if value]
 
 
@@ -105,6 +109,7 @@ def load(
     for var, name in ENV_VARS.items():
         if environ.get(var):
             values[name] = _coerce(name, environ[var], var)
+    values["proxies"] = _proxies(environ)
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
@@ -117,6 +122,18 @@ def load(
     settings = Settings(**values)
     _validate(settings)
     return settings
+
+
+def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
+    """http_proxy, HTTPS_PROXY, all_proxy, NO_PROXY ... by scheme; the lower-case variable wins, as in urllib. A
+    proxy given without a scheme is an http:// one, as curl and requests read it."""
+    found: dict[str, str] = {}
+    for name, value in sorted(environ.items(), key=lambda item: item[0].islower()):  # lower case last: it wins
+        scheme = name.lower().removesuffix("_proxy")
+        if value.strip() and name.lower().endswith("_proxy") and scheme:
+            value = value.strip()
+            found[scheme] = value if scheme == "no" or "://" in value else f"http://{value}"
+    return found
 
 
 def check_credentials(settings: Settings) -> None:
@@ -216,7 +233,8 @@ def _validate(settings: Settings) -> None:
 def _web_address(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        if parts.port == 0:  # (raises ValueError for a port that is not a number)
+            return False
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and value == value.strip() and \
             not any(c.isspace() for c in value)
     except ValueError:  # a bad port or bracketed host

@@ -20,7 +20,7 @@ import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .config import Settings, check_credentials
-from .errors import ModelError, passes_through
+from .errors import ConfigError, ModelError, passes_through
 from .models import Summary, Usage
 from .redact import redact_text, redact_url, scrub
 from .startup import resume_collection
@@ -32,6 +32,7 @@ MAX_RETRY_AFTER = 120.0
 # stops: every other paper would wait out the same retries for nothing.
 CONNECT_ATTEMPTS = 2
 MAX_CONNECT_TIMEOUT = 10.0
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, passed explicitly (see make_client)
 _T = TypeVar("_T")
 
 
@@ -107,7 +108,7 @@ def make_client(settings: Settings) -> openai.OpenAI:
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
-        base_url=settings.base_url,
+        base_url=_base_url(settings),  # never None: the SDK would read OPENAI_BASE_URL itself, even an empty one
         max_retries=0,
         timeout=_timeout(settings),
         default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
@@ -117,16 +118,39 @@ def make_client(settings: Settings) -> openai.OpenAI:
 
 
 def _transport(settings: Settings, limits: httpx2.Limits) -> GuardedTransport:
-    """The guarded transport to the model server, through the proxy the environment names for it (HTTPS_PROXY,
-    HTTP_PROXY, ALL_PROXY, less NO_PROXY: what the SDK's own client would use), except for a server on this
-    machine's loopback, which no proxy can reach; TLS settings only where TLS is spoken, to the server or to the
-    proxy."""
-    url = urlsplit(settings.base_url or "https://api.openai.com/v1")
-    proxies = urllib.request.getproxies()
-    direct = _loopback(url.hostname or "") or urllib.request.proxy_bypass(url.hostname or "")
-    proxy = None if direct else proxies.get(url.scheme.lower()) or proxies.get("all")
-    tls = url.scheme.lower() != "http" or urlsplit(proxy or "").scheme.lower() == "https"
+    """The guarded transport to the model server, through its proxy (see `proxy_for`); TLS settings only where TLS
+    is spoken, to the server or to the proxy."""
+    proxy = proxy_for(settings)
+    tls = urlsplit(_base_url(settings)).scheme.lower() != "http" or urlsplit(proxy or "").scheme.lower() == "https"
     return GuardedTransport(limits, tls=tls, proxy=proxy)
+
+
+def proxy_for(settings: Settings) -> str | None:
+    """The proxy the environment names for the model server (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY: what
+    the SDK's own client would use; httpx reads them only for a transport it makes itself), except for a server on
+    this machine's loopback, which no proxy can reach. One that is not an http:// or https:// address with a host
+    is a ConfigError, shown without its credentials."""
+    url = urlsplit(_base_url(settings))
+    host = url.hostname or ""
+    if _loopback(host) or urllib.request.proxy_bypass_environment(host, settings.proxies):
+        return None
+    proxy = settings.proxies.get(url.scheme.lower()) or settings.proxies.get("all")
+    if proxy is None:
+        return None
+    try:
+        parts = urlsplit(proxy)
+        good = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        good = False
+    if not good:
+        raise ConfigError(f"the proxy for {url.scheme.lower()}:// ({url.scheme.upper()}_PROXY or ALL_PROXY) must be "
+                          f"an http:// or https:// address with a host (got {redact_url(proxy)!r}); socks proxies "
+                          "are not supported for the model server (NO_PROXY lists hosts that go direct)")
+    return proxy
+
+
+def _base_url(settings: Settings) -> str:
+    return settings.base_url or DEFAULT_BASE_URL
 
 
 def _loopback(host: str) -> bool:
@@ -396,10 +420,12 @@ def _retry_reason(error: BaseException | None) -> str:
 
 
 def _unreachable(err: BaseException | None) -> bool:
-    """A refused connection, an unknown host or a connect timeout: the server is not there at all."""
+    """A refused connection, an unknown host or a connect timeout (to the server or its proxy), or a proxy that
+    refuses to connect to it: the server is not there at all."""
     if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
         return False
-    return any(isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout) for cause in _causes(err))
+    return any(isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError)
+               for cause in _causes(err))
 
 
 def _causes(err: BaseException) -> Iterator[BaseException]:
@@ -478,8 +504,13 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
             f"{where} answered HTTP 404 for model {settings.model!r}: {detail} "
             "(check --model, and that --base-url ends in /v1 or the server's OpenAI path)"
         )
+    if err.status_code == 407:
+        proxy = redact_url(proxy_for(settings)) or "between here and the server"
+        return FatalModelError(f"the proxy {proxy} wants credentials (HTTP 407) for {where}; put them in its "
+                               "address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)")
     if 300 <= err.status_code < 400:  # not followed: every paper would get the same
-        location = _one_line(redact_text(str(err.response.headers.get("location") or "nowhere")[:500]), 200)
+        location = _one_line(redact_text(redact_url(str(err.response.headers.get("location") or "nowhere")[:500])),
+                             200)
         return FatalModelError(f"{where} redirects (HTTP {err.status_code}) to {location}; redirects are not "
                                "followed: set --base-url to the server's own address")
     return ModelError(f"model server answered HTTP {err.status_code}: {detail}")
@@ -518,6 +549,9 @@ def _connection_error(err: openai.APIConnectionError, settings: Settings,
     root = list(_causes(err))[-1]
     detail = _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
     if _unreachable(err):
+        if proxy := proxy_for(settings):
+            return FatalModelError(f"cannot reach the model server at {where} through the proxy {redact_url(proxy)}: "
+                                   f"{detail}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY")
         return FatalModelError(f"cannot reach the model server at {where}: {detail}; check --base-url")
     return ModelError(f"lost the connection to {where}: {detail}")
 

@@ -15,10 +15,17 @@ SECRET_QUERY_PARAMETERS = ("key", "api_key", "apikey", "api-key", "token", "acce
 _URL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s'\"<>)\]]+")
 
 
+# User info where no scheme says where a URL starts (`user:KEY@host/v1`, `//user:KEY@host`, in a Location header or
+# a mistyped address): a `name:secret@` run that starts after a delimiter (each run is tried once: linear time).
+_BARE_USER_INFO = re.compile(r"(?<![^\s/'\"<>])[^\s/@:'\"<>]+:[^\s/@'\"<>]*@")
+
+
 def redact_url(url: str | None) -> str:
     """`url` with its user info and secret query parameters replaced by REDACTED; other text unchanged."""
     if not url:
         return url or ""
+    if "://" not in url:
+        return _BARE_USER_INFO.sub(f"{REDACTED}@", url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -61,8 +68,9 @@ def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Every URL inside `text` redacted (for error messages that quote an address)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), str(text))
+    """Every URL inside `text` redacted (for error messages that quote an address), and user info with no scheme
+    before it."""
+    return _BARE_USER_INFO.sub(f"{REDACTED}@", _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), str(text)))
 
 
 def _is_secret(name: str) -> bool:

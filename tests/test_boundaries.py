@@ -523,6 +523,18 @@ def test_a_redirect_is_not_followed(clinical_paper, settings):
         assert server.connections == 1  # every paper would be sent the same: the run stops at once
 
 
+@pytest.mark.parametrize("location", [b"//user:s3cretPW@evil.example/v1", b"evil.example:8080/user:s3cretPW@x",
+                                      b"https://evil.example/v1?api_key=s3cretPW"])
+def test_a_redirect_target_is_named_without_its_credentials(clinical_paper, settings, location):
+    def moved(conn):
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+
+    with _RawServer(moved) as server:
+        with pytest.raises(llm.FatalModelError, match="redirects") as info:
+            _summarise(clinical_paper, settings.replace(base_url=f"{server.url}/v1"))
+    assert "s3cretPW" not in str(info.value) and "REDACTED" in str(info.value)
+
+
 def test_a_key_a_server_echoes_back_is_in_no_message_file_or_cassette(tmp_path):
     echoed = Reply(500, json.dumps({"error": {"message": f"bad key {SECRET} for this org"}}).encode())
     ids = ["2410.00001"]

@@ -55,7 +55,8 @@ def test_bad_config_file_is_a_clear_error(tmp_path, toml, message):
 
 
 @pytest.mark.parametrize("url", [" http://127.0.0.1:8000/v1", "127.0.0.1:8000/v1", "ftp://host/v1", "http:///v1",
-                                 "http://host:port/v1", "http://user:secret@host/v 1"])
+                                 "http://host:port/v1", "http://user:secret@host/v 1", "user:secret@host:8080/v1",
+                                 "http://host:0/v1"])
 def test_a_server_address_that_is_not_one_is_refused_before_any_request(tmp_path, url):
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL|base_url must be an http:// or https:// address") as info:
         config.load(cwd=tmp_path, environ={"OPENAI_BASE_URL": url})
@@ -67,3 +68,13 @@ def test_a_server_address_that_is_not_one_is_refused_before_any_request(tmp_path
 def test_bad_environment_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="DIGEST_CONCURRENCY: 'lots'"):
         config.load(cwd=tmp_path, environ={"DIGEST_CONCURRENCY": "lots"})
+
+
+def test_proxy_variables_are_read_as_urllib_reads_them(tmp_path):
+    settings = config.load(cwd=tmp_path, environ={
+        "HTTPS_PROXY": "http://upper.example:3128", "https_proxy": "http://lower.example:3128",
+        "HTTP_PROXY": "user:pw@bare.example:8080", "NO_PROXY": "localhost,.corp", "all_proxy": " ", "OTHER": "x"})
+    assert settings.proxies == {"https": "http://lower.example:3128", "http": "http://user:pw@bare.example:8080",
+                                "no": "localhost,.corp"}
+    assert "pw" in settings.secrets() and "user" in settings.secrets()
+    assert "pw@" not in repr(settings)

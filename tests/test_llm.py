@@ -178,34 +178,59 @@ def test_a_plain_http_server_loads_no_certificate_store_and_is_still_answered(cl
     assert generation.summary.result == VALID["result"]
 
 
-def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings,
-                                                                                       monkeypatch):
-    """httpx reads the proxy variables only for a transport it makes itself; the guarded transport reads them too."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                 "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings):
+    """httpx reads the proxy variables only for a transport it makes itself; the guarded transport uses them too."""
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
-        monkeypatch.setenv("HTTP_PROXY", proxy.url)
-        generation = _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1")
+        through = settings.replace(proxies={"http": proxy.url})
+        generation = _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
         assert generation.summary.result == VALID["result"]
         assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]  # absolute-form: a proxy's
-        monkeypatch.setenv("NO_PROXY", "llm.invalid")
         with pytest.raises(ModelError):
-            _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1", model_attempts=1)
+            _summarise(clinical_paper, through.replace(proxies={"http": proxy.url, "no": "example.com,llm.invalid"}),
+                       base_url="http://llm.invalid/v1", model_attempts=1)
         assert len(proxy.requests("POST")) == 1
-        monkeypatch.delenv("NO_PROXY")
         with StandIn(chat=lambda body: Reply(200, answer)) as local_server:
-            _summarise(clinical_paper, settings, base_url=f"{local_server.url}/v1")
+            _summarise(clinical_paper, through, base_url=f"{local_server.url}/v1")
         assert len(local_server.requests("POST")) == 1 and len(proxy.requests("POST")) == 1
 
 
-def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(settings, monkeypatch):
+def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(settings):
     import ssl
 
-    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.invalid:3128")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    pool = llm.make_client(settings.replace(base_url="http://llm.example.invalid/v1"))._client._transport._inner._pool
+    through = settings.replace(base_url="http://llm.example.invalid/v1",
+                               proxies={"http": "https://proxy.example.invalid:3128"})
+    pool = llm.make_client(through)._client._transport._inner._pool
     assert str(pool._proxy_url.host, "ascii") == "proxy.example.invalid"
     assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED and pool._ssl_context.cert_store_stats()["x509_ca"] > 0
+
+
+@pytest.mark.parametrize("proxy", ["socks5://user:s3cretPW@127.0.0.1:1080", "http://user:s3cretPW@host:port",
+                                   "http://user:s3cretPW@:3128", "ftp://user:s3cretPW@host"])
+def test_a_proxy_that_cannot_be_used_is_one_error_without_its_password(settings, proxy):
+    with pytest.raises(ConfigError, match=r"the proxy for https:// \(HTTPS_PROXY or ALL_PROXY\) must be an http") \
+            as info:
+        llm.make_client(settings.replace(proxies={"all": proxy}))
+    assert "s3cretPW" not in str(info.value) and "REDACTED" in str(info.value)
+
+
+def test_a_proxy_that_refuses_or_wants_credentials_stops_the_run_naming_it_without_its_password(clinical_paper,
+                                                                                               settings):
+    wants = Reply(407, b"Proxy Authentication Required", {"Proxy-Authenticate": 'Basic realm="corp"'})
+    with StandIn(chat=lambda body: wants) as proxy:
+        through = settings.replace(proxies={"http": proxy.url.replace("http://", "http://me:s3cretPW@")})
+        with pytest.raises(llm.FatalModelError, match=r"the proxy http://REDACTED@127.0.0.1:\d+ wants credentials "
+                                                      r"\(HTTP 407\) for http://llm.invalid/v1") as info:
+            _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
+        assert len(proxy.requests("POST")) == 1 and "s3cretPW" not in str(info.value)
+    closed = settings.replace(proxies={"http": "http://me:s3cretPW@127.0.0.1:9"})  # nothing listens on port 9
+    unreachable = r"cannot reach the model server at http://llm.invalid/v1 through the proxy http://REDACTED@"
+    with pytest.raises(llm.FatalModelError, match=unreachable + r"127.0.0.1:9: .*check HTTPS_PROXY") as info:
+        _summarise(clinical_paper, closed, base_url="http://llm.invalid/v1")
+    assert "s3cretPW" not in str(info.value)
+
+
+def test_an_empty_openai_base_url_in_the_environment_means_openai_itself(settings, monkeypatch):
+    """The settings read an empty variable as unset; the SDK, left to itself, would use the empty address."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "")
+    assert str(llm.make_client(settings.replace(base_url=None)).base_url) == "https://api.openai.com/v1/"
