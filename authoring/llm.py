@@ -4,6 +4,7 @@ The only module importing `openai`; it owns the one retry policy for model calls
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import math
 import threading
@@ -214,37 +215,31 @@ def _summarise(
     watch: ServerWatch | None = None,
     paper: str = "",
 ) -> Generation:
-    request: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": Summary}
-    if settings.temperature is not None:
-        request["temperature"] = settings.temperature  # only when asked: some reasoning models reject it
+    request = request_body(messages, settings)
     problem = ""
     for attempt in range(1, settings.output_attempts + 1):
         again = attempt < settings.output_attempts
         try:
             completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep,
                                                  watch, paper)
-        except pydantic.ValidationError as err:
-            problem = f"the model's answer did not fit the summary format ({_first_error(err)})"
-            _notify(on_retry if again else None, "invalid structured output")
-            continue
-        except openai.LengthFinishReasonError:
-            problem = "the model's answer was cut off (it reached its token limit)"
-            _notify(on_retry if again else None, "truncated answer")
-            continue
-        except openai.ContentFilterFinishReasonError:
-            raise ModelError("the model's content filter stopped the answer") from None
+            return read_completion(completion, settings)
+        except _UnusableOutput as unusable:
+            problem = str(unusable)
+            _notify(on_retry if again else None, unusable.reason)
         except openai.APIStatusError as err:
             raise _status_error(err, settings) from None
         except openai.APIConnectionError as err:
             raise _connection_error(err, settings, watch) from None
-        message = _first_choice(completion, settings).message
-        if message.refusal:
-            raise ModelError(f"the model refused: {_one_line(message.refusal)}")
-        if message.parsed is None:
-            problem = "the model's answer was empty"
-            continue
-        return _generation(message.parsed, completion, settings)
     raise ModelError(f"{problem} ({settings.output_attempts} attempts)")
+
+
+class _UnusableOutput(ModelError):
+    """An answer that came but cannot be used (cut off, empty, not in the summary's format): asked for again on the
+    output budget (output_attempts), apart from the HTTP retries."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
 
 
 def _notify(on_retry: OnRetry | None, reason: str) -> None:
@@ -252,18 +247,20 @@ def _notify(on_retry: OnRetry | None, reason: str) -> None:
         on_retry(reason)
 
 
+@functools.cache
 def response_format() -> dict[str, Any]:
-    """The strict json_schema response format the SDK sends for Summary (for Batch API request lines)."""
+    """The strict json_schema response format for Summary (Structured Outputs), built once per process and sent by
+    every request, sync and batch alike (the SDK's parse() would rebuild it for each call). Not to be changed."""
     from openai.lib import type_to_response_format_param
 
     return dict(type_to_response_format_param(Summary))
 
 
 def request_body(messages: list[dict[str, str]], settings: Settings) -> dict[str, Any]:
-    """The /v1/chat/completions body of one summary request, as `summarise` sends it."""
+    """The /v1/chat/completions body of one summary request: what `summarise` sends, and a batch line carries."""
     body: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": response_format()}
     if settings.temperature is not None:
-        body["temperature"] = settings.temperature
+        body["temperature"] = settings.temperature  # only when asked: some reasoning models reject it
     return body
 
 
@@ -273,28 +270,38 @@ def generation_from_body(body: dict[str, Any], settings: Settings) -> Generation
         completion = openai.types.chat.ChatCompletion.model_validate(body)
     except pydantic.ValidationError:
         raise ModelError("the batch returned something that is not a chat completion") from None
+    return read_completion(completion, settings)
+
+
+def read_completion(completion: Any, settings: Settings) -> Generation:
+    """The summary in a chat completion, checked as Structured Outputs are: a cut-off, empty or malformed answer is
+    an _UnusableOutput (worth asking again); a content-filter stop or a refusal is this paper's ModelError."""
     choice = _first_choice(completion, settings)
     if choice.finish_reason == "length":
-        raise ModelError("the model's answer was cut off (it reached its token limit)")
+        raise _UnusableOutput("the model's answer was cut off (it reached its token limit)", "truncated answer")
     if choice.finish_reason == "content_filter":
         raise ModelError("the model's content filter stopped the answer")
     if choice.message.refusal:
         raise ModelError(f"the model refused: {_one_line(choice.message.refusal)}")
+    if not (choice.message.content or "").strip():
+        raise _UnusableOutput("the model's answer was empty", "empty answer")
     try:
-        summary = Summary.model_validate_json(choice.message.content or "")
+        summary = Summary.model_validate_json(choice.message.content)
     except pydantic.ValidationError as err:
-        raise ModelError(f"the model's answer did not fit the summary format ({_first_error(err)})") from None
+        raise _UnusableOutput(f"the model's answer did not fit the summary format ({_first_error(err)})",
+                              "invalid structured output") from None
     return _generation(summary, completion, settings)
 
 
 def _ask(client: openai.OpenAI, request: dict[str, Any], settings: Settings) -> Any:
-    """One chat.completions.parse call; a body that is not a chat completion (an HTML page from a chat UI at
-    the wrong path, plain text, a JSON list) is this paper's ModelError, named by what it was."""
-    raw = client.chat.completions.with_raw_response.parse(**request)
+    """One chat.completions.create call with the summary's response format; a body that is not a chat completion
+    (an HTML page from a chat UI at the wrong path, plain text, a JSON list) is this paper's ModelError, named by
+    what it was."""
+    raw = client.chat.completions.with_raw_response.create(**request)
     try:
         completion = raw.parse()
-    except (pydantic.ValidationError, openai.OpenAIError):
-        raise  # invalid structured output, a cut-off or filtered answer: handled by the caller
+    except openai.OpenAIError:
+        raise
     except Exception:
         completion = None
     if completion is None or not isinstance(getattr(completion, "choices", None), list):
@@ -318,8 +325,10 @@ def _first_choice(completion: Any, settings: Settings) -> Any:
     if not isinstance(choices, list):
         raise ModelError(f"{_where(settings)} answered something that is not a chat completion "
                          f"({_describe_body(completion)}); check --base-url")
-    if not choices or getattr(choices[0], "message", None) is None:
+    if not choices:
         raise ModelError(f"{_where(settings)} answered a chat completion without any choice")
+    if getattr(choices[0], "message", None) is None:
+        raise ModelError(f"{_where(settings)} answered a chat completion whose choice has no message")
     return choices[0]
 
 

@@ -47,7 +47,7 @@ REASONS = {
     "not json": "answered a body of type application/json ('this is not json'), not a chat completion",
     "a json list": "not a chat completion",
     "no choices": "answered a chat completion without any choice",
-    "choice without message": "not a chat completion",
+    "choice without message": "answered a chat completion whose choice has no message",
     "content filter": "the model's content filter stopped the answer",
     "refusal": "the model refused: I can't help with that.",
     "empty object": "not a chat completion",

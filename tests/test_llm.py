@@ -234,3 +234,30 @@ def test_an_empty_openai_base_url_in_the_environment_means_openai_itself(setting
     """The settings read an empty variable as unset; the SDK, left to itself, would use the empty address."""
     monkeypatch.setenv("OPENAI_BASE_URL", "")
     assert str(llm.make_client(settings.replace(base_url=None)).base_url) == "https://api.openai.com/v1/"
+
+
+def test_the_response_format_is_built_once_and_sent_by_every_request(clinical_paper, settings):
+    bodies = []
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: bodies.append(body) or Reply(200, answer)) as stand_in:
+        for _ in range(2):
+            _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
+    assert llm.response_format() is llm.response_format()
+    assert bodies[0]["response_format"] == bodies[1]["response_format"] == llm.response_format()
+    schema = bodies[0]["response_format"]["json_schema"]
+    assert schema["strict"] is True and schema["name"] == "Summary"
+    assert sorted(schema["schema"]["required"]) == ["implication", "method", "objective", "questions", "result"]
+
+
+def test_an_empty_answer_is_asked_for_again_then_fails_the_paper(clinical_paper, settings):
+    answers = iter([chat_completion("", model="m", created=1), chat_completion(json.dumps(VALID), model="m",
+                                                                                created=1)])
+    heard = []
+    with StandIn(chat=lambda body: Reply(200, next(answers))) as stand_in:
+        generation = llm.summarise(llm.make_client(settings.replace(base_url=f"{stand_in.url}/v1")),
+                                   build_messages(clinical_paper), settings.replace(base_url=f"{stand_in.url}/v1"),
+                                   on_retry=heard.append)
+    assert generation.summary.result == VALID["result"] and heard == ["empty answer"]
+    with StandIn(chat=lambda body: Reply(200, chat_completion("  ", model="m", created=1))) as stand_in:
+        with pytest.raises(ModelError, match=r"^the model's answer was empty \(2 attempts\)$"):
+            _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
