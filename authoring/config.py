@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -16,6 +18,7 @@ from .pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, always passed to it explicitly
 
 # Environment variables and the setting each one fills.
 ENV_VARS = {
@@ -137,12 +140,55 @@ def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_credentials(settings: Settings) -> None:
-    """Fail before any request when no key is set and no local server is configured."""
+    """Fail before any request when no key is set and no local server is configured, or when the proxy the model
+    server would be reached through cannot be used."""
     if not settings.api_key and not settings.base_url:
         raise ConfigError(
             "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
             "or --cassette to replay a recorded run"
         )
+    model_proxy(settings)
+
+
+def model_proxy(settings: Settings) -> str | None:
+    """The proxy the environment names for the model server (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY: what
+    the SDK's own client would use; httpx reads them only for a transport it makes itself), except for a server on
+    this machine's loopback, which no proxy can reach. One that is not an http:// or https:// address with a host
+    is a ConfigError, shown without its credentials."""
+    from .redact import redact_url
+
+    if not settings.proxies:
+        return None
+    import urllib.request  # (17 ms: only when a proxy variable is set)
+
+    url = urlsplit(settings.base_url or DEFAULT_BASE_URL)
+    host = url.hostname or ""
+    if _loopback(host) or urllib.request.proxy_bypass_environment(host, settings.proxies):
+        return None
+    proxy = settings.proxies.get(url.scheme.lower()) or settings.proxies.get("all")
+    if proxy is None:
+        return None
+    if not _web_address(proxy):
+        raise ConfigError(f"the proxy for {url.scheme.lower()}:// ({url.scheme.upper()}_PROXY or ALL_PROXY) must be "
+                          f"an http:// or https:// address with a host (got {redact_url(proxy)!r}); socks proxies "
+                          "are not supported for the model server (NO_PROXY lists hosts that go direct)")
+    return proxy
+
+
+def _loopback(host: str) -> bool:
+    """This machine, however it is spelt: localhost, 127.1, ::1, ::ffff:127.0.0.1, 0.0.0.0."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))  # the IPv4 shorthands: 127.1, 2130706433
+        except OSError:
+            return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
 
 
 def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import email.utils
 import functools
-import ipaddress
 import math
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,8 +18,8 @@ import openai
 import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from .config import Settings, check_credentials
-from .errors import ConfigError, ModelError, passes_through
+from .config import DEFAULT_BASE_URL, Settings, check_credentials, model_proxy
+from .errors import ModelError, passes_through
 from .models import Summary, Usage
 from .redact import redact_text, redact_url, scrub
 from .startup import resume_collection
@@ -33,7 +31,6 @@ MAX_RETRY_AFTER = 120.0
 # stops: every other paper would wait out the same retries for nothing.
 CONNECT_ATTEMPTS = 2
 MAX_CONNECT_TIMEOUT = 10.0
-DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, passed explicitly (see make_client)
 _T = TypeVar("_T")
 
 
@@ -119,46 +116,15 @@ def make_client(settings: Settings) -> openai.OpenAI:
 
 
 def _transport(settings: Settings, limits: httpx2.Limits) -> GuardedTransport:
-    """The guarded transport to the model server, through its proxy (see `proxy_for`); TLS settings only where TLS
-    is spoken, to the server or to the proxy."""
-    proxy = proxy_for(settings)
+    """The guarded transport to the model server, through its proxy (config.model_proxy); TLS settings only where
+    TLS is spoken, to the server or to the proxy."""
+    proxy = model_proxy(settings)
     tls = urlsplit(_base_url(settings)).scheme.lower() != "http" or urlsplit(proxy or "").scheme.lower() == "https"
     return GuardedTransport(limits, tls=tls, proxy=proxy)
 
 
-def proxy_for(settings: Settings) -> str | None:
-    """The proxy the environment names for the model server (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY: what
-    the SDK's own client would use; httpx reads them only for a transport it makes itself), except for a server on
-    this machine's loopback, which no proxy can reach. One that is not an http:// or https:// address with a host
-    is a ConfigError, shown without its credentials."""
-    url = urlsplit(_base_url(settings))
-    host = url.hostname or ""
-    if _loopback(host) or urllib.request.proxy_bypass_environment(host, settings.proxies):
-        return None
-    proxy = settings.proxies.get(url.scheme.lower()) or settings.proxies.get("all")
-    if proxy is None:
-        return None
-    try:
-        parts = urlsplit(proxy)
-        good = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a port that is not a number
-        good = False
-    if not good:
-        raise ConfigError(f"the proxy for {url.scheme.lower()}:// ({url.scheme.upper()}_PROXY or ALL_PROXY) must be "
-                          f"an http:// or https:// address with a host (got {redact_url(proxy)!r}); socks proxies "
-                          "are not supported for the model server (NO_PROXY lists hosts that go direct)")
-    return proxy
-
-
 def _base_url(settings: Settings) -> str:
     return settings.base_url or DEFAULT_BASE_URL
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _timeout(settings: Settings) -> httpx2.Timeout:
@@ -514,7 +480,7 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
             "(check --model, and that --base-url ends in /v1 or the server's OpenAI path)"
         )
     if err.status_code == 407:
-        proxy = redact_url(proxy_for(settings)) or "between here and the server"
+        proxy = redact_url(model_proxy(settings)) or "between here and the server"
         return FatalModelError(f"the proxy {proxy} wants credentials (HTTP 407) for {where}; put them in its "
                                "address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)")
     if 300 <= err.status_code < 400:  # not followed: every paper would get the same
@@ -558,7 +524,7 @@ def _connection_error(err: openai.APIConnectionError, settings: Settings,
     root = list(_causes(err))[-1]
     detail = _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
     if _unreachable(err):
-        if proxy := proxy_for(settings):
+        if proxy := model_proxy(settings):
             return FatalModelError(f"cannot reach the model server at {where} through the proxy {redact_url(proxy)}: "
                                    f"{detail}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY")
         return FatalModelError(f"cannot reach the model server at {where}: {detail}; check --base-url")

@@ -261,3 +261,14 @@ def test_an_empty_answer_is_asked_for_again_then_fails_the_paper(clinical_paper,
     with StandIn(chat=lambda body: Reply(200, chat_completion("  ", model="m", created=1))) as stand_in:
         with pytest.raises(ModelError, match=r"^the model's answer was empty \(2 attempts\)$"):
             _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "127.0.0.1", "127.1", "[::1]", "[::ffff:127.0.0.1]",
+                                  "0.0.0.0", "app.localhost"])
+def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(settings, host):
+    from authoring.config import model_proxy
+
+    assert model_proxy(settings.replace(base_url=f"http://{host}:8000/v1",
+                                        proxies={"http": "http://proxy.example:3128"})) is None
+    assert model_proxy(settings.replace(base_url="http://gpu-box.lan:8000/v1",
+                                        proxies={"http": "http://proxy.example:3128"})) == "http://proxy.example:3128"
