@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import socket
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from .pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_-]+")  # underscores too: container and service names have them
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, always passed to it explicitly
 
 # Environment variables and the setting each one fills.
@@ -277,11 +279,31 @@ def _validate(settings: Settings) -> None:
 
 
 def _web_address(value: str) -> bool:
+    """An http:// or https:// address with a host that can be looked up: no space or control character, a port
+    that is a number (not 0), host labels of 1 to 63 characters, an internationalised name that encodes (IDNA)."""
+    if any(ord(c) < 33 or ord(c) == 127 for c in value):
+        return False
     try:
         parts = urlsplit(value)
-        if parts.port == 0:  # (raises ValueError for a port that is not a number)
-            return False
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and value == value.strip() and \
-            not any(c.isspace() for c in value)
-    except ValueError:  # a bad port or bracketed host
+        port, host = parts.port, parts.hostname  # (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not host or port == 0:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if any(not label or len(label) > 63 for label in labels):
+        return False
+    if host.isascii():
+        return all(_HOST_LABEL.fullmatch(label) for label in labels)
+    try:
+        import idna  # httpx's own encoder (IDNA 2008)
+
+        idna.encode(host.lower())  # as httpx encodes it
+        return True
+    except (ImportError, UnicodeError, ValueError):
         return False

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx2
 import openai
@@ -103,10 +103,14 @@ def make_client(settings: Settings) -> openai.OpenAI:
     collector the console script paused is resumed (authoring.startup)."""
     check_credentials(settings)
     resume_collection()
+    base = urlsplit(_base_url(settings))
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
-        base_url=_base_url(settings),  # never None: the SDK would read OPENAI_BASE_URL itself, even an empty one
+        # never None: the SDK would read OPENAI_BASE_URL itself, even an empty one; a query (Azure's api-version)
+        # goes on every request, not in the middle of the path
+        base_url=urlunsplit(base._replace(query="", fragment="")),
+        default_query=dict(parse_qsl(base.query, keep_blank_values=True)) or None,
         max_retries=0,
         timeout=_timeout(settings),
         default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
@@ -256,7 +260,20 @@ def read_completion(completion: Any, settings: Settings) -> Generation:
     except pydantic.ValidationError as err:
         raise _UnusableOutput(f"the model's answer did not fit the summary format ({_first_error(err)})",
                               "invalid structured output") from None
-    return _generation(summary, completion, settings)
+    return _generation(_without_secrets(summary, settings), completion, settings)
+
+
+def _without_secrets(summary: Summary, settings: Settings) -> Summary:
+    """The summary with the key and any configured credential taken out, should the server have echoed one into
+    its answer (it would be written to DATE.json and DATE.md, and published)."""
+    secrets = settings.secrets()
+    if not secrets:
+        return summary
+    return summary.model_copy(update={
+        "objective": scrub(summary.objective, secrets), "method": scrub(summary.method, secrets),
+        "result": scrub(summary.result, secrets), "implication": scrub(summary.implication, secrets),
+        "questions": [scrub(question, secrets) for question in summary.questions],
+    })
 
 
 def _ask(client: openai.OpenAI, request: dict[str, Any], settings: Settings) -> Any:

@@ -56,13 +56,15 @@ def test_bad_config_file_is_a_clear_error(tmp_path, toml, message):
 
 @pytest.mark.parametrize("url", [" http://127.0.0.1:8000/v1", "127.0.0.1:8000/v1", "ftp://host/v1", "http:///v1",
                                  "http://host:port/v1", "http://user:secret@host/v 1", "user:secret@host:8080/v1",
-                                 "http://host:0/v1"])
+                                 "http://host:0/v1", "http://ho\u200bst/v1", "http://host\x00x/v1", "http://a..b/v1",
+                                 "http://.../v1", f"http://{'a' * 64}.example/v1", "http://%zz/v1"])
 def test_a_server_address_that_is_not_one_is_refused_before_any_request(tmp_path, url):
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL|base_url must be an http:// or https:// address") as info:
         config.load(cwd=tmp_path, environ={"OPENAI_BASE_URL": url})
     assert "secret" not in str(info.value)
-    config.load(cwd=tmp_path, environ={"OPENAI_BASE_URL": "HTTP://[::1]:8000/v1", "DIGEST_ARXIV_API_URL":
-                                       "https://export.arxiv.org/api/query"})
+    for good in ("HTTP://[::1]:8000/v1", "http://my_service:8000/v1", "https://bücher.example/v1",
+                 "http://gpu-box.lan.:8000/v1"):
+        config.load(cwd=tmp_path, environ={"OPENAI_BASE_URL": good})
 
 
 def test_bad_environment_value_names_the_variable(tmp_path):

@@ -272,3 +272,29 @@ def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(setti
                                         proxies={"http": "http://proxy.example:3128"})) is None
     assert model_proxy(settings.replace(base_url="http://gpu-box.lan:8000/v1",
                                         proxies={"http": "http://proxy.example:3128"})) == "http://proxy.example:3128"
+
+
+def test_a_key_or_password_echoed_into_a_summary_is_never_kept(clinical_paper, settings):
+    leaky = dict(VALID, objective=f"Key {settings.api_key} and pw s3cretPW.", questions=["Why s3cretPW?", "Q2?"])
+    answer = chat_completion(json.dumps(leaky), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
+        base = stand_in.url.replace("http://", "http://me:s3cretPW@") + "/v1"
+        generation = _summarise(clinical_paper, settings, base_url=base)
+    assert generation.summary.objective == "Key REDACTED and pw REDACTED."
+    assert generation.summary.questions == ["Why REDACTED?", "Q2?"]
+    batch_body = json.loads(answer)
+    again = llm.generation_from_body(batch_body, settings.replace(base_url=base))
+    assert "s3cretPW" not in again.summary.model_dump_json() and settings.api_key not in again.summary.objective
+
+
+def test_a_query_in_the_base_url_goes_on_every_request_not_into_the_path(clinical_paper, settings):
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    paths = []
+
+    def routes(method, path, raw, headers):
+        paths.append(path)
+        return Reply(200, answer) if path.startswith("/openai/v1/chat/completions?") else Reply(404, b"{}")
+
+    with StandIn(routes=routes) as stand_in:
+        _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/openai/v1?api-version=2025-01-01&key=s3cretPW")
+    assert paths == ["/openai/v1/chat/completions?api-version=2025-01-01&key=s3cretPW"]
