@@ -235,3 +235,18 @@ def test_json_runs_that_fail_say_so_in_json(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     result = run("new", "2024-10-08", "2410.05258", "--json", "--output-dir", str(tmp_path))
     assert result.exit_code == 1 and "OPENAI_API_KEY is not set" in json.loads(result.stdout)["error"]
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_run(tmp_path):
+    """`digest new ... 2>&1 | head -1`: the pipe closes after a line; the run goes on and finishes the day."""
+    import os
+
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO,
+                              "--output-dir", str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             cwd=tmp_path, env={**os.environ, "OPENAI_API_KEY": ""})
+    first = child.stdout.readline()
+    child.stdout.close()  # the reader leaves
+    assert child.wait(timeout=60) == 0, first
+    stored = json.loads((out / "2024-10-08.json").read_text())
+    assert len(stored["entries"]) == 15 and all(e["summary"] for e in stored["entries"])

@@ -16,8 +16,9 @@ def main() -> None:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, int | None):
             print(done.code, file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    from .session import flush_quietly
+
+    flush_quietly()
     os._exit(code)
 
 

@@ -16,8 +16,63 @@ from .. import config
 from ..errors import DigestError
 from ..text import terminal_text
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _ReaderMayLeave:
+    """A standard stream whose reader may go away (`digest new ... | head`): once it has, what is written is
+    dropped, so a closed pipe never stops a run half-way (its entries would be left pending)."""
+
+    def __init__(self, stream):
+        self._stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.gone = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class _Console(Console):
+    """rich's Console, on the current sys.stdout/sys.stderr (as rich does: test runners swap them), guarded by
+    _ReaderMayLeave."""
+
+    _guards: dict[int, _ReaderMayLeave] = {}
+
+    @property
+    def file(self):
+        stream = super().file
+        guard = self._guards.get(id(stream))
+        if guard is None or guard._stream is not stream:
+            guard = self._guards[id(stream)] = _ReaderMayLeave(stream)
+        return guard
+
+    @file.setter
+    def file(self, new_file) -> None:
+        self._file = new_file
+
+
+out = _Console(highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def flush_quietly() -> None:
+    """Flush stdout and stderr before an immediate exit; a reader that went away is not an error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
 
 
 @contextmanager
@@ -47,8 +102,7 @@ def user_errors(
 def _exit_now(code: int) -> None:
     """Exit without waiting for model calls still in flight in worker threads (Python would join them, for up to
     the model timeout): every finished entry is already on disk, and nothing else is pending."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    flush_quietly()
     os._exit(code)
 
 
