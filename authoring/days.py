@@ -235,6 +235,7 @@ class Checkpoints:
         self.owned: dict[str, str] = {}  # entry id -> fingerprint of the entry as the run found it
         self.recorded: dict[str, str] = {}  # entry id -> fingerprint of the result it recorded
         self.snapshot: Path | None = None  # the day before this run, kept for undo
+        self.replaced = False  # `new --force` replaced a day that was there
         self._lock = None  # the day's FileLock, kept for the per-entry checkpoints
         self._journal = store.Journal(settings.output_dir, day)
 
@@ -247,6 +248,7 @@ class Checkpoints:
             exists = store.json_path(self.settings.output_dir, self.day).exists()
             current = replaced = None
             if exists and replace:
+                self.replaced = True
                 try:  # a journal the old day left is folded into it before it is kept for undo
                     replaced = load(self.settings, self.day, notice=self.notice)
                 except StoreError:

@@ -81,9 +81,8 @@ class ServerWatch:
         return FatalModelError(
             f"{_where(settings)} gave no complete answer within {settings.model_timeout:g} s for {len(self.papers)} "
             f"papers in a row (more than --concurrency + 1) and answered nothing in between: it accepts "
-            "connections but completes no answer. The run stops; entries it did not finish keep what they had "
-            "(`digest resume` finishes a day). Check the server, or raise model_timeout (digest.toml) if it is only "
-            "slow"
+            "connections but completes no answer. Check the server, or raise model_timeout (digest.toml) if it is "
+            "only slow"
         )
 
 

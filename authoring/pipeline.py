@@ -11,7 +11,7 @@ from datetime import date
 
 from . import arxiv_source, days, edits, hf_source, store
 from .config import Settings, check_credentials
-from .errors import ArxivError, DigestError, HubError, StoreError
+from .errors import DigestError, HubError, StoreError, passes_through
 from .ids import ArxivId, normalise
 from .models import Digest, Entry, HubInfo
 from .progress import QuietProgress
@@ -248,16 +248,28 @@ def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, check
     ends (finished, Ctrl-C, a run-stopping error), so DATE.md shows what finished."""
     try:
         summarise(entries, run, report, checkpoint=checkpoints.record, arriving=arriving)
-    except ArxivError as problem:
+    except BaseException as problem:
         _fold_into(report, checkpoints)
-        pending = f"{report.pending} {'is' if report.pending == 1 else 'are'} pending"
-        raise ArxivError(f"{problem}; the finished papers are saved and {pending}: "
-                         f"`digest resume {report.digest.date}` fetches them again") from None
-    except BaseException:
-        _fold_into(report, checkpoints)
+        if isinstance(problem, DigestError):  # the one line the user sees says what is on disk, and what next
+            problem.args = (f"{problem}; {_what_is_saved(report, checkpoints)}",)
+        elif passes_through(problem):  # a --cassette miss: its note joins that line
+            problem.add_note(_what_is_saved(report, checkpoints))
         raise
     _fold_into(report, checkpoints)
     return report
+
+
+def _what_is_saved(report: RunReport, checkpoints: days.Checkpoints) -> str:
+    day = report.digest.date
+    if checkpoints.command == "regen":
+        said = "the entries regenerated so far are saved; the others keep their previous summary"
+    else:
+        pending = report.pending
+        said = (f"the finished papers are saved and {pending} {'is' if pending == 1 else 'are'} pending: "
+                f"`digest resume {day}` does the rest" if pending else "the finished papers are saved")
+    if checkpoints.replaced:
+        said += f"; this run replaced the day that was there (`digest undo {day}` brings it back)"
+    return said
 
 
 def _fold_into(report: RunReport, checkpoints: days.Checkpoints) -> None:

@@ -288,7 +288,38 @@ def test_a_rejected_key_stops_the_run_with_one_line_and_keeps_the_fetched_day(tm
         result = run("new", "2024-10-08", *ids, "--base-url", f"{stand_in.url}/v1", "--output-dir", str(tmp_path),
                      env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr.strip().splitlines()[-1].endswith("rejected the API key (HTTP 401); check OPENAI_API_KEY")
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "rejected the API key (HTTP 401); check OPENAI_API_KEY; the finished papers are saved and 2 are pending: "
+        "`digest resume 2024-10-08` does the rest")
     stored = json.loads((tmp_path / "2024-10-08.json").read_text())
     assert [e["id"] for e in stored["entries"]] == ids and all(e["summary"] is None for e in stored["entries"])
     assert FAKE_KEY not in result.output
+
+
+def test_a_forced_new_that_stops_says_it_replaced_the_day_and_undo_brings_it_back(tmp_path):
+    from tools.assemble_cassettes import seed_golden_day
+
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    before = (out / "2024-10-08.json").read_bytes()
+    ids = ["2410.00001", "2410.00002"]
+    rejected = Reply(401, b'{"error": {"message": "Incorrect API key provided"}}')
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: rejected) as stand_in:
+        result = run("new", "2024-10-08", *ids, "--force", "--base-url", f"{stand_in.url}/v1", "--output-dir",
+                     str(out), env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "2 are pending: `digest resume 2024-10-08` does the rest; this run replaced the day that was there "
+        "(`digest undo 2024-10-08` brings it back)")
+    assert run("undo", "2024-10-08", "--output-dir", str(out)).exit_code == 0
+    assert json.loads((out / "2024-10-08.json").read_bytes())["entries"] == json.loads(before)["entries"]
+
+
+def test_a_cassette_miss_says_what_the_run_left_on_disk(tmp_path):
+    from tests.conftest import CASSETTES
+
+    result = run("new", "2024-10-08", "2410.05258", "2410.99999", "--cassette",
+                 str(CASSETTES / "demo-2024-10-08.yaml"), "--output-dir", str(tmp_path))
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: request not recorded in ") and "`digest resume 2024-10-08` does the rest" in last
