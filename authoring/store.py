@@ -97,6 +97,20 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
     return True
 
 
+def _first_problem(err: ValidationError) -> str:
+    """'invalid JSON at line 1, column 2: ...' or 'entries.0.id: Input should be a valid string', and how many more."""
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    message = str(first.get("msg", "invalid"))
+    if first.get("type") == "json_invalid":
+        detail = str((first.get("ctx") or {}).get("error", "")) or message
+        text = f"invalid JSON: {detail}"
+    else:
+        text = f"{where}: {message}" if where else message
+    more = err.error_count() - 1
+    return " ".join(text.split())[:200] + (f", and {more} more problem{'' if more == 1 else 's'}" if more else "")
+
+
 def load_digest(output_dir: Path, day: date) -> Digest:
     """Read output/DATE.json; a missing, unreadable or foreign file is a StoreError naming it."""
     path = json_path(output_dir, day)
@@ -109,8 +123,7 @@ def load_digest(output_dir: Path, day: date) -> Digest:
     try:
         digest = Digest.model_validate_json(text)
     except ValidationError as err:
-        problems = f"{err.error_count()} problem{'' if err.error_count() == 1 else 's'}"
-        raise StoreError(f"{path} is not a digest file ({problems}); it was left untouched") from None
+        raise StoreError(f"{path} is not a digest file ({_first_problem(err)}); it was left untouched") from None
     if digest.schema_version != SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
     return digest

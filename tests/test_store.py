@@ -52,7 +52,10 @@ def test_written_files_have_normal_permissions(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "is not a digest file"), ('{"schema_version": 99, "date": "2024-10-08"}', "schema version 99")],
+    [("{not json", r"is not a digest file \(invalid JSON: key must be a string at line 1 column 2\)"),
+     ('{"schema_version": 99, "date": "2024-10-08"}', "schema version 99"),
+     ('{"schema_version": 1, "date": "2024-10-08", "entries": [{"id": 5}, {"id": 6}]}',
+      r"is not a digest file \(entries.0.id: Input should be a valid string, and 1 more problem\)")],
 )
 def test_unreadable_digest_is_a_clear_error_and_untouched(tmp_path, content, message):
     path = store.json_path(tmp_path, DAY)
