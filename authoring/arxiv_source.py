@@ -84,6 +84,26 @@ class _DeadlineAdapter(HTTPAdapter):
         return response
 
 
+class _Session(requests.Session):
+    """requests raises a few errors of its own that are not RequestExceptions (a Location header urllib3 cannot
+    parse, an IPv6 address left open, a proxy variable without a host): they are raised as RequestFailed, so a
+    failed request is one error for its ids, never taken for an entry arXiv's answer could not give."""
+
+    def request(self, *args, **kwargs):  # type: ignore[override]
+        try:
+            return super().request(*args, **kwargs)
+        except requests.RequestException:
+            raise
+        except Exception as err:
+            if passes_through(err):  # a --cassette miss
+                raise
+            raise RequestFailed(f"{type(err).__name__}: {_first_line(err)}") from err
+
+
+class RequestFailed(requests.RequestException):
+    """A request requests itself could not make or follow (see _Session)."""
+
+
 class UnreadableFeed(requests.RequestException):
     """The arXiv API answered 200 with something that is not a feed (an HTML page from a proxy, an empty body):
     not "no such paper" for every id, but a failed request."""
@@ -120,7 +140,7 @@ def make_client(settings: Settings) -> arxiv.Client:
     logging.getLogger("arxiv").setLevel(logging.ERROR)
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    _with_timeouts(client._session, settings.arxiv_timeout, feed=True)
+    client._session = _with_timeouts(_Session(), settings.arxiv_timeout, feed=True)
     client._session.max_redirects = MAX_REDIRECTS  # requests' default, 30 unpaced hops, is no one's idea of a feed
     return client
 
@@ -233,6 +253,11 @@ def _fetch_chunk(
     except arxiv.HTTPError as err:
         if err.status == 400:
             raise ArxivError(f"arXiv rejected the request (HTTP 400) for ids {_span(chunk)}") from None
+        if err.status == 407:
+            raise ArxivError(f"the proxy to arXiv wants credentials (HTTP 407) for ids {_span(chunk)}; put them in "
+                             "its address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)") from None
+        if not _is_transient(err):  # asked once: a 401, 403 or 404 would come again
+            raise ArxivError(f"arXiv answered HTTP {err.status} for ids {_span(chunk)}") from None
         raise ArxivError(
             f"arXiv answered HTTP {err.status} {settings.arxiv_attempts} times for ids {_span(chunk)}; try again later"
         ) from None
@@ -241,8 +266,10 @@ def _fetch_chunk(
             f"arXiv did not answer within {settings.arxiv_timeout:g} s ({settings.arxiv_attempts} attempts)"
         ) from None
     except requests.ConnectionError as err:
+        through = " through its proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)" if isinstance(
+            err, requests.exceptions.ProxyError) else ""
         raise ArxivError(
-            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}: {_first_line(err)}"
+            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}{through}: {_first_line(err)}"
         ) from None
     except Exception as err:  # a feed the arxiv package or our reading of it cannot make sense of
         if passes_through(err):
@@ -311,7 +338,7 @@ class PdfFetcher:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.session = _with_timeouts(requests.Session(), settings.arxiv_timeout)
+        self.session = _with_timeouts(_Session(), settings.arxiv_timeout)
         self._lock = threading.Lock()
         self._last = 0.0
 

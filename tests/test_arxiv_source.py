@@ -219,9 +219,19 @@ def test_each_unreadable_entry_gets_its_own_reason_and_a_feed_wide_problem_is_no
 @pytest.mark.parametrize("reply", [
     Reply(301, b"", {"Location": "/api/query?again"}),  # a redirect loop
     Reply(200, b"<feed>" + b"\x00" * 64, {"Content-Encoding": "gzip"}),  # a body that does not decode
+    Reply(302, b"", {"Location": "http://[bad/x"}),  # a target requests cannot parse (a ValueError of its own)
+    Reply(302, b"", {"Location": "http://a..b/x"}),  # nor urllib3 (LocationParseError)
 ])
 def test_a_failed_request_is_one_error_for_the_chunk_not_a_hunt_for_a_bad_entry(settings, reply):
     with StandIn(arxiv=lambda ids, query: reply) as stand_in:
         with pytest.raises(ArxivError, match="unusable for ids 2410.00001 ... 2410.00020 \\(20 ids\\)"):
             arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 21)], _local(settings, stand_in))
     assert len(stand_in.requests("GET")) <= 1 + arxiv_source.MAX_REDIRECTS
+
+
+def test_a_status_that_is_not_retried_does_not_claim_retries(settings):
+    with StandIn(arxiv=lambda ids, query: Reply(404, b"not here")) as stand_in:
+        with pytest.raises(ArxivError, match=r"^arXiv answered HTTP 404 for ids 2410.00001 \.\.\. 2410.00003 "
+                                             r"\(3 ids\)$"):
+            arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 4)], _local(settings, stand_in))
+    assert len(stand_in.requests("GET")) == 1
