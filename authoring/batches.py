@@ -169,10 +169,14 @@ def _chosen(settings: Settings, batch_id: str | None) -> list[BatchRecord]:
 
 
 def status(settings: Settings, batch_id: str | None = None) -> list[tuple[BatchRecord, object]]:
-    """The API's view of each uncollected batch (or of one): (record, batch object); records are updated."""
+    """The API's view of each uncollected batch (or of one): (record, batch object); records are updated. With
+    none to ask about, no client is needed (nor a key)."""
+    chosen = _chosen(settings, batch_id)
+    if not chosen:
+        return []
     client = llm.make_client(settings)
     found = []
-    for record in _chosen(settings, batch_id):
+    for record in chosen:
         batch = llm.call(settings, lambda record=record: client.batches.retrieve(record.id))
         record.status = batch.status
         _save_record(settings.output_dir, record)
@@ -181,10 +185,14 @@ def status(settings: Settings, batch_id: str | None = None) -> list[tuple[BatchR
 
 
 def collect(settings: Settings, clock: Clock, batch_id: str | None = None) -> tuple[list[RunReport], list[str]]:
-    """Merge finished batches into their days; returns a report per day and the batches still running."""
+    """Merge finished batches into their days; returns a report per day and the batches still running. With none
+    to collect, no client is needed (nor a key)."""
+    chosen = _chosen(settings, batch_id)
+    if not chosen:
+        return [], []
     client = llm.make_client(settings)
     reports, waiting = [], []
-    for record in _chosen(settings, batch_id):
+    for record in chosen:
         batch = llm.call(settings, lambda record=record: client.batches.retrieve(record.id))
         record.status = batch.status
         if batch.status not in FINISHED:

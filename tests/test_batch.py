@@ -99,9 +99,11 @@ def test_submit_needs_a_day_or_its_ids(tmp_path):
     assert_one_line_error(result, "2024-10-10.json does not exist and there is no ids file for it")
 
 
-def test_status_with_nothing_submitted(tmp_path):
-    result = run("batch", "status", "--output-dir", str(tmp_path))
+def test_status_and_collect_with_nothing_submitted_need_no_key(tmp_path):
+    result = run("batch", "status", "--output-dir", str(tmp_path), env={"OPENAI_API_KEY": ""})
     assert result.exit_code == 0 and "No batches waiting" in result.stdout
+    result = run("batch", "collect", "--output-dir", str(tmp_path), env={"OPENAI_API_KEY": ""})
+    assert result.exit_code == 0 and "No batches to collect" in result.stdout
 
 
 def test_collect_spares_hand_edited_entries_and_nothing_is_submitted_twice(settings):
