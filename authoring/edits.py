@@ -47,10 +47,14 @@ def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
         raise DigestError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}")
     if entry.paper is None:
         raise DigestError(f"{entry.id} has no arXiv metadata; run `digest regen` on it first")
+    given = len(values)
     values = [v.strip() for v in values if v.strip()]
     list_field = field in ("authors", "questions")
-    if not values or (not list_field and len(values) != 1):
-        raise DigestError(f"{field} takes {'one or more values' if list_field else 'exactly one value'}")
+    if not values:
+        raise DigestError(f"{field} cannot be empty" + ("" if list_field else "; write the text in one quoted value"))
+    if not list_field and len(values) != 1:
+        raise DigestError(f"{field} takes exactly one value ({given} given); quote the text: "
+                          f"digest set DATE ID {field} \"...\"")
     if field == "title":
         entry.paper.title = values[0]
     elif field == "authors":

@@ -126,6 +126,7 @@ def test_move_and_undo_restore_bytes(out):
 
 def test_move_to_a_bad_position(out):
     assert_one_line_error(cli(out, "move", DAY, "2410.05258", "--to", "16"), "position 16 is outside 1..15")
+    assert_usage_error(cli(out, "move", DAY, "2410.05258", "--to", "0"), "Input should be greater than or equal to 1")
 
 
 # ------------------------------------------------------------------------------------------------ set
@@ -143,8 +144,9 @@ def test_set_changes_one_field_and_marks_the_entry_edited(out):
     ("args", "message"),
     [
         (["questions", "Only one?"], "expected 2 or 3 follow-up questions, got 1"),
-        (["title", "A", "B"], "title takes exactly one value"),
-        (["objective", "   "], "objective takes exactly one value"),
+        (["title", "A", "B"], 'title takes exactly one value (2 given); quote the text: digest set DATE ID title "'),
+        (["objective", "   "], "objective cannot be empty; write the text in one quoted value"),
+        (["authors", ""], "authors cannot be empty"),
     ],
 )
 def test_set_rejects_bad_values_and_changes_nothing(out, args, message):

@@ -168,7 +168,7 @@ def rm(
 def move(
     day: Day,
     arxiv_id: OneId,
-    to: Annotated[int, typer.Option("--to", help="The new 1-based position.")],
+    to: Annotated[int, typer.Option("--to", min=1, help="The new 1-based position.")],
     output_dir: OutputDir = None,
     force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
 ) -> None:
