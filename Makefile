@@ -40,7 +40,8 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check authoring tests tools
 
-# Re-assemble every cassette from ../shared data through a loopback stand-in (see cassettes/README.md).
+# Re-assemble every cassette from tests/data (copies of ../shared) through a loopback stand-in (see
+# cassettes/README.md); it gives the same bytes again unless the requests digest sends have changed.
 cassettes: $(VENV)/.installed-test
 	$(BIN)/python tools/assemble_cassettes.py
 

@@ -232,6 +232,19 @@ def test_invalid_edit_loses_nothing_and_the_next_edit_continues_from_it(out, edi
     assert not recovery.exists()
 
 
+def test_discard_throws_the_unsaved_edit_away_and_starts_from_the_stored_entry(out, editor):
+    editor("## Questions\n", "## Questions\nA question I typed?\n")
+    assert cli(out, "edit", DAY, "2410.05258").exit_code == 1
+    recovery = out / ".recovery" / "2024-10-08-2410.05258.md"
+    assert recovery.exists()
+    seen = editor("## Title\nDifferential Transformer", "## Title\nDifferential Transformer (DIFF)")
+    result = cli(out, "edit", DAY, "2410.05258", "--discard")
+    assert result.exit_code == 0, result.output
+    assert "Discarded your unsaved edit of 2410.05258" in result.stderr and "Continuing" not in result.stderr
+    assert "A question I typed?" not in seen.read_text() and not recovery.exists()
+    assert entries(out)[0]["paper"]["title"] == "Differential Transformer (DIFF)"
+
+
 def test_an_entry_changed_while_the_editor_was_open_is_not_overwritten(out, editor, monkeypatch):
     editor("## Title\nDifferential Transformer", "## Title\nMy edited title")
     monkeypatch.setenv("FAKE_EDITOR_MEANWHILE", f"set|{DAY}|2410.05258|objective|Set meanwhile.|--output-dir|{out}")

@@ -33,11 +33,13 @@ def edit(
     arxiv_id: OneId,
     output_dir: OutputDir = None,
     force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    discard: Annotated[bool, typer.Option("--discard", help="Throw away your unsaved edit of this entry (kept in "
+                                          "output/.recovery/) and start from the entry as stored.")] = False,
 ) -> None:
     """Edit one entry in $VISUAL or $EDITOR as a readable document; it is validated on save.
 
     An invalid document reopens (on a terminal) or is kept in output/.recovery/, and the next `digest edit` of
-    that entry starts from it. Example: digest edit 2024-10-08 2410.05258
+    that entry starts from it (--discard starts afresh). Example: digest edit 2024-10-08 2410.05258
     """
     with user_errors():
         import click
@@ -50,6 +52,9 @@ def edit(
         days.guard_markdown(settings, day, digest, force=force)
         opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
         recovery = store.recovery_path(settings.output_dir, day, entry.id)
+        if discard and recovery.exists():
+            recovery.unlink()
+            warn(f"Discarded your unsaved edit of {entry.id}")
         text = _starting_text(recovery, entry, day, opened)
 
         def keep(edited: str, problem: str) -> DigestError:
@@ -105,7 +110,7 @@ def _starting_text(recovery: Path, entry, day, current: str) -> str:
     if not recovery.exists():
         return document.to_document(entry, day)
     text = recovery.read_text(encoding="utf-8")
-    warn(f"Continuing from your unsaved edit in {recovery}")
+    warn(f"Continuing from your unsaved edit in {recovery} (--discard starts from the stored entry)")
     base = next((line[len(_BASE):].strip() for line in text.splitlines() if line.startswith(_BASE)), None)
     if base is not None and base != current:
         warn(f"Warning: {entry.id} changed since that edit was typed; saving it replaces those changes (the entry as "
