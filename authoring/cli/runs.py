@@ -319,8 +319,10 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
              f"{report.markdown_path} has {count(rows, 'paper')} and {report.json_path} records the failures.")
         raise typer.Exit(1)
     if report.conflicts:
-        warn(f"Error: {count(len(report.conflicts), 'result')} of this run were not applied: another command changed "
-             "or removed those entries meanwhile, and its change stays (the run's summaries are kept, see above).")
+        many = len(report.conflicts) != 1
+        warn(f"Error: {count(len(report.conflicts), 'result')} of this run {'were' if many else 'was'} not applied: "
+             f"another command changed or removed {'those entries' if many else 'that entry'} meanwhile, and its "
+             f"change stays (the run's {'summaries are' if many else 'summary is'} kept, see above).")
         raise typer.Exit(1)
     if as_json:
         return
