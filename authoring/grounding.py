@@ -22,6 +22,10 @@ _ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[eE]([
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
 _WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b")
+# A number right after one of these names a part of the paper; one glued to "-shot" names a prompting setting.
+_REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sec\.|eq\.|equation|appendix|algorithm|theorem|"
+                        r"lemma|chapter)|§)\s?$", re.IGNORECASE)
+_SETTING = re.compile(r"-shot\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ def _figure(text: str, match: re.Match, previous_end: int, previous_figure: bool
     after = text[match.end() : match.end() + 1]
     if not unit and (after.isalnum() or after == "_"):
         return None  # glued to what follows: GPT-4o, 3D, 44.1kHz
+    if not unit and (_REFERENCE.search(text, max(0, match.start() - 12), match.start())
+                     or _SETTING.match(text, match.end())):
+        return None  # a pointer into the paper (Table 1, Fig. 3) or a setting (0-shot), not a finding
     start = match.start()
     while start > 0 and text[start - 1] in _PREFIX:
         start -= 1

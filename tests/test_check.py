@@ -147,6 +147,16 @@ def test_grounding_normalisations(summary, source, missing):
     assert [f.text for f in ungrounded(summary, Source(source))] == missing
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("FLOP counts in Table 1 show 42% gains", ["42%"]),
+    ("0-shot and 2-shot prompting reach 71.2%", ["71.2%"]),
+    ("see Fig. 3, Section 4.2, Appendix B.1 and §5", []),
+    ("3 of 4 tables improve by 2x", ["3", "4", "2x"]),
+])
+def test_pointers_into_the_paper_and_prompting_settings_are_not_figures(text, found):
+    assert [f.text for f in figures(text)] == found
+
+
 def test_figures_are_read_as_written():
     assert [f.text for f in figures("65% of 1,532 at 0.9614; 10-18x")] == ["65%", "1,532", "0.9614", "10", "18x"]
 
