@@ -66,6 +66,7 @@ class ServerWatch:
             raise type(self.stopped)(str(self.stopped))
 
     def timed_out(self, paper: str) -> None:
+        """An attempt for `paper` got no answer: it timed out, or the connection dropped before one came."""
         with self._lock:
             self.papers.add(paper)
 
@@ -79,10 +80,10 @@ class ServerWatch:
 
     def error(self, settings: Settings) -> FatalModelError:
         return FatalModelError(
-            f"{_where(settings)} gave no complete answer within {settings.model_timeout:g} s for {len(self.papers)} "
-            f"papers in a row (more than --concurrency + 1) and answered nothing in between: it accepts "
-            "connections but completes no answer. Check the server, or raise model_timeout (digest.toml) if it is "
-            "only slow"
+            f"{_where(settings)} gave no complete answer for {len(self.papers)} papers in a row (more than "
+            f"--concurrency + 1; each timed out after {settings.model_timeout:g} s or lost its connection) and "
+            "answered nothing in between: it accepts connections but completes no answer. Check the server (and "
+            "any proxy), or raise model_timeout (digest.toml) if it is only slow"
         )
 
 
@@ -370,10 +371,9 @@ def _with_transport_retries(
             return call()
         try:
             result = call()
-        except openai.APITimeoutError:
-            watch.timed_out(paper)
-            raise
-        except openai.APIConnectionError:  # refused or reset: quick, and counted by its own budget
+        except openai.APIConnectionError as error:  # timed out, or the connection dropped with no answer
+            if not _unreachable(error):  # a refused connection has its own short budget, then stops the run
+                watch.timed_out(paper)
             raise
         except Exception:  # an answer, if not a usable one
             watch.answered()

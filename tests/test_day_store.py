@@ -134,7 +134,8 @@ def test_a_persons_change_to_the_entry_being_regenerated_wins_and_the_run_summar
         wait_for(lambda: len(stand_in.requests("POST")) >= 1)
         assert cli(day3, "set", DAY, IDS[0], "objective", "Typed by a person.").exit_code == 0
         stdout, stderr = regen.communicate(timeout=60)
-    assert regen.returncode == 1 and "1 result of this run was not applied: another command changed or removed that entry" in stderr
+    assert regen.returncode == 1
+    assert "1 result of this run was not applied: another command changed or removed that entry" in stderr
     entry = day_json(day3)["entries"][0]
     assert entry["summary"]["objective"] == "Typed by a person." and entry["provenance"]["edited"]
     assert "changed or removed by another command during the run" in stderr

@@ -150,8 +150,9 @@ def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers
 
     with StandIn({i: paper(i) for i in ids}, chat=chat) as stand_in:
         hung = local(settings, stand_in, model_timeout=0.3, model_attempts=2, concurrency=2)
-        with pytest.raises(FatalModelError, match=r"gave no complete answer within 0.3 s for 4 papers in a row \(more "
-                                                  r"than --concurrency \+ 1\) and answered nothing in between"):
+        with pytest.raises(FatalModelError, match=r"gave no complete answer for 4 papers in a row \(more than "
+                                                  r"--concurrency \+ 1; each timed out after 0.3 s or lost its "
+                                                  r"connection\) and answered nothing in between"):
             pipeline.create_digest(DAY, ids, hung, clock=clock)
         time.sleep(0.5)  # let calls still in flight end: none may start after the stop
         assert asked.count("2410.00001") == asked.count("2410.00002") == 2  # every attempt, then failed alone
@@ -176,6 +177,16 @@ def test_after_a_run_stopping_answer_no_queued_paper_is_sent(settings, concurren
             pipeline.create_digest(DAY, ids, local(settings, stand_in, concurrency=concurrency), clock=clock)
         time.sleep(0.3)  # a freed worker would have sent the next paper by now
     assert len(stand_in.requests("POST")) <= concurrency  # the calls already in flight, nothing after
+
+
+def test_a_server_that_drops_every_connection_unanswered_stops_the_run_too(settings):
+    from authoring.llm import FatalModelError
+
+    ids = [f"2410.{n:05d}" for n in range(1, 13)]
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: Reply(reset=True)) as stand_in:
+        with pytest.raises(FatalModelError, match=r"gave no complete answer for 4 papers in a row"):
+            pipeline.create_digest(DAY, ids, local(settings, stand_in, model_attempts=2, concurrency=2), clock=clock)
+        assert len(stand_in.requests("POST")) <= 4 * 2  # not 12 papers x 2 attempts
 
 
 @pytest.mark.parametrize(("slow", "concurrency"), [
