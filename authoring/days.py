@@ -6,6 +6,8 @@ write DATE.json or DATE.md themselves. Edits of a Digest in memory live in `edit
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -237,6 +239,7 @@ class Checkpoints:
         self.snapshot: Path | None = None  # the day before this run, kept for undo
         self.replaced = False  # `new --force` replaced a day that was there
         self._lock = None  # the day's FileLock, kept for the per-entry checkpoints
+        self.began = time.time() - 1  # conflict files kept since then are this run's (mtime granularity: 1 s slack)
         self._journal = store.Journal(settings.output_dir, day)
 
     def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
@@ -287,12 +290,21 @@ class Checkpoints:
             edited = markdown_state(self.settings, self.day, digest) == EDITED
             # a run that ends where it began (new --force giving the same day) leaves nothing to undo
             history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
+        # A result lost only if whoever folded it (this run, or another command that read the day meanwhile) found
+        # its entry changed and kept it aside; a change made after the result landed is a later change, not a loss.
         conflicts = {}
         for entry_id, result in self.recorded.items():
-            entry = digest.entry(entry_id)
-            if entry is None or fingerprint(entry) != result:
-                conflicts[entry_id] = str(conflict_path(self.settings.output_dir, self.day, entry_id, result))
+            path = conflict_path(self.settings.output_dir, self.day, entry_id, result)
+            if _kept_since(path, self.began):
+                conflicts[entry_id] = str(path)
         return RunOutcome(digest, conflicts, edited)
+
+
+def _kept_since(path: Path, since: float) -> bool:
+    try:
+        return path.stat().st_mtime >= since
+    except OSError:
+        return False
 
 
 def conflict_path(output_dir: Path, day: date, entry_id: str, result: str) -> Path:
@@ -346,7 +358,9 @@ def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False)
     kept: dict[str, str] = {}
     for entry_id, result in applied.lost.items():
         path = conflict_path(settings.output_dir, day, entry_id, fingerprint(result))
-        if not path.exists():
+        if path.exists():
+            os.utime(path)  # kept again now: the run that made it learns it lost (Checkpoints.finish)
+        else:
             store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
         kept[entry_id] = str(path)
     if applied.changed or markdown_state(settings, day, digest) == STALE:

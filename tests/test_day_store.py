@@ -126,6 +126,29 @@ def test_a_set_during_a_regen_of_other_entries_survives(day3, papers):
     assert "in sync" in cli(day3, "list").stdout
 
 
+def test_a_change_made_after_a_runs_result_landed_is_a_later_change_not_a_conflict(day3, papers):
+    """regen of two entries, one at a time: once the first result is journaled, `show` folds it into the day and a
+    person sets that entry; the result had landed, so the run reports no conflict and names no kept file."""
+    new_summary = {"objective": "From the run.", "method": "M.", "result": "R: 43%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+    journal = day3 / ".journal" / f"{DAY}.jsonl"
+    with StandIn(papers, chat=slow_chat(1.0, new_summary)) as stand_in:
+        regen = background(stand_in, day3, "regen", DAY, IDS[0], IDS[1], "--concurrency", "1")
+        wait_for(lambda: journal.exists() and IDS[0] in journal.read_text())
+        assert cli(day3, "show", DAY).exit_code == 0  # folds the journal: the result lands
+        assert cli(day3, "set", DAY, IDS[0], "objective", "Typed by a person.").exit_code == 0
+        _, stderr = regen.communicate(timeout=60)
+    assert regen.returncode == 0, stderr
+    assert "not applied" not in stderr and "kept/conflict" not in stderr
+    entries = {e["id"]: e for e in day_json(day3)["entries"]}
+    assert entries[IDS[0]]["summary"]["objective"] == "Typed by a person."
+    assert entries[IDS[1]]["summary"]["objective"] == "From the run."
+    assert cli(day3, "undo", DAY).exit_code == 0  # changes walk back in the order they landed: the run's last ...
+    assert day_json(day3)["entries"][1]["summary"]["objective"] != "From the run."
+    assert cli(day3, "undo", DAY).exit_code == 0  # ... then the person's set, after the run's first result
+    assert day_json(day3)["entries"][0]["summary"]["objective"] == "From the run."
+
+
 def test_a_persons_change_to_the_entry_being_regenerated_wins_and_the_run_summary_is_kept(day3, papers):
     new_summary = {"objective": "From the run.", "method": "M.", "result": "R: 43%.", "implication": "I.",
                    "questions": ["Q1?", "Q2?"]}
