@@ -249,14 +249,26 @@ def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, check
     try:
         summarise(entries, run, report, checkpoint=checkpoints.record, arriving=arriving)
     except BaseException as problem:
-        _fold_into(report, checkpoints)
+        _fold_or_say(report, checkpoints)
         if isinstance(problem, DigestError):  # the one line the user sees says what is on disk, and what next
             problem.args = (f"{problem}; {_what_is_saved(report, checkpoints)}",)
         elif passes_through(problem):  # a --cassette miss: its note joins that line
             problem.add_note(_what_is_saved(report, checkpoints))
         raise
-    _fold_into(report, checkpoints)
+    _fold_or_say(report, checkpoints)
     return report
+
+
+def _fold_or_say(report: RunReport, checkpoints: days.Checkpoints) -> None:
+    """Fold the run's journal into the day; if the day cannot be written (a full disk), say where the finished
+    papers are: the journal keeps them, and the next command that reads the day folds them in."""
+    try:
+        _fold_into(report, checkpoints)
+    except StoreError as problem:
+        journal = store.journal_path(checkpoints.settings.output_dir, checkpoints.day)
+        raise StoreError(f"{problem}; the finished papers are kept in {journal}: the next command that reads "
+                         f"{report.digest.date} (`digest list` will do) folds them in once the day can be written"
+                         ) from None
 
 
 def _what_is_saved(report: RunReport, checkpoints: days.Checkpoints) -> str:

@@ -3,6 +3,7 @@ removed later), reads of DATE.json, and the per-day journal that network runs ap
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -140,36 +141,46 @@ def lock_path(output_dir: Path, day: date) -> Path:
 
 class Journal:
     """Appends records to a day's journal, each fsynced: O(1) per finished entry, whatever the size of the day.
-    The file stays open between records; it is reopened when a fold removed it meanwhile (call under the lock)."""
+    The file stays open between records; it is reopened when a fold removed it meanwhile (call under the lock).
+    Unbuffered: a write that fails (a full disk) leaves nothing behind to be flushed later, and the file is cut back
+    to where that record began, so a half-written line never swallows the next record."""
 
     def __init__(self, output_dir: Path, day: date):
         self.path = journal_path(output_dir, day)
-        self._handle = None
+        self._fd: int | None = None
 
     def append(self, record: dict) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
-            if self._handle is not None and not self._still_there():
+            if self._fd is not None and not self._still_there():
                 self.close()
-            if self._handle is None:
+            if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115 (kept open)
-            self._handle.write(line)
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            start = os.lseek(self._fd, 0, os.SEEK_END)
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(self._fd, view):]
+                os.fsync(self._fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, start)
+                raise
         except OSError as err:
             raise StoreError(f"cannot write {self.path}: {err.strerror or err}") from None
 
     def _still_there(self) -> bool:
         try:
-            return os.stat(self.path).st_ino == os.fstat(self._handle.fileno()).st_ino
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
         except OSError:
             return False
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
 
 def read_journal(output_dir: Path, day: date) -> list[dict]:

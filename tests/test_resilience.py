@@ -334,3 +334,28 @@ def test_a_cassette_miss_says_what_the_run_left_on_disk(tmp_path):
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: request not recorded in ") and "`digest resume 2024-10-08` does the rest" in last
+
+
+def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_are(settings, monkeypatch):
+    from authoring import days, store
+    from authoring.errors import StoreError
+
+    ids = ["2410.00001", "2410.00002", "2410.00003"]
+    real = store.atomic_write
+    calls = {"n": 0}
+
+    def full_after_begin(path, data):
+        calls["n"] += 1
+        if calls["n"] > 2:  # the day was written pending (DATE.json, DATE.md); then the disk is full
+            raise StoreError(f"cannot write {path}: No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(store, "atomic_write", full_after_begin)
+    with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:
+        local_settings = local(settings, stand_in)
+        with pytest.raises(StoreError, match=r"No space left on device; the finished papers are kept in .*"
+                                             r"\.journal/2024-10-08\.jsonl: the next command that reads 2024-10-08"):
+            pipeline.create_digest(DAY, ids, local_settings, clock=clock)
+    monkeypatch.setattr(store, "atomic_write", real)
+    stored = days.load(local_settings, DAY)  # space again: reading the day folds the journal in
+    assert [e.id for e in stored.entries if e.ok] == ids

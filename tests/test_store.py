@@ -90,3 +90,23 @@ def test_a_line_separator_inside_a_record_does_not_tear_it(tmp_path):
     journal.append(record)
     journal.close()
     assert store.read_journal(tmp_path, DAY) == [record]
+
+
+def test_a_journal_write_that_fails_half_way_leaves_no_half_line(tmp_path, monkeypatch):
+    """A full disk in the middle of a record: the file is cut back, so the next record is read whole."""
+    journal = store.Journal(tmp_path, DAY)
+    journal.append({"n": 1})
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(StoreError, match="No space left on device"):
+        journal.append({"n": 2, "text": "x" * 100})
+    monkeypatch.setattr(os, "write", real_write)
+    journal.append({"n": 3})
+    journal.close()
+    journal.close()  # twice, and after a failure: never raises
+    assert store.read_journal(tmp_path, DAY) == [{"n": 1}, {"n": 3}]
