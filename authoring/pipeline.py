@@ -252,7 +252,7 @@ def _summarise_and_fold(entries: list[Entry], run: Run, report: RunReport, check
         _fold_or_say(report, checkpoints)
         if isinstance(problem, DigestError):  # the one line the user sees says what is on disk, and what next
             problem.args = (f"{problem}; {_what_is_saved(report, checkpoints)}",)
-        elif passes_through(problem):  # a --cassette miss: its note joins that line
+        elif passes_through(problem) or isinstance(problem, KeyboardInterrupt):  # a --cassette miss, Ctrl-C
             problem.add_note(_what_is_saved(report, checkpoints))
         raise
     _fold_or_say(report, checkpoints)

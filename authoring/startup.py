@@ -19,8 +19,14 @@ def main() -> None:
     """The `digest` console script (and `python -m authoring`): the collector is paused before the command line is
     imported, then authoring.cli.main runs the app."""
     pause_collection()
-    from .cli import main as run_cli
+    try:
+        from .cli import main as run_cli
+    except KeyboardInterrupt:  # Ctrl-C while the command line loads: nothing has started
+        import os
+        import sys
 
+        print("Interrupted; nothing was changed.", file=sys.stderr)
+        os._exit(130)
     run_cli()
 
 

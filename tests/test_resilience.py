@@ -253,8 +253,8 @@ def test_a_crash_mid_run_loses_only_calls_in_flight_and_resume_finishes(settings
         _, stderr = process.communicate(timeout=5)  # at once, although calls are still in flight
         assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
         if sig == signal.SIGINT:
-            assert "Interrupted; the finished entries are saved" in stderr and "Traceback" not in stderr
-            assert "`digest resume 2024-10-08`" in stderr
+            assert "Interrupted; the finished papers are saved and " in stderr and "Traceback" not in stderr
+            assert "are pending: `digest resume 2024-10-08` does the rest." in stderr
             # Ctrl-C folded the finished entries in and rendered them before exiting
             assert not (out / ".journal" / "2024-10-08.jsonl").exists()
             listed = run("list", "--output-dir", str(out))
@@ -359,3 +359,36 @@ def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_
     monkeypatch.setattr(store, "atomic_write", real)
     stored = days.load(local_settings, DAY)  # space again: reading the day folds the journal in
     assert [e.id for e in stored.entries if e.ok] == ids
+
+
+def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path):
+    from tools.assemble_cassettes import seed_golden_day
+
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    ids = [f"2410.{n:05d}" for n in range(1, 5)]
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: ok(body, delay=20)) as stand_in:
+        environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        process = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", *ids, "--force",
+                                    "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)], cwd=ROOT,
+                                   env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not stand_in.requests("POST") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert "this run replaced the day that was there (`digest undo 2024-10-08` brings it back)." in stderr
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line():
+    """Ctrl-C lands while the imports run (the first ~0.15 s): one line, exit 130, no traceback."""
+    code = ("import sys, types\n"
+            "class Loading(types.ModuleType):\n"
+            "    def __getattr__(self, name):\n"
+            "        raise KeyboardInterrupt\n"
+            "sys.modules['authoring.cli'] = Loading('authoring.cli')\n"
+            "from authoring.startup import main\n"
+            "main()\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stderr) == (130, "Interrupted; nothing was changed.\n")

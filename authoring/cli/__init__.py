@@ -12,6 +12,9 @@ def main() -> None:
     try:
         app(prog_name="digest")
         code = 0
+    except KeyboardInterrupt:  # Ctrl-C before a command started its work (its own handler says more)
+        print("Interrupted; nothing was changed.", file=sys.stderr)
+        code = 130
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, int | None):

@@ -92,10 +92,11 @@ def user_errors(
 
             out.print_json(json.dumps({"error": terminal_text(str(error))}))
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if config.debug_enabled():
             raise
-        err.print(interrupted, markup=False)
+        said = getattr(stop, "__notes__", None)  # what a run left on disk, when it knows (pipeline)
+        err.print(f"Interrupted; {said[-1]}." if said else interrupted, markup=False)
         _exit_now(130)
 
 
