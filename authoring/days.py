@@ -173,10 +173,15 @@ def undo(
             kept = history.keep(settings.output_dir, day, "edited-before-undo.md", path.read_bytes())
         snapshot, command = history.latest(settings.output_dir, day)
         markdown_copy = snapshot.with_suffix(".md")
-        # DATE.md first, then DATE.json, both byte for byte: in between, the DATE.md on disk is the one the current
-        # DATE.json notes as replaced (previous_rendered_sha256), so a crash there reads as stale, not as a hand edit.
+        # DATE.md first, then DATE.json, both byte for byte. The current DATE.json is first told that the DATE.md
+        # about to come back replaces its own (previous_rendered_sha256), so a crash in between reads as stale, not
+        # as a hand edit, however many renders the change being undone made.
         if markdown_copy.exists():
-            store.atomic_write(store.markdown_path(settings.output_dir, day), markdown_copy.read_bytes())
+            restored = markdown_copy.read_bytes()
+            if current.previous_rendered_sha256 != sha256(restored):
+                current.previous_rendered_sha256 = sha256(restored)
+                store.atomic_write(store.json_path(settings.output_dir, day), current.model_dump_json(indent=2) + "\n")
+            store.atomic_write(store.markdown_path(settings.output_dir, day), restored)
         store.atomic_write(store.json_path(settings.output_dir, day), snapshot.read_bytes())
         if not markdown_copy.exists():  # snapshotted before its first render
             try:

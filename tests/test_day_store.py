@@ -388,6 +388,26 @@ def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_p
     assert killed >= 2  # the command really was killed at several of its writes
 
 
+def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_edit(tmp_path, papers):
+    """`new --force` renders more than once (the day pending, then finished), so DATE.json's note of the DATE.md it
+    replaced is not the one undo brings back: undo says so before it restores, or a crash there reads as edited."""
+    killed = 0
+    with StandIn(papers, chat=ok) as stand_in:
+        env = {"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        for point in range(1, 12):
+            out = tmp_path / f"out-{point}"
+            seed_golden_day(out)
+            made = cli(out, "new", DAY, *IDS, "--force", "--base-url", f"{stand_in.url}/v1", env=env)
+            assert made.exit_code == 0, made.output
+            code = _killed_at(point, out, ["undo", DAY])
+            if code != -9:
+                assert code == 0
+                break
+            killed += 1
+            _assert_whole(out)
+    assert killed >= 2
+
+
 # --------------------------------------------------------------------- import and undo after runs that overlapped
 def _regen_while_a_person_edits_the_markdown(settings, day3, papers, ids):
     """Regenerate `ids` while a person fixes a typo in DATE.md (during the first model call)."""
