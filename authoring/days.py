@@ -172,6 +172,10 @@ def undo(
                 )
             kept = history.keep(settings.output_dir, day, "edited-before-undo.md", path.read_bytes())
         snapshot, command = history.latest(settings.output_dir, day)
+        on_disk = store.json_path(settings.output_dir, day).read_bytes()
+        while snapshot.read_bytes() == on_disk:  # a command killed after keeping the day, before changing it
+            history.forget(snapshot)
+            snapshot, command = history.latest(settings.output_dir, day)
         markdown_copy = snapshot.with_suffix(".md")
         # DATE.md first, then DATE.json, both byte for byte. The current DATE.json is first told that the DATE.md
         # about to come back replaces its own (previous_rendered_sha256), so a crash in between reads as stale, not

@@ -408,6 +408,20 @@ def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_
     assert killed >= 2
 
 
+def test_undo_skips_a_snapshot_a_killed_command_kept_of_the_day_as_it_is(tmp_path):
+    """A command killed after keeping the day for undo, before changing it, leaves a snapshot equal to the day:
+    undo must not spend itself undoing nothing."""
+    from authoring import history
+
+    out = tmp_path / "out"
+    seed_golden_day(out)
+    assert cli(out, "set", DAY, "2410.05258", "objective", "A person's text.").exit_code == 0
+    history.snapshot(out, date.fromisoformat(DAY), "import")  # what the killed `import --force` left
+    result = cli(out, "undo", DAY)
+    assert result.exit_code == 0 and "Undid `digest set`" in result.stdout, result.output
+    assert day_json(out)["entries"][0]["summary"]["objective"] != "A person's text."
+
+
 # --------------------------------------------------------------------- import and undo after runs that overlapped
 def _regen_while_a_person_edits_the_markdown(settings, day3, papers, ids):
     """Regenerate `ids` while a person fixes a typo in DATE.md (during the first model call)."""
