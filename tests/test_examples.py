@@ -48,6 +48,19 @@ def test_the_recipes_run_what_the_readme_promises():
     assert "OPENAI_API_KEY" not in replay  # replays need no key
 
 
+def test_a_day_with_failed_papers_is_still_committed_and_the_job_still_fails():
+    import yaml
+
+    steps = yaml.safe_load((WORKFLOWS / "daily.yml").read_text())["jobs"]["digest"]["steps"]
+    names = [step.get("id") or step.get("name", "") for step in steps]
+    write = next(step for step in steps if step.get("id") == "write")
+    assert "digest new today" in write["run"] and write.get("continue-on-error") is True
+    commit = next(n for n, step in enumerate(steps) if "git add output/" in step.get("run", ""))
+    assert "if" not in steps[commit] and commit > names.index("write")  # runs whatever the write step did
+    fail = next(n for n, step in enumerate(steps) if step.get("if") == "steps.write.outcome == 'failure'")
+    assert fail > commit and "exit 1" in steps[fail]["run"]
+
+
 def test_show_completion_prints_a_bash_completion_script():
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="digest")
     assert result.exit_code == 0, result.output
