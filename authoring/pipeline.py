@@ -5,9 +5,11 @@ entry, and to fold the journal in at the end (also after Ctrl-C or a run-stoppin
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from . import arxiv_source, days, edits, hf_source, store
 from .config import Settings, check_credentials
@@ -273,15 +275,29 @@ def _fold_or_say(report: RunReport, checkpoints: days.Checkpoints) -> None:
 
 def _what_is_saved(report: RunReport, checkpoints: days.Checkpoints) -> str:
     day = report.digest.date
+    finished = sum(1 for entry_id in checkpoints.recorded if entry_id not in report.failed)
     if checkpoints.command == "regen":
-        said = "the entries regenerated so far are saved; the others keep their previous summary"
+        said = (f"{count_of(finished, 'entry', 'entries')} regenerated so far {'is' if finished == 1 else 'are'} "
+                "saved; the others keep their previous summary")
     else:
         pending = report.pending
-        said = (f"the finished papers are saved and {pending} {'is' if pending == 1 else 'are'} pending: "
-                f"`digest resume {day}` does the rest" if pending else "the finished papers are saved")
+        said = (f"{count_of(finished, 'finished paper')} {'is' if finished == 1 else 'are'} saved"
+                + (f" and {pending} {'is' if pending == 1 else 'are'} pending: "
+                   f"{_digest(checkpoints.settings, 'resume', day)} does the rest" if pending else ""))
     if checkpoints.replaced:
-        said += f"; this run replaced the day that was there (`digest undo {day}` brings it back)"
+        said += (f"; this run replaced the day that was there ({_digest(checkpoints.settings, 'undo', day)} brings "
+                 "it back)")
     return said
+
+
+def count_of(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _digest(settings: Settings, command: str, day: str) -> str:
+    """A command to run next, quoted, with --output-dir when the day is not in ./output."""
+    where = "" if settings.output_dir == Path("output") else f" --output-dir {shlex.quote(str(settings.output_dir))}"
+    return f"`digest {command} {day}{where}`"
 
 
 def _fold_into(report: RunReport, checkpoints: days.Checkpoints) -> None:

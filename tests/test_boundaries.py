@@ -168,8 +168,8 @@ def test_a_closed_port_stops_the_run_at_once_with_one_line_naming_the_address(tm
     assert result.exit_code == 1 and "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [f"Error: cannot reach the model server at {address}: [Errno 111] Connection refused; "
-                      "check --base-url; the finished papers are saved and 12 are pending: `digest resume "
-                      "2024-10-08` does the rest"]
+                      "check --base-url; 0 finished papers are saved and 12 are pending: `digest resume "
+                      f"2024-10-08 --output-dir {tmp_path}` does the rest"]
     assert elapsed < 20  # default retry settings (retry_base_delay 1): seconds, not minutes
 
 

@@ -3,6 +3,7 @@ invalid and truncated answers, withdrawn papers, crashes mid-run, Ctrl-C, and fa
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -253,8 +254,8 @@ def test_a_crash_mid_run_loses_only_calls_in_flight_and_resume_finishes(settings
         _, stderr = process.communicate(timeout=5)  # at once, although calls are still in flight
         assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
         if sig == signal.SIGINT:
-            assert "Interrupted; the finished papers are saved and " in stderr and "Traceback" not in stderr
-            assert "are pending: `digest resume 2024-10-08` does the rest." in stderr
+            assert re.search(r"Interrupted; \d+ finished papers are saved and \d+ are pending: `digest resume "
+                             r"2024-10-08 --output-dir \S+` does the rest\.", stderr) and "Traceback" not in stderr
             # Ctrl-C folded the finished entries in and rendered them before exiting
             assert not (out / ".journal" / "2024-10-08.jsonl").exists()
             listed = run("list", "--output-dir", str(out))
@@ -300,8 +301,8 @@ def test_a_rejected_key_stops_the_run_with_one_line_and_keeps_the_fetched_day(tm
                      env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1].endswith(
-        "rejected the API key (HTTP 401); check OPENAI_API_KEY; the finished papers are saved and 2 are pending: "
-        "`digest resume 2024-10-08` does the rest")
+        "rejected the API key (HTTP 401); check OPENAI_API_KEY; 0 finished papers are saved and 2 are pending: "
+        f"`digest resume 2024-10-08 --output-dir {tmp_path}` does the rest")
     stored = json.loads((tmp_path / "2024-10-08.json").read_text())
     assert [e["id"] for e in stored["entries"]] == ids and all(e["summary"] is None for e in stored["entries"])
     assert FAKE_KEY not in result.output
@@ -320,8 +321,8 @@ def test_a_forced_new_that_stops_says_it_replaced_the_day_and_undo_brings_it_bac
                      str(out), env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1].endswith(
-        "2 are pending: `digest resume 2024-10-08` does the rest; this run replaced the day that was there "
-        "(`digest undo 2024-10-08` brings it back)")
+        f"2 are pending: `digest resume 2024-10-08 --output-dir {out}` does the rest; this run replaced the day "
+        f"that was there (`digest undo 2024-10-08 --output-dir {out}` brings it back)")
     assert run("undo", "2024-10-08", "--output-dir", str(out)).exit_code == 0
     assert json.loads((out / "2024-10-08.json").read_bytes())["entries"] == json.loads(before)["entries"]
 
@@ -333,7 +334,8 @@ def test_a_cassette_miss_says_what_the_run_left_on_disk(tmp_path):
                  str(CASSETTES / "demo-2024-10-08.yaml"), "--output-dir", str(tmp_path))
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: request not recorded in ") and "`digest resume 2024-10-08` does the rest" in last
+    assert last.startswith("Error: request not recorded in ")
+    assert f"`digest resume 2024-10-08 --output-dir {tmp_path}` does the rest" in last
 
 
 def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_are(settings, monkeypatch):
@@ -378,7 +380,8 @@ def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 130 and "Traceback" not in stderr
-    assert "this run replaced the day that was there (`digest undo 2024-10-08` brings it back)." in stderr
+    assert f"this run replaced the day that was there (`digest undo 2024-10-08 --output-dir {out}` brings it back)." \
+        in stderr
 
 
 def test_ctrl_c_while_the_command_line_loads_is_one_line():
