@@ -36,6 +36,8 @@ ENV_VARS = {
     "DIGEST_MAX_AUTHORS": "max_authors",
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
     "DIGEST_AUTHORS_STYLE": "authors_style",
+    "EDITOR": "editor",
+    "VISUAL": "editor",  # after EDITOR: VISUAL wins, as for every editor-launching tool
     # The Hub's own variable (mirrors, test servers). huggingface_hub reads it once at import; we read it here and
     # pass it to the client explicitly, so this module stays the only reader of the environment.
     "HF_ENDPOINT": "hf_endpoint",
@@ -78,6 +80,8 @@ class Settings:
     templates_dir: Path | None = None
     # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
     prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    # `digest edit`'s editor ($VISUAL, else $EDITOR); None: click's default (vi), on a terminal only.
+    editor: str | None = None
     # The proxy variables of the environment by scheme ("http", "https", "all", "no"), as urllib reads them; the
     # model client goes through them (llm._transport). repr=False: a proxy URL may carry a password.
     proxies: dict[str, str] = field(default_factory=dict, repr=False)

@@ -1,6 +1,7 @@
 """The authoring workflow through the CLI: regen, add, rm, move, set, edit, undo, render, show, list."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -349,3 +350,19 @@ def test_a_rejected_change_leaves_no_history(out):
     assert_one_line_error(cli(out, "move", DAY, "2410.05258", "--to", "99"), "outside 1..15")
     assert not (out / ".history").exists()
     assert_one_line_error(cli(out, "undo", DAY), "nothing to undo")
+
+
+def test_edit_without_an_editor_or_a_terminal_is_one_line_not_a_hang(out, monkeypatch):
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = (out / f"{DAY}.json").read_bytes()
+    assert_one_line_error(cli(out, "edit", DAY, "2410.05258"), "no editor to open: set $VISUAL or $EDITOR")
+    assert (out / f"{DAY}.json").read_bytes() == before
+
+
+def test_visual_wins_over_editor(out, editor, monkeypatch):
+    seen = editor("## Title\nDifferential Transformer", "## Title\nDifferential Transformer (V)")
+    monkeypatch.setenv("VISUAL", os.environ["EDITOR"])
+    monkeypatch.setenv("EDITOR", "false")  # would fail the edit if it were used
+    assert cli(out, "edit", DAY, "2410.05258").exit_code == 0
+    assert seen.exists() and entries(out)[0]["paper"]["title"] == "Differential Transformer (V)"

@@ -63,9 +63,12 @@ def edit(
             return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
                                f"`digest edit {day} {entry.id}` continues from it")
 
+        if settings.editor is None and not sys.stdin.isatty():
+            raise DigestError("no editor to open: set $VISUAL or $EDITOR (or change fields with `digest set`); "
+                              "without a terminal the default editor would wait for input that never comes")
         while True:
             try:
-                edited = click.edit(text, extension=".md", require_save=True)
+                edited = click.edit(text, editor=settings.editor, extension=".md", require_save=True)
             except click.ClickException as problem:
                 raise DigestError(f"cannot run the editor ({problem.message}); set $VISUAL or $EDITOR") from None
             if edited is None or edited == text and not recovery.exists():
