@@ -268,7 +268,9 @@ def check_day(settings, day: date, digest: Digest, earlier_days: Mapping[str, li
                                                         f"take the edits in with `digest import {markdown} --force`"))
     elif state == days.STALE:
         findings.append(Finding(WARNING, "drift", None, f"{markdown} is stale: DATE.json changed since it was "
-                                                        f"rendered; `digest render {digest.date}`"))
+                                                        "rendered, or it was rendered with other settings "
+                                                        "(max_authors, authors_style, templates) than these; "
+                                                        f"`digest render {digest.date}` renders it with these"))
     return findings
 
 
