@@ -53,12 +53,13 @@ def locked(
     except OSError as err:  # a read-only or foreign output folder
         raise StoreError(f"cannot lock {day.isoformat()} in {path.parent}: {err.strerror or err}") from None
     try:
-        if lock.lock_counter == 1 and tidy:
+        if lock.lock_counter == 1:  # whoever waits is told who holds the lock now, not who held it last
             stamp = time.strftime("%H:%M:%S")
             try:
                 holder.write_text(f"`digest {command}` (pid {os.getpid()}, since {stamp})", encoding="utf-8")
             except OSError:
                 pass  # only a courtesy to whoever waits
+        if lock.lock_counter == 1 and tidy:
             for folder in (settings.output_dir, history.history_dir(settings.output_dir, day),
                            history.kept_dir(settings.output_dir, day)):
                 store.remove_stale_temporaries(folder)  # what a killed writer left

@@ -520,3 +520,14 @@ def test_a_symlinked_markdown_file_keeps_its_link(day3, tmp_path):
     (day3 / f"{DAY}.md").symlink_to(target)
     assert cli(day3, "set", DAY, IDS[0], "title", "Through the link").exit_code == 0
     assert (day3 / f"{DAY}.md").is_symlink() and "Through the link" in target.read_text()
+
+
+def test_the_lock_holder_note_names_who_holds_the_lock_now(settings):
+    from authoring import locks, store
+
+    day = date.fromisoformat(DAY)
+    with locks.locked(settings, day, "new", None):
+        pass
+    with locks.locked(settings, day, "regen", None, tidy=False):  # a run's per-entry checkpoint
+        holder = store.lock_path(settings.output_dir, day).with_suffix(".holder").read_text()
+    assert holder.startswith("`digest regen` (pid ")
