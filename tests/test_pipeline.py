@@ -62,7 +62,8 @@ def test_an_arxiv_failure_on_a_later_chunk_keeps_the_earlier_summaries_and_resum
 
     with StandIn({i: paper(i) for i in ids}, chat=ok, arxiv=arxiv) as stand_in:
         config = local(settings, stand_in)
-        with pytest.raises(ArxivError, match="HTTP 400.*20 are pending: `digest resume 2024-10-08`"):
+        with pytest.raises(ArxivError, match="HTTP 400.*; 100 finished papers are saved and 20 are pending: "
+                                             "`digest resume 2024-10-08 --output-dir "):
             pipeline.create_digest(DAY, ids, config, clock=_clock)
         stored = store.load_digest(config.output_dir, DAY)
         assert [e.status for e in stored.entries] == ["ok"] * 100 + ["pending"] * 20
