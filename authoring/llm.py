@@ -151,9 +151,8 @@ def summarise(
     """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
     `on_retry` hears a short reason before each retry (for progress displays); `watch`, shared by a run's calls,
     keeps any call from starting after one stopped the run, and turns a server that answers none of them into a
-    FatalModelError (`paper` names this call in it). Raises only
-    ModelError (this paper failed) or FatalModelError (no paper can succeed), whatever the SDK or the server
-    throws."""
+    FatalModelError (`paper`, this call's paper id, is what it counts). Raises only ModelError (this paper failed)
+    or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
     if watch is not None:
         watch.check(settings)  # the run is stopping: no paid call for nothing
     try:
