@@ -80,7 +80,7 @@ class _DeadlineAdapter(HTTPAdapter):
         response.raw.release_conn()
         if self._feed and response.status_code == 200 and b"<feed" not in response._content[:4096]:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
-            raise UnreadableFeed(f"a {kind} answer that is not an Atom feed")
+            raise UnreadableFeed(f"an answer of type {kind} that is not an Atom feed")
         return response
 
 
@@ -277,7 +277,7 @@ def _fetch_chunk(
         if not isinstance(err, requests.RequestException):  # the answer came: an entry in it cannot be read
             raise _UnreadableEntry(f"{type(err).__name__}: {_first_line(err)}") from None
         raise ArxivError(
-            f"arXiv answered something unusable for ids {_span(chunk)} ({type(err).__name__}: {_first_line(err)})"
+            f"arXiv answered something unusable for ids {_span(chunk)} ({_what(err)})"
         ) from err
 
 
@@ -323,6 +323,13 @@ def _to_paper(result: arxiv.Result) -> Paper:
 
 def _span(chunk: Sequence[ArxivId]) -> str:
     return str(chunk[0]) if len(chunk) == 1 else f"{chunk[0]} ... {chunk[-1]} ({len(chunk)} ids)"
+
+
+def _what(err: BaseException) -> str:
+    """The error in words: our own say what happened; others are named by their type (TooManyRedirects: ...)."""
+    if isinstance(err, UnreadableFeed | RequestFailed):
+        return _first_line(err)
+    return f"{type(err).__name__}: {_first_line(err)}"
 
 
 def _first_line(err: BaseException) -> str:

@@ -317,7 +317,7 @@ def _ids(raw_ids: Sequence[str], run: Run) -> tuple[list[ArxivId], list[ArxivId]
     if not ids:
         raise DigestError("no arXiv ids given; pass them as arguments or with --ids-file")
     if dropped:
-        run.progress.notice(f"Dropped {len(dropped)} duplicate id(s): {', '.join(map(str, dropped))}")
+        run.progress.notice(f"Dropped {count_of(len(dropped), 'duplicate id')}: {', '.join(map(str, dropped))}")
     return ids, dropped
 
 

@@ -93,7 +93,7 @@ def test_ids_from_a_file_and_stdin_with_comments_and_duplicates(tmp_path):
     result = run("new", "2024-10-08", "--ids-file", "-", *DEMO_IDS[:10], "2410.05258v2", "--cassette", DEMO,
                  "--output-dir", str(tmp_path / "b"), input=stdin)
     assert result.exit_code == 0, result.output
-    assert "Dropped 1 duplicate id(s): 2410.05258v2" in result.stderr
+    assert "Dropped 1 duplicate id: 2410.05258v2" in result.stderr
     assert (tmp_path / "b" / "2024-10-08.md").read_bytes() == (GOLDEN / "2024-10-08.md").read_bytes()
 
 

@@ -117,7 +117,7 @@ def test_limit_min_upvotes_and_ids_given_after_the_listing(workdir, monkeypatch)
         result = run("new", "2024-10-09", "--from-hf", "--min-upvotes", "10", "--limit", "2", "2410.04364",
                      "2410.05258")
     assert result.exit_code == 0, result.output
-    assert "Dropped 1 duplicate id(s): 2410.05258" in result.stderr
+    assert "Dropped 1 duplicate id: 2410.05258" in result.stderr
     digest = stored(workdir / "output" / "2024-10-09.json")
     assert [e.id for e in digest.entries] == ["2410.03959", "2410.05258", "2410.04364"]
     assert digest.entries[2].hub is None  # given on the command line: no Hub data
