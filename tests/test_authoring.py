@@ -62,7 +62,7 @@ def test_regen_all_failed_retries_missing_and_failed_entries(tmp_path):
     seed_failed_day(out)
     result = cli(out, "regen", DAY, "--all-failed", "--cassette", str(CASSETTES / "test_regen_all_failed.yaml"))
     assert result.exit_code == 1
-    assert "Failed: 2410.99999: 2410.99999 not found on arXiv" in result.stderr
+    assert "Failed: 2410.99999 not found on arXiv" in result.stderr
     first, second = entries(out)
     assert first["summary"] is not None and first["error"] is None
     assert second["error"] == "2410.99999 not found on arXiv"

@@ -154,7 +154,7 @@ def test_unknown_id_is_reported_and_the_rest_of_the_day_goes_ahead(tmp_path):
     cassette = str(CASSETTES / "test_unknown_id_is_reported.yaml")
     result = run("new", "2024-10-08", "2410.05258", "2410.99999", "--cassette", cassette, "--output-dir", str(tmp_path))
     assert result.exit_code == 1
-    assert "Failed: 2410.99999: 2410.99999 not found on arXiv" in result.stderr
+    assert "Failed: 2410.99999 not found on arXiv" in result.stderr
     assert "Error: 1 of 2 papers failed" in result.stderr and "Traceback" not in result.output
     rows = table_rows((tmp_path / "2024-10-08.md").read_text())
     assert len(rows) == 1 and "2410.05258" in rows[0]

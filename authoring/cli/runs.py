@@ -306,8 +306,8 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
              f"in with `digest import {report.markdown_path} --force`")
     for arxiv_id, figures in report.unverified.items():
         warn(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)")
-    for arxiv_id, message in report.failed.items():
-        warn(f"Failed: {arxiv_id}: {message}")
+    for arxiv_id, message in report.failed.items():  # ("2410.99999 not found on arXiv" names its id already)
+        warn(f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}")
     if recording is not None and recording.kept is not None:
         warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
              f"{recording.kept}")
