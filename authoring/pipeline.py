@@ -18,6 +18,7 @@ from .ids import ArxivId, normalise
 from .models import Digest, Entry, HubInfo
 from .progress import QuietProgress
 from .summarising import Clock, Progress, Run, RunReport, summarise
+from .text import count
 
 
 @dataclass
@@ -277,21 +278,17 @@ def _what_is_saved(report: RunReport, checkpoints: days.Checkpoints) -> str:
     day = report.digest.date
     finished = sum(1 for entry_id in checkpoints.recorded if entry_id not in report.failed)
     if checkpoints.command == "regen":
-        said = (f"{count_of(finished, 'entry', 'entries')} regenerated so far {'is' if finished == 1 else 'are'} "
+        said = (f"{count(finished, 'entry', 'entries')} regenerated so far {'is' if finished == 1 else 'are'} "
                 "saved; the others keep their previous summary")
     else:
         pending = report.pending
-        said = (f"{count_of(finished, 'finished paper')} {'is' if finished == 1 else 'are'} saved"
+        said = (f"{count(finished, 'finished paper')} {'is' if finished == 1 else 'are'} saved"
                 + (f" and {pending} {'is' if pending == 1 else 'are'} pending: "
                    f"{_digest(checkpoints.settings, 'resume', day)} does the rest" if pending else ""))
     if checkpoints.replaced:
         said += (f"; this run replaced the day that was there ({_digest(checkpoints.settings, 'undo', day)} brings "
                  "it back)")
     return said
-
-
-def count_of(number: int, noun: str, plural: str | None = None) -> str:
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _digest(settings: Settings, command: str, day: str) -> str:
@@ -317,7 +314,7 @@ def _ids(raw_ids: Sequence[str], run: Run) -> tuple[list[ArxivId], list[ArxivId]
     if not ids:
         raise DigestError("no arXiv ids given; pass them as arguments or with --ids-file")
     if dropped:
-        run.progress.notice(f"Dropped {count_of(len(dropped), 'duplicate id')}: {', '.join(map(str, dropped))}")
+        run.progress.notice(f"Dropped {count(len(dropped), 'duplicate id')}: {', '.join(map(str, dropped))}")
     return ids, dropped
 
 

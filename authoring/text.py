@@ -54,3 +54,8 @@ def prompt_data(value: object) -> str:
     """Paper text for a prompt, inside its <paper> fence: no control characters, and no fence of its own (a
     planted `</paper>` cannot end the data early)."""
     return _PAPER_FENCE.sub(lambda m: f"[{m.group(1)}paper]", drop_controls(str(value)))
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '2 papers', '1,000 papers'; '1 entry', '2 entries'."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from ..errors import DigestError
+from ..text import count
 from .options import Cassette, FailOn, OutputDir, Record, parse_day
-from .session import count, load_settings, network_run, out, read_text_file, say, user_errors
+from .session import load_settings, network_run, out, read_text_file, say, user_errors
 
 commands = typer.Typer()
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DigestError, StoreError
+from ..text import count
 from .options import (
     Authors,
     Day,
@@ -22,7 +23,7 @@ from .options import (
     parse_day,
     style,
 )
-from .session import count, load_settings, out, read_text_file, say, user_errors, warn
+from .session import load_settings, out, read_text_file, say, user_errors, warn
 
 commands = typer.Typer()
 

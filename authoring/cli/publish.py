@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import typer
 
 from ..errors import DigestError
+from ..text import count
 from .options import OutputDir, Templates
-from .session import count, load_settings, say, user_errors, warn
+from .session import load_settings, say, user_errors, warn
 
 commands = typer.Typer()
 

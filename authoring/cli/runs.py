@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DigestError
+from ..text import count
 from .options import (
     AsJson,
     Authors,
@@ -31,7 +32,7 @@ from .options import (
     Verify,
     style,
 )
-from .session import count, load_settings, network_run, out, say, user_errors, warn
+from .session import load_settings, network_run, out, say, user_errors, warn
 
 commands = typer.Typer()
 

@@ -107,10 +107,6 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-def count(number: int, noun: str, plural: str | None = None) -> str:
-    """'1 paper', '2 papers'; '1 entry', '2 entries'."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
-
 
 def say(message: str) -> None:
     """A line for the user on stdout; text from servers and papers inside it cannot drive the terminal."""
