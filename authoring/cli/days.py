@@ -19,6 +19,7 @@ from .options import (
     OneId,
     OptionalDay,
     OutputDir,
+    OverEdits,
     Templates,
     parse_day,
     style,
@@ -33,7 +34,7 @@ def edit(
     day: Day,
     arxiv_id: OneId,
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    force: OverEdits = False,
     discard: Annotated[bool, typer.Option("--discard", help="Throw away your unsaved edit of this entry (kept in "
                                           "output/.recovery/) and start from the entry as stored.")] = False,
 ) -> None:
@@ -134,7 +135,7 @@ def set_(
         list[str], typer.Argument(metavar="VALUE...", help="One value; authors/questions take several; - reads stdin.")
     ],
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    force: OverEdits = False,
 ) -> None:
     """Set one field of an entry (scriptable `edit`); the entry is marked as edited by hand.
 
@@ -160,7 +161,7 @@ def rm(
     day: Day,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entries to remove.")],
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    force: OverEdits = False,
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
     with user_errors():
@@ -179,7 +180,7 @@ def move(
     arxiv_id: OneId,
     to: Annotated[int, typer.Option("--to", min=1, help="The new 1-based position.")],
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")] = False,
+    force: OverEdits = False,
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
     with user_errors():

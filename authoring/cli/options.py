@@ -80,6 +80,7 @@ Templates = Annotated[
                  "the packaged ones, file by file (env DIGEST_TEMPLATES_DIR; default ./templates/ if present)."),
 ]
 OutputDir = Annotated[Path | None, typer.Option(help="Folder for DATE.json and DATE.md (default output/).")]
+OverEdits = Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")]
 Cassette = Annotated[
     Path | None,
     typer.Option(help="Replay all HTTP (arXiv and model) from this vcrpy cassette; with --record, record into it."),
