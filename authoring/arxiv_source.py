@@ -187,14 +187,14 @@ def _fetch_into(
         part = waiting.popleft()
         try:
             found = _fetch_chunk(client, part, settings, on_retry)
-        except _UnreadableEntry as problem:
-            found, reason = None, problem.reason
+        except _UnreadableEntry as problem:  # handled below, outside the except block: later errors must not chain
+            found, reason = None, str(problem)
         result.requests += 1
         if found is not None:
             _sort(result, part, found)
         elif len(part) == 1:
             result.unreadable[part[0].base] = reason
-        elif budget >= 2:  # outside the except block, so later errors do not chain to this one
+        elif budget >= 2:
             budget -= 2
             if on_retry is not None:
                 on_retry(f"arXiv: an entry among {len(part)} ids could not be read; asking for them in halves")
@@ -232,11 +232,7 @@ def _read(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
 
 
 class _UnreadableEntry(Exception):
-    """arXiv answered a feed, but the arxiv package (or _to_paper) could not read an entry of it."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """arXiv answered a feed, but the arxiv package (or _to_paper) could not read an entry of it (str: why)."""
 
 
 def _fetch_chunk(
