@@ -1,5 +1,5 @@
 """`python -m authoring` runs the digest command line."""
 
-from .startup import main
+from authoring.startup import main
 
 main()

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .pricing import DEFAULT_PRICES
+from authoring.errors import ConfigError
+from authoring.model.pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"
@@ -92,7 +92,7 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value of the settings, to scrub wherever a server echoes one back: the API key and the
         credentials in any configured URL."""
-        from .redact import url_secrets
+        from authoring.redact import url_secrets
 
         urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint,
                 *(url for scheme, url in self.proxies.items() if scheme != "no"))
@@ -161,7 +161,7 @@ def model_proxy(settings: Settings) -> str | None:
     the SDK's own client would use; httpx reads them only for a transport it makes itself), except for a server on
     this machine's loopback, which no proxy can reach. One that is not an http:// or https:// address with a host
     is a ConfigError, shown without its credentials."""
-    from .redact import redact_url
+    from authoring.redact import redact_url
 
     if not settings.proxies:
         return None
@@ -276,7 +276,7 @@ def _validate(settings: Settings) -> None:
     for name in ("base_url", "arxiv_api_url", "arxiv_pdf_url", "hf_endpoint"):
         value = getattr(settings, name, None)
         if value is not None and not _web_address(value):
-            from .redact import redact_url
+            from authoring.redact import redact_url
 
             raise ConfigError(f"{name} must be an http:// or https:// address with a host, with no spaces "
                               f"(got {redact_url(value)!r})")

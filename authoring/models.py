@@ -118,7 +118,7 @@ class Entry(BaseModel):
     @model_serializer(mode="wrap")
     def _without_absent_hub(self, handler):
         # An entry without Hub data serialises exactly as before `hub` existed: DATE.json files and the content
-        # hashes they carry (authoring.days.content_hash) stay byte-identical, so no stored day turns stale.
+        # hashes they carry (authoring.store.days.content_hash) stay byte-identical, so no stored day turns stale.
         data = handler(self)
         if isinstance(data, dict) and data.get("hub", 0) is None:
             del data["hub"]
@@ -157,7 +157,7 @@ class Digest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     date: str
     entries: list[Entry] = []
-    # sha256 of DATE.md as last rendered, and of the content it was rendered from (authoring.days.content_hash):
+    # sha256 of DATE.md as last rendered, and of the content it was rendered from (authoring.store.days.content_hash):
     # a DATE.md with another hash was edited by hand; a content hash that moved on means DATE.md is stale.
     rendered_sha256: str | None = None
     rendered_from: str | None = None

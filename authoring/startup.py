@@ -20,7 +20,7 @@ def main() -> None:
     imported, then authoring.cli.main runs the app."""
     pause_collection()
     try:
-        from .cli import main as run_cli
+        from authoring.cli import main as run_cli
     except KeyboardInterrupt:  # Ctrl-C while the command line loads: nothing has started
         import os
         import sys

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from authoring.config import Settings
+from authoring.model.replay import match_body
+from authoring.model.replay import vcr_config as digest_vcr_config
 from authoring.models import Paper
-from authoring.replay import match_body
-from authoring.replay import vcr_config as digest_vcr_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"

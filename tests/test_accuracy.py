@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from authoring.check import check_digest, check_table
-from authoring.grounding import Source, figures, ungrounded
+from authoring.checks.findings import check_digest, check_table
+from authoring.checks.grounding import Source, figures, ungrounded
+from authoring.markdown.parse import parse_digest
+from authoring.markdown.render import render_markdown
+from authoring.markdown.summary_text import follow_up
 from authoring.models import Digest, Entry, Paper, Provenance
-from authoring.parse import parse_digest
-from authoring.render import render_markdown
-from authoring.summary_text import follow_up
 from tests.test_cli import run
 
 REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
@@ -260,8 +260,9 @@ def test_pipe_repair_keeps_the_padding():
 
 # ------------------------------------------------------------------------------------------------ linear cost
 def test_check_over_all_days_reads_each_day_once(tmp_path, monkeypatch):
-    from authoring import check, store
+    from authoring.checks import findings as check
     from authoring.config import Settings
+    from authoring.store import files as store
 
     text = REFERENCE.read_text()
     for day in range(1, 9):

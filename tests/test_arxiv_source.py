@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from authoring import arxiv_source
 from authoring.errors import ArxivError
 from authoring.ids import parse_id
+from authoring.sources import arxiv_api as arxiv_source
 from tools.standin import Reply, StandIn
 
 WIRE = Path(__file__).parent / "data" / "wire"

@@ -5,9 +5,9 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from authoring import batches
+from authoring.model.prompts import build_messages
 from authoring.models import Digest
-from authoring.prompts import build_messages
+from authoring.runs import batches
 from tests.conftest import CASSETTES
 from tests.helpers import table_rows
 from tests.test_cli import assert_one_line_error, run
@@ -108,7 +108,7 @@ def test_status_and_collect_with_nothing_submitted_need_no_key(tmp_path):
 
 def test_collect_spares_hand_edited_entries_and_nothing_is_submitted_twice(settings):
 
-    from authoring import days, edits
+    from authoring.store import days, edits
     from tools.assemble_cassettes import fixture_papers as standin_papers
     from tools.assemble_cassettes import paper_of, reference_summaries
 
@@ -139,7 +139,7 @@ def test_collect_spares_hand_edited_entries_and_nothing_is_submitted_twice(setti
 
 
 def test_resume_leaves_queued_entries_to_collect_and_collect_never_overwrites_newer_work(settings):
-    from authoring import pipeline
+    from authoring.runs import pipeline
     from tools.assemble_cassettes import fixture_papers as standin_papers
     from tools.assemble_cassettes import paper_of, reference_summaries
 

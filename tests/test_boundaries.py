@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 
-from authoring import llm, pipeline, replay
 from authoring.errors import ArxivError, CassetteError, ModelError
+from authoring.markdown.render import render_markdown
+from authoring.model import llm, replay
+from authoring.model.prompts import build_messages
 from authoring.models import Digest, Entry, Paper, Summary
-from authoring.prompts import build_messages
 from authoring.redact import redact_text, redact_url
-from authoring.render import render_markdown
+from authoring.runs import pipeline
 from authoring.text import terminal_text
 from tests.conftest import FAKE_KEY
 from tests.test_cli import run
@@ -247,8 +248,8 @@ def test_a_trickling_model_server_fails_at_its_deadline(clinical_paper, settings
 
 
 def test_a_trickling_arxiv_and_pdf_server_fail_at_their_deadline(settings):
-    from authoring import arxiv_source
     from authoring.ids import parse_id
+    from authoring.sources import arxiv_api as arxiv_source
     from tools.standin import atom_feed
 
     feed = atom_feed([paper("2410.00001")], "q")
@@ -378,7 +379,7 @@ def test_a_gfm_renderer_shows_the_words_and_runs_nothing():
 def test_links_and_images_from_a_model_are_shown_not_followed_and_read_back_exactly():
     from markdown_it import MarkdownIt
 
-    from authoring.parse import parse_digest
+    from authoring.markdown.parse import parse_digest
 
     planted = "See [the login page](https://phish.example/login) ![pixel](https://track.example/p.png) f(x) [1]."
     digest = _nasty_digest()
@@ -392,7 +393,7 @@ def test_links_and_images_from_a_model_are_shown_not_followed_and_read_back_exac
 
 
 def test_imported_summary_cells_keep_their_bytes():
-    from authoring.parse import parse_digest
+    from authoring.markdown.parse import parse_digest
 
     row = ("| T (Read more on [arXiv](https://arxiv.org/abs/2410.00001) or "
            "[HuggingFace](https://huggingface.co/papers/2410.00001))| A | prose with <br> and <think>x</think> |")

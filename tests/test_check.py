@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from authoring import pipeline
-from authoring.fulltext import FullTextError, extract_text, fit, sections
-from authoring.grounding import Source, figures, ungrounded
+from authoring.checks.grounding import Source, figures, ungrounded
+from authoring.runs import pipeline
+from authoring.sources.fulltext import FullTextError, extract_text, fit, sections
 from tests.conftest import CASSETTES
 from tests.test_cli import assert_one_line_error, run
 from tools.assemble_cassettes import VERIFY_WRONG, seed_golden_day
@@ -118,7 +118,7 @@ def test_a_link_repeated_from_the_abstract_is_a_warning_and_one_not_in_it_an_err
     ("https://arxiv.org.evil.example/abs/1", ["warning"]),
 ])
 def test_only_the_digests_own_kind_of_link_is_repeated_without_a_warning(url, findings):
-    from authoring import check
+    from authoring.checks import findings as check
     from authoring.models import Digest, Entry, Paper, Summary
 
     summary = Summary(objective="O.", method="M.", result="R: 42%.", implication=f"See {url} for it.",

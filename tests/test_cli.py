@@ -139,7 +139,7 @@ def test_today_reaches_the_command(tmp_path):
 
 def test_set_fields_are_the_cores():
     from authoring.cli.options import FieldName
-    from authoring.edits import FIELDS
+    from authoring.store.edits import FIELDS
 
     assert tuple(FieldName) == FIELDS
 

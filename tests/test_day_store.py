@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from authoring import days, pipeline
 from authoring.config import Settings
 from authoring.models import Digest
+from authoring.runs import pipeline
+from authoring.store import days
 from tests.conftest import FAKE_KEY, ROOT
 from tests.test_cli import assert_one_line_error, run
 from tests.test_resilience import clock, local, ok, paper
@@ -28,7 +29,7 @@ IDS = ["2410.00001", "2410.00002", "2410.00003"]
 # same day and the last write would drop the others' changes.
 _SLOW_READS = """
 import sys, time
-from authoring import store
+from authoring.store import files as store
 real = store.load_digest
 def slow(*args, **kwargs):
     digest = real(*args, **kwargs)
@@ -169,7 +170,7 @@ def test_a_persons_change_to_the_entry_being_regenerated_wins_and_the_run_summar
 def test_a_second_command_waits_for_the_lock_then_names_its_holder(day3):
     holder = (
         "import sys, time\nfrom datetime import date\nfrom pathlib import Path\n"
-        "from authoring import days\nfrom authoring.config import Settings\n"
+        "from authoring.store import days\nfrom authoring.config import Settings\n"
         f"with days.locked(Settings(output_dir=Path({str(day3)!r})), date(2024, 10, 8), 'regen'):\n"
         "    print('locked', flush=True)\n    time.sleep(float(sys.argv[1]))\n"
     )
@@ -292,7 +293,7 @@ def test_list_tells_in_sync_stale_edited_and_pending(tmp_path):
 
 
 def test_a_crash_between_the_json_and_markdown_writes_reads_as_stale(tmp_path, monkeypatch):
-    from authoring import store
+    from authoring.store import files as store
 
     out = tmp_path / "output"
     seed_golden_day(out)
@@ -327,7 +328,7 @@ def test_render_all_over_unchanged_days_modifies_nothing_and_survives_an_unreada
 # ------------------------------------------------------------------------------------------- kill -9
 _KILLER = """
 import os, signal, sys
-from authoring import store
+from authoring.store import files as store
 target = int(os.environ["KILL_AT"])
 calls = {"n": 0}
 real_fsync = os.fsync
@@ -411,7 +412,7 @@ def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_
 def test_undo_skips_a_snapshot_a_killed_command_kept_of_the_day_as_it_is(tmp_path):
     """A command killed after keeping the day for undo, before changing it, leaves a snapshot equal to the day:
     undo must not spend itself undoing nothing."""
-    from authoring import history
+    from authoring.store import history
 
     out = tmp_path / "out"
     seed_golden_day(out)
@@ -492,7 +493,7 @@ def test_undo_walks_back_in_the_order_changes_landed(day3, papers):
 def test_an_output_folder_that_cannot_be_locked_is_one_line_and_readers_still_read(day3, monkeypatch):
     import filelock
 
-    from authoring import store
+    from authoring.store import files as store
 
     record = json.loads(json.dumps(day_json(day3)["entries"][0]))
     base = days.fingerprint(Digest.model_validate(day_json(day3)).entries[0])
@@ -523,7 +524,8 @@ def test_a_symlinked_markdown_file_keeps_its_link(day3, tmp_path):
 
 
 def test_the_lock_holder_note_names_who_holds_the_lock_now(settings):
-    from authoring import locks, store
+    from authoring.store import files as store
+    from authoring.store import locks
 
     day = date.fromisoformat(DAY)
     with locks.locked(settings, day, "new", None):

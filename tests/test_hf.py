@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 from typer.testing import CliRunner
 
-from authoring import days, edits, hf_source
 from authoring.cli import app
 from authoring.config import Settings
+from authoring.markdown.render import render_markdown, shown_authors
 from authoring.models import Digest, Entry, HubAuthor, HubInfo
-from authoring.render import render_markdown, shown_authors
+from authoring.sources import hub as hf_source
+from authoring.store import days, edits
 from tests.conftest import CASSETTES
 from tests.helpers import gfm_table, table_rows
 from tools.assemble_cassettes import (

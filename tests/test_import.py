@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from authoring.markdown.parse import parse_digest
+from authoring.markdown.render import render_markdown
 from authoring.models import Digest, Entry, Paper, Summary
-from authoring.parse import parse_digest
-from authoring.render import render_markdown
 from tests.helpers import gfm_table, table_cells, table_rows
 from tests.test_cli import assert_one_line_error, run
 from tools.assemble_cassettes import seed_golden_day

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from authoring import llm
 from authoring.errors import ConfigError, ModelError
-from authoring.prompts import build_messages
+from authoring.model import llm
+from authoring.model.prompts import build_messages
 from tools.standin import Reply, StandIn, chat_completion
 
 VALID = {"objective": "O.", "method": "M.", "result": "R: 78.25% F1.", "implication": "I.", "questions": ["Q1?", "Q2?"]}

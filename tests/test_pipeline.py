@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from authoring import pipeline, store
 from authoring.errors import InvalidIdError, StoreError
 from authoring.models import Digest
+from authoring.runs import pipeline
+from authoring.store import files as store
 from tools.standin import StandIn
 
 DAY = date(2024, 10, 8)
@@ -127,7 +128,8 @@ def test_every_command_that_builds_the_model_client_resumes_the_collector(settin
     """`batch submit/status/collect` build the client without summarising: they resume it too."""
     import gc
 
-    from authoring import llm, startup
+    from authoring import startup
+    from authoring.model import llm
 
     try:
         startup.pause_collection()

@@ -3,9 +3,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from authoring.markdown.render import render_markdown
 from authoring.models import Digest, Entry, Paper, Summary
-from authoring.render import render_markdown
-from authoring.templates import escape_cell, text_cell, unescape_cell
+from authoring.templating import escape_cell, text_cell, unescape_cell
 from authoring.text import drop_controls
 from tests.helpers import gfm_table, table_cells, table_rows
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from authoring import llm, replay
 from authoring.errors import CassetteError
-from authoring.prompts import build_messages
+from authoring.model import llm, replay
+from authoring.model.prompts import build_messages
 from tests.conftest import CASSETTES
 from tools.standin import Reply, StandIn, chat_completion
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from authoring import pipeline
+from authoring.runs import pipeline
 from tests.conftest import FAKE_KEY, ROOT
 from tests.test_cli import run
 from tools.standin import Reply, StandIn, chat_completion
@@ -139,8 +139,8 @@ def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers
     """Without a limit, each of the 12 papers would wait model_timeout x model_attempts. The first two papers (the
     concurrency) fail alone after their attempts; when the next two time out too, with no answer in between, the
     run stops, sends nothing more, and resume finishes once the server answers."""
-    from authoring import days
-    from authoring.llm import FatalModelError
+    from authoring.model.llm import FatalModelError
+    from authoring.store import days
 
     ids = [f"2410.{n:05d}" for n in range(1, 13)]
     answering, asked = {"yes": False}, []
@@ -169,7 +169,7 @@ def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_after_a_run_stopping_answer_no_queued_paper_is_sent(settings, concurrency):
-    from authoring.llm import FatalModelError
+    from authoring.model.llm import FatalModelError
 
     ids = [f"2410.{n:05d}" for n in range(1, 41)]
     rejected = Reply(401, b'{"error": {"message": "Incorrect API key provided"}}', delay=0.05)
@@ -181,7 +181,7 @@ def test_after_a_run_stopping_answer_no_queued_paper_is_sent(settings, concurren
 
 
 def test_a_server_that_drops_every_connection_unanswered_stops_the_run_too(settings):
-    from authoring.llm import FatalModelError
+    from authoring.model.llm import FatalModelError
 
     ids = [f"2410.{n:05d}" for n in range(1, 13)]
     with StandIn({i: paper(i) for i in ids}, chat=lambda body: Reply(reset=True)) as stand_in:
@@ -339,8 +339,9 @@ def test_a_cassette_miss_says_what_the_run_left_on_disk(tmp_path):
 
 
 def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_are(settings, monkeypatch):
-    from authoring import days, store
     from authoring.errors import StoreError
+    from authoring.store import days
+    from authoring.store import files as store
 
     ids = ["2410.00001", "2410.00002", "2410.00003"]
     real = store.atomic_write

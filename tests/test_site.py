@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from authoring import days, edits, site, store
 from authoring.cli import app
 from authoring.config import Settings
 from authoring.models import Digest, Entry, Paper, Provenance, Summary
+from authoring.site import build as site
+from authoring.store import days, edits
+from authoring.store import files as store
 from tests.conftest import ROOT
 from tools import browser
 from tools.screenshots import demo_site
@@ -192,8 +194,8 @@ def test_pending_and_failed_entries_are_left_out_and_counted(store_settings, tmp
 
 
 def test_imported_prose_is_shown_as_written_with_its_paragraph_gaps(tmp_path):
-    from authoring.parse import parse_digest
-    from authoring.templates import paragraphs
+    from authoring.markdown.parse import parse_digest
+    from authoring.templating import paragraphs
 
     text = (CORPUS / "bullet-list.md").read_text(encoding="utf-8")
     imported = parse_digest(text, source="bullet-list.md").digest
@@ -408,7 +410,7 @@ def test_help_and_list_import_neither_feedgen_nor_the_site_module(args, tmp_path
     code = (
         "import sys\nfrom authoring.cli import app\n"
         f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('feedgen', 'lxml', 'authoring.site') if m in sys.modules))"
+        "print(sorted(m for m in ('feedgen', 'lxml', 'authoring.site.build') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from authoring import store
 from authoring.errors import StoreError
 from authoring.models import Digest
+from authoring.store import files as store
 
 DAY = date(2024, 10, 8)
 

@@ -32,12 +32,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import arxiv_source, batches, days, edits, llm, pipeline, replay  # noqa: E402
-from authoring.config import Settings  # noqa: E402
-from authoring.ids import parse_id  # noqa: E402
-from authoring.models import Digest, Entry, Paper  # noqa: E402
-from authoring.prompts import build_messages  # noqa: E402
-from tools.standin import BatchService, Reply, StandIn, chat_completion, hub_item  # noqa: E402
+from authoring.config import Settings
+from authoring.ids import parse_id
+from authoring.model import llm, replay
+from authoring.model.prompts import build_messages
+from authoring.models import Digest, Entry, Paper
+from authoring.runs import batches, pipeline
+from authoring.sources import arxiv_api as arxiv_source
+from authoring.store import days, edits
+from tools.standin import BatchService, Reply, StandIn, chat_completion, hub_item
 
 DATA = ROOT / "tests" / "data"
 CASSETTES = ROOT / "cassettes"

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.standin import Reply, StandIn, chat_completion  # noqa: E402
+from tools.standin import Reply, StandIn, chat_completion
 
 SUMMARY = {"objective": "O.", "method": "M.", "result": "R: 42% better.", "implication": "I.",
            "questions": ["Q1?", "Q2?"]}
@@ -149,9 +149,9 @@ def startup(command: list[str], repeat: int = 15) -> float:
 
 
 def arxiv_requests_for(count: int) -> int:
-    from authoring import arxiv_source
     from authoring.config import Settings
     from authoring.ids import parse_id
+    from authoring.sources import arxiv_api as arxiv_source
 
     papers = synthetic_papers(count)
     with StandIn(papers) as stand_in:

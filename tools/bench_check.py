@@ -19,11 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import check, days, store  # noqa: E402
-from authoring.config import Settings  # noqa: E402
-from authoring.models import Digest, Entry, Paper, Provenance  # noqa: E402
-from authoring.parse import parse_digest  # noqa: E402
-from authoring.summary_text import follow_up  # noqa: E402
+from authoring.checks import findings as check
+from authoring.config import Settings
+from authoring.markdown.parse import parse_digest
+from authoring.markdown.summary_text import follow_up
+from authoring.models import Digest, Entry, Paper, Provenance
+from authoring.store import days
+from authoring.store import files as store
 
 REFERENCE = ROOT / "tests" / "data" / "reference-2024-10-08.md"
 

@@ -22,10 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring import check, days, store  # noqa: E402
-from authoring.config import Settings  # noqa: E402
-from authoring.grounding import Source, ungrounded  # noqa: E402
-from authoring.parse import parse_digest  # noqa: E402
+from authoring.checks import findings as check
+from authoring.checks.grounding import Source, ungrounded
+from authoring.config import Settings
+from authoring.markdown.parse import parse_digest
+from authoring.store import days
+from authoring.store import files as store
 
 DATA = ROOT / "tests" / "data"
 VERBOSE = "--verbose" in sys.argv

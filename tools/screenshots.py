@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.browser import BrowserError, find_chromium, screenshot  # noqa: E402
+from tools.browser import BrowserError, find_chromium, screenshot
 
 GOLDEN = ROOT / "tests" / "golden"
 CORPUS = ROOT / "tests" / "data" / "corpus"

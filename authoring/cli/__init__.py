@@ -1,6 +1,6 @@
 """The `digest` command line: a thin layer over the core (options, one-line errors, exit codes, progress)."""
 
-from .app import app
+from authoring.cli.app import app
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, int | None):
             print(done.code, file=sys.stderr)
-    from .session import flush_quietly
+    from authoring.cli.session import flush_quietly
 
     flush_quietly()
     os._exit(code)

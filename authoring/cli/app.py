@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
-from . import batch, checks, days, publish, runs
-from .session import out
+from authoring import __version__
+from authoring.cli import batch, checks, days, publish, runs
+from authoring.cli.session import out
 
 app = typer.Typer(
     help="Author daily digests of AI papers from arXiv ids with an LLM's help.",

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from .options import BaseUrl, Cassette, Days, Model, OutputDir, Prompts, Record, Temperature
-from .session import load_settings, network_run, say, user_errors, warn
+from authoring.cli.options import BaseUrl, Cassette, Days, Model, OutputDir, Prompts, Record, Temperature
+from authoring.cli.session import load_settings, network_run, say, user_errors, warn
 
 commands = typer.Typer(
     help="Backfill many days through the OpenAI Batch API: submit, check status, collect.", no_args_is_help=True
@@ -35,7 +35,7 @@ def batch_submit(
     Example: digest batch submit 2024-10-08 2024-10-09 --ids-dir hf-daily/
     """
     with user_errors():
-        from .. import batches
+        from authoring.runs import batches
 
         settings = load_settings(model=model, base_url=base_url, temperature=temperature, prompts_dir=prompts,
                                  output_dir=output_dir)
@@ -62,7 +62,7 @@ def batch_status(
 ) -> None:
     """Show the state of submitted batches that are not collected yet. Example: digest batch status"""
     with user_errors():
-        from .. import batches
+        from authoring.runs import batches
 
         settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):
@@ -89,7 +89,7 @@ def batch_collect(
     them. Example: digest batch collect
     """
     with user_errors():
-        from .. import batches
+        from authoring.runs import batches
 
         settings = load_settings(base_url=base_url, output_dir=output_dir)
         with network_run(settings, cassette, record, True) as (run_settings, _):

@@ -7,17 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DigestError
-from ..text import count
-from .options import Cassette, FailOn, OutputDir, Record, parse_day
-from .session import load_settings, network_run, out, read_text_file, say, user_errors
+from authoring.cli.options import Cassette, FailOn, OutputDir, Record, parse_day
+from authoring.cli.session import load_settings, network_run, out, read_text_file, say, user_errors
+from authoring.errors import DigestError
+from authoring.text import count
 
 commands = typer.Typer()
 
 
 def _kinds(values: list[str] | None) -> set[str]:
     """--ignore KIND (repeatable, or comma-separated); an unknown kind is a usage error."""
-    from ..check import KINDS
+    from authoring.checks.findings import KINDS
 
     kinds = {kind.strip() for value in values or [] for kind in value.split(",") if kind.strip()}
     if unknown := sorted(kinds - set(KINDS)):
@@ -49,8 +49,8 @@ def check(
 
     ignored = _kinds(ignore)
     with user_errors():
-        from .. import check as checks
-        from .. import store
+        from authoring.checks import findings as checks
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         results = []

@@ -10,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DigestError, StoreError
-from ..text import count
-from .options import (
+from authoring.cli.options import (
     Authors,
     Day,
     FieldName,
@@ -24,7 +22,9 @@ from .options import (
     parse_day,
     style,
 )
-from .session import load_settings, out, read_text_file, say, user_errors, warn
+from authoring.cli.session import load_settings, out, read_text_file, say, user_errors, warn
+from authoring.errors import DigestError, StoreError
+from authoring.text import count
 
 commands = typer.Typer()
 
@@ -46,7 +46,9 @@ def edit(
     with user_errors():
         import click
 
-        from .. import days, document, edits, store
+        from authoring.markdown import document
+        from authoring.store import days, edits
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         digest = days.load(settings, day, notice=warn)
@@ -110,7 +112,7 @@ def _with_base(text: str, base: str) -> str:
 def _starting_text(recovery: Path, entry, day, current: str) -> str:
     """The document to edit: the entry, or the unsaved text kept earlier; if the entry changed since that text was
     typed, say so and show the entry as it is now below it (as comments), so nothing is reverted unseen."""
-    from .. import document
+    from authoring.markdown import document
 
     if not recovery.exists():
         return document.to_document(entry, day)
@@ -143,7 +145,8 @@ def set_(
     """
     field = field.value
     with user_errors():
-        from .. import days, edits, store
+        from authoring.store import days, edits
+        from authoring.store import files as store
 
         if values == ["-"]:
             values = sys.stdin.read().splitlines()
@@ -165,7 +168,8 @@ def rm(
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
     with user_errors():
-        from .. import days, edits, store
+        from authoring.store import days, edits
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         with days.change(settings, day, "rm", force=force, notice=warn) as digest:
@@ -184,7 +188,8 @@ def move(
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
     with user_errors():
-        from .. import days, edits, store
+        from authoring.store import days, edits
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         with days.change(settings, day, "move", force=force, notice=warn) as digest:
@@ -203,7 +208,7 @@ def undo(
 ) -> None:
     """Restore a day as it was before its last change. Example: digest undo 2024-10-08"""
     with user_errors():
-        from .. import days, history
+        from authoring.store import days, history
 
         settings = load_settings(output_dir=output_dir)
         command, kept = days.undo(settings, day, force=force, notice=warn)
@@ -224,7 +229,8 @@ def render(
 ) -> None:
     """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08 --authors hf"""
     with user_errors():
-        from .. import days, store
+        from authoring.store import days
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir, authors_style=style(authors), templates_dir=templates)
         if (day is None) == (not all_days):
@@ -267,8 +273,10 @@ def import_(
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
     """
     with user_errors():
-        from .. import days, edits, parse, store
-        from ..render import row_hashes
+        from authoring.markdown import parse
+        from authoring.markdown.render import row_hashes
+        from authoring.store import days, edits
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         text = read_text_file(file)
@@ -303,7 +311,8 @@ def show(
 ) -> None:
     """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
     with user_errors():
-        from .. import days, edits, views
+        from authoring.cli import views
+        from authoring.store import days, edits
 
         settings = load_settings(output_dir=output_dir)
         digest = days.load(settings, day, notice=warn)
@@ -318,7 +327,9 @@ def show(
 def list_(output_dir: OutputDir = None) -> None:
     """List the stored days with entry, failed and edited counts. Example: digest list"""
     with user_errors():
-        from .. import days, store, views
+        from authoring.cli import views
+        from authoring.store import days
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir)
         if settings.output_dir.exists() and not settings.output_dir.is_dir():

@@ -35,7 +35,7 @@ class SourceKind(StrEnum):
 
 
 class FieldName(StrEnum):
-    """The fields `digest set` changes (authoring.days.FIELDS; a test keeps the two in step)."""
+    """The fields `digest set` changes (authoring.store.days.FIELDS; a test keeps the two in step)."""
 
     title = "title"
     authors = "authors"

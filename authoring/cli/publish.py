@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import typer
 
-from ..errors import DigestError
-from ..text import count
-from .options import OutputDir, Templates
-from .session import load_settings, say, user_errors, warn
+from authoring.cli.options import OutputDir, Templates
+from authoring.cli.session import load_settings, say, user_errors, warn
+from authoring.errors import DigestError
+from authoring.text import count
 
 commands = typer.Typer()
 
@@ -51,8 +51,9 @@ def site(
     Example: digest site --out site --base-url https://you.github.io/digests/
     """
     with user_errors():
-        from .. import days, store
-        from .. import site as sites
+        from authoring.site import build as sites
+        from authoring.store import days
+        from authoring.store import files as store
 
         settings = load_settings(output_dir=output_dir, templates_dir=templates)
         stored = store.stored_days(settings.output_dir)

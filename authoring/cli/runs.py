@@ -10,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DigestError
-from ..text import count
-from .options import (
+from authoring.cli.options import (
     AsJson,
     Authors,
     BaseUrl,
@@ -33,7 +31,9 @@ from .options import (
     Verify,
     style,
 )
-from .session import load_settings, network_run, out, say, user_errors, warn
+from authoring.cli.session import load_settings, network_run, out, say, user_errors, warn
+from authoring.errors import DigestError
+from authoring.text import count
 
 commands = typer.Typer()
 
@@ -73,7 +73,7 @@ def new(
     started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
     with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from .. import pipeline
+        from authoring.runs import pipeline
 
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
@@ -113,7 +113,7 @@ def resume(
     """
     started = time.monotonic()
     with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from .. import pipeline
+        from authoring.runs import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
@@ -159,7 +159,7 @@ def regen(
         raise typer.BadParameter("name entries to regenerate, or pass --all-failed", param_hint="'ID...'")
     started = time.monotonic()
     with user_errors(interrupted=_interrupted(day, regen=True), as_json=as_json):
-        from .. import pipeline
+        from authoring.runs import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
@@ -205,7 +205,7 @@ def add(
     started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
     with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from .. import pipeline
+        from authoring.runs import pipeline
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
@@ -232,7 +232,7 @@ def _from_hub(day, settings, display, from_hf: bool, limit: int | None, min_upvo
     """The Hub's selection for the day, or None without --from-hf (asked inside the run's cassette, if any)."""
     if not from_hf:
         return None
-    from .. import pipeline
+    from authoring.runs import pipeline
 
     return pipeline.papers_from_hub(day, settings, limit=limit, min_upvotes=min_upvotes, progress=display)
 
@@ -246,7 +246,7 @@ def _interrupted(day, regen: bool = False) -> str:
 
 def _expand_stdin(ids: list[str]) -> list[str]:
     """A `-` among the ids stands for the ids on stdin, one a line."""
-    from ..ids import read_id_lines
+    from authoring.ids import read_id_lines
 
     if "-" not in ids:
         return ids
@@ -255,7 +255,7 @@ def _expand_stdin(ids: list[str]) -> list[str]:
 
 
 def _read_ids_file(ids_file: str | None) -> list[str]:
-    from ..ids import read_id_lines
+    from authoring.ids import read_id_lines
 
     if ids_file is None:
         return []
@@ -273,7 +273,7 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
     with --json, a machine-readable summary on stdout as well. A failed --record says where its recording went."""
     import json
 
-    from ..pricing import estimate
+    from authoring.model.pricing import estimate
 
     usage = report.usage
     cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], settings.prices)

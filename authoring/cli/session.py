@@ -12,9 +12,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from .. import config
-from ..errors import DigestError
-from ..text import terminal_text
+from authoring import config
+from authoring.errors import DigestError
+from authoring.text import terminal_text
 
 
 class _ReaderMayLeave:
@@ -149,8 +149,8 @@ class NetworkRun(tuple):
 @contextmanager
 def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> Iterator[NetworkRun]:
     """Settings and progress display for a run, inside a cassette when one is given."""
-    from .. import replay
-    from ..progress import PlainProgress, QuietProgress, RichProgress
+    from authoring.cli.progress import PlainProgress, QuietProgress, RichProgress
+    from authoring.model import replay
 
     if record and cassette is None:
         raise DigestError("--record needs --cassette PATH to record into")

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from . import history, store
-from .config import Settings
-from .errors import StoreError
+from authoring.config import Settings
+from authoring.errors import StoreError
+from authoring.store import files as store
+from authoring.store import history
 
 Notice = Callable[[str], None]
 

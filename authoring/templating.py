@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import ConfigError
-from .text import drop_controls, neutralise_html, prompt_data, restore_html
+from authoring.errors import ConfigError
+from authoring.text import drop_controls, neutralise_html, prompt_data, restore_html
 
 PACKAGE_DIR = Path(__file__).parent
 PROMPT_TEMPLATES = ("system.j2", "user.j2")

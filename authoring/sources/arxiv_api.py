@@ -17,12 +17,12 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from .config import Settings
-from .errors import ArxivError, passes_through
-from .ids import ArxivId
-from .models import Paper
-from .redact import redact_text, redact_url
-from .retrying import backoff
+from authoring.config import Settings
+from authoring.errors import ArxivError, passes_through
+from authoring.ids import ArxivId
+from authoring.models import Paper
+from authoring.redact import redact_text, redact_url
+from authoring.sources.retrying import backoff
 
 MAX_REDIRECTS = 3  # http -> https, a moved endpoint; a loop fails fast
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.

@@ -8,8 +8,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text as RichText
 
-from .models import Digest, Entry
-from .text import terminal_text
+from authoring.models import Digest, Entry
+from authoring.text import terminal_text
 
 
 def Text(text: str = "", style: str = "") -> RichText:  # noqa: N802 (rich's name, with the hygiene built in)

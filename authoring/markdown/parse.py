@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import DigestError, InvalidIdError
-from .ids import parse_id
-from .models import Digest, Entry, Paper, Provenance, Summary
-from .render import summary_cell
-from .rows import Row, read_table
-from .summary_text import follow_up, split_parts
-from .templates import escape_cell, unescape_cell
+from authoring.errors import DigestError, InvalidIdError
+from authoring.ids import parse_id
+from authoring.markdown.render import summary_cell
+from authoring.markdown.rows import Row, read_table
+from authoring.markdown.summary_text import follow_up, split_parts
+from authoring.models import Digest, Entry, Paper, Provenance, Summary
+from authoring.templating import escape_cell, unescape_cell
 
 _HEADING = re.compile(r"^## Papers for (\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
 _TITLE = re.compile(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .edits import validated_summary
-from .errors import DigestError
-from .models import Entry, Summary
+from authoring.errors import DigestError
+from authoring.models import Entry, Summary
+from authoring.store.edits import validated_summary
 
 SECTIONS = ("Title", "Authors", "Objective", "Method", "Result", "Implication", "Questions")
 _HEADING = re.compile(r"^## (\w+)\s*$")

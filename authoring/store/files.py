@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import StoreError
-from .models import SCHEMA_VERSION, Digest
+from authoring.errors import StoreError
+from authoring.models import SCHEMA_VERSION, Digest
 
 # Read once at import, while nothing else runs: os.umask can only be read by setting it.
 _UMASK = os.umask(0o022)

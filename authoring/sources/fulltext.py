@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from .errors import DigestError
+from authoring.errors import DigestError
 
 CHARS_PER_TOKEN = 4  # a conservative estimate for English prose
 _HEADING = re.compile(

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import arxiv_source, days, llm, store
-from .config import Settings, check_credentials
-from .errors import DigestError, ModelError
-from .ids import parse_id, read_id_lines
-from .models import Digest, Entry
-from .prompts import build_messages
-from .summarising import Clock, RunReport, provenance_for
-from .templates import prompt_hash
+from authoring.config import Settings, check_credentials
+from authoring.errors import DigestError, ModelError
+from authoring.ids import parse_id, read_id_lines
+from authoring.model import llm
+from authoring.model.prompts import build_messages
+from authoring.model.summarising import Clock, RunReport, provenance_for
+from authoring.models import Digest, Entry
+from authoring.sources import arxiv_api as arxiv_source
+from authoring.store import days
+from authoring.store import files as store
+from authoring.templating import prompt_hash
 
 ENDPOINT = "/v1/chat/completions"
 FINISHED = {"completed", "failed", "expired", "cancelled"}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # config imports this module; keep it free of pydantic at import time
-    from .models import Entry
+    from authoring.models import Entry
 
 # Published list prices (US$ per 1M input / output tokens, standard tier) of common models. Override or add to
 # them under [prices] in digest.toml; a model missing from the table has no estimate.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import ConfigError
-from .models import Paper
-from .templates import environment
+from authoring.errors import ConfigError
+from authoring.models import Paper
+from authoring.templating import environment
 
 
 def build_messages(

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import history, store
-from .config import Settings
-from .errors import StoreError
-from .locks import Notice, file_lock, locked
-from .models import Digest, Entry
-from .render import render_markdown, row_hashes
-from .templates import markdown_templates_hash
+from authoring.config import Settings
+from authoring.errors import StoreError
+from authoring.markdown.render import render_markdown, row_hashes
+from authoring.models import Digest, Entry
+from authoring.store import files as store
+from authoring.store import history
+from authoring.store.locks import Notice, file_lock, locked
+from authoring.templating import markdown_templates_hash
 
 IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
 _RENDER_FIELDS = {"rendered_sha256", "rendered_from", "previous_rendered_sha256", "rendered_rows"}

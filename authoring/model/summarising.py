@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from . import arxiv_source, store
-from .config import Settings
-from .errors import DigestError, passes_through
-from .fulltext import extract_text, fit
-from .grounding import Source, parts_text, ungrounded
-from .ids import ArxivId
-from .models import Digest, Entry, Paper, Provenance, Usage
-from .prompts import build_messages
-from .templates import prompt_hash
+from authoring.checks.grounding import Source, parts_text, ungrounded
+from authoring.config import Settings
+from authoring.errors import DigestError, passes_through
+from authoring.ids import ArxivId
+from authoring.model.prompts import build_messages
+from authoring.models import Digest, Entry, Paper, Provenance, Usage
+from authoring.sources import arxiv_api as arxiv_source
+from authoring.sources.fulltext import extract_text, fit
+from authoring.store import files as store
+from authoring.templating import prompt_hash
 
 if TYPE_CHECKING:
-    from . import llm
+    from authoring.model import llm
 
 Clock = Callable[[], datetime]
 
@@ -123,7 +124,7 @@ def summarise(
     fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arxiv") if arriving is not None else None
     next_batch = fetcher.submit(next, arriving, None) if fetcher is not None else None
     try:
-        from . import llm
+        from authoring.model import llm
 
         client = llm.make_client(settings)
         run.watch = llm.ServerWatch(settings)
@@ -200,7 +201,7 @@ def summarise(
 
 def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     """One entry's summary and provenance (and, with --verify, what is still not grounded)."""
-    from . import llm
+    from authoring.model import llm
 
     label, text, note = _source_for(paper, run)
     full_text = text if label == "full text" else None

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import CassetteError, DigestError
-from .redact import redact_url, scrub
+from authoring.config import Settings
+from authoring.errors import CassetteError, DigestError
+from authoring.redact import redact_url, scrub
 
 REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
 SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",

@@ -7,8 +7,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from .models import Digest, Entry, Summary
-from .templates import environment, text_cell
+from authoring.models import Digest, Entry, Summary
+from authoring.templating import environment, text_cell
 
 DIGEST_TEMPLATE = "digest/digest.md.j2"
 SUMMARY_TEMPLATE = "digest/summary.j2"

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import arxiv_source, days, edits, hf_source, store
-from .config import Settings, check_credentials
-from .errors import DigestError, HubError, StoreError, passes_through
-from .ids import ArxivId, normalise
-from .models import Digest, Entry, HubInfo
-from .progress import QuietProgress
-from .summarising import Clock, Progress, Run, RunReport, summarise
-from .text import count
+from authoring.cli.progress import QuietProgress
+from authoring.config import Settings, check_credentials
+from authoring.errors import DigestError, HubError, StoreError, passes_through
+from authoring.ids import ArxivId, normalise
+from authoring.model.summarising import Clock, Progress, Run, RunReport, summarise
+from authoring.models import Digest, Entry, HubInfo
+from authoring.sources import arxiv_api as arxiv_source
+from authoring.sources import hub as hf_source
+from authoring.store import days, edits
+from authoring.store import files as store
+from authoring.text import count
 
 
 @dataclass
@@ -116,7 +119,7 @@ def resume(
 ) -> RunReport:
     """Finish an interrupted or partly failed day: only entries without a summary are fetched or summarised; a
     day whose DATE.md is stale (DATE.json changed since it was rendered) is re-rendered even when none is missing."""
-    from .batches import queued
+    from authoring.runs.batches import queued
 
     digest = days.load(settings, day, notice=(progress or QuietProgress()).notice)
     waiting = {entry_id for queued_day, entry_id in queued(settings.output_dir) if queued_day == digest.date}
@@ -170,7 +173,7 @@ def regenerate(
 
 def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
     """Entries of the day waiting in a Batch API job: `resume` and `--all-failed` leave them to `batch collect`."""
-    from .batches import queued
+    from authoring.runs.batches import queued
 
     waiting = {entry_id for day, entry_id in queued(settings.output_dir) if day == digest.date}
     waiting &= {e.id for e in digest.entries if not e.ok}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from .text import terminal_text
+from authoring.text import terminal_text
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .models import Entry
+    from authoring.models import Entry
 
 
 class QuietProgress:

@@ -8,8 +8,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from . import store
-from .errors import StoreError
+from authoring.errors import StoreError
+from authoring.store import files as store
 
 _SNAPSHOT = re.compile(r"^(\d{4})-([a-z-]+)\.json$")
 

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from .errors import InvalidIdError, StoreError
-from .grounding import Source, figures, parts_text, ungrounded
-from .ids import parse_id
-from .models import Digest, Entry, Paper
-from .rows import read_table
-from .summary_text import follow_up, part_markers
-from .templates import unescape_cell
+from authoring.checks.grounding import Source, figures, parts_text, ungrounded
+from authoring.errors import InvalidIdError, StoreError
+from authoring.ids import parse_id
+from authoring.markdown.rows import read_table
+from authoring.markdown.summary_text import follow_up, part_markers
+from authoring.models import Digest, Entry, Paper
+from authoring.templating import unescape_cell
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)  # most severe first
@@ -199,7 +199,7 @@ def _add_to_index(index: dict[str, list[str]], digest: Digest) -> None:
 
 def earlier_days_index(output_dir, day: str) -> dict[str, list[str]]:
     """Paper id -> the stored days before `day` that list it (each earlier day read once)."""
-    from . import store
+    from authoring.store import files as store
 
     index: dict[str, list[str]] = {}
     for other in store.stored_days(output_dir):
@@ -214,7 +214,7 @@ def earlier_days_index(output_dir, day: str) -> dict[str, list[str]]:
 
 def stored_source(output_dir) -> Callable[[Entry], tuple[str, str] | None]:
     """What each stored entry was summarised from: the kept full text for --source pdf, else the abstract."""
-    from . import store
+    from authoring.store import files as store
 
     def source(entry: Entry) -> tuple[str, str] | None:
         if entry.provenance and entry.provenance.source == "pdf" and entry.paper:
@@ -231,8 +231,8 @@ def stored_source(output_dir) -> Callable[[Entry], tuple[str, str] | None]:
 def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, list[Finding]]]:
     """Every check of the given stored days, oldest first. Each stored day up to the last one asked for is read
     once: the index of ids to earlier days grows as the days go by, so N days cost O(N)."""
-    from . import days as stored
-    from . import store
+    from authoring.store import days as stored
+    from authoring.store import files as store
 
     wanted = set(days)
     if not wanted:
@@ -254,7 +254,8 @@ def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, li
 
 def check_day(settings, day: date, digest: Digest, earlier_days: Mapping[str, list[str]]) -> list[Finding]:
     """Every check of a stored day: its entries, its DATE.md, and DATE.md against DATE.json."""
-    from . import days, store
+    from authoring.store import days
+    from authoring.store import files as store
 
     findings = check_digest(digest, source_text=stored_source(settings.output_dir), earlier_days=earlier_days)
     markdown = store.markdown_path(settings.output_dir, day)
@@ -276,7 +277,7 @@ def check_day(settings, day: date, digest: Digest, earlier_days: Mapping[str, li
 
 def check_file(settings, path, text: str) -> tuple[Digest, list[Finding]]:
     """Every check that a markdown digest alone allows (imported digests carry no source text to ground)."""
-    from .parse import parse_digest
+    from authoring.markdown.parse import parse_digest
 
     digest = parse_digest(text, source=str(path)).digest
     findings = check_digest(digest, source_text=lambda entry: None,
@@ -286,7 +287,7 @@ def check_file(settings, path, text: str) -> tuple[Digest, list[Finding]]:
 
 def check_against_arxiv(digest: Digest, settings) -> list[Finding]:
     """Drift of titles and authors from arXiv's current metadata (one request per 100 entries)."""
-    from . import arxiv_source
+    from authoring.sources import arxiv_api as arxiv_source
 
     entries = [e for e in digest.entries if e.paper is not None]
     fetched = arxiv_source.fetch_papers([parse_id(e.id) for e in entries], settings)

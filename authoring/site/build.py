@@ -12,11 +12,12 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, store
-from .errors import ConfigError
-from .models import Digest, Entry
-from .templates import html_environment
-from .text import drop_controls
+from authoring import __version__
+from authoring.errors import ConfigError
+from authoring.models import Digest, Entry
+from authoring.store import files as store
+from authoring.templating import html_environment
+from authoring.text import drop_controls
 
 INDEX, FEED, STYLE = "index.html", "feed.xml", "style.css"
 DEFAULT_TITLE = "Daily AI paper digests"

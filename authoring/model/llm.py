@@ -18,12 +18,12 @@ import openai
 import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from .config import DEFAULT_BASE_URL, Settings, check_credentials, model_proxy
-from .errors import ModelError, passes_through
-from .models import Summary, Usage
-from .redact import redact_text, redact_url, scrub
-from .startup import resume_collection
-from .transport import AnswerRejected, GuardedTransport
+from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials, model_proxy
+from authoring.errors import ModelError, passes_through
+from authoring.model.transport import AnswerRejected, GuardedTransport
+from authoring.models import Summary, Usage
+from authoring.redact import redact_text, redact_url, scrub
+from authoring.startup import resume_collection
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
 MAX_RETRY_AFTER = 120.0

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from .errors import DigestError
-from .ids import parse_id
-from .models import Digest, Entry, Paper, Provenance, Summary
-from .render import shown_authors, summary_cell
+from authoring.errors import DigestError
+from authoring.ids import parse_id
+from authoring.markdown.render import shown_authors, summary_cell
+from authoring.models import Digest, Entry, Paper, Provenance, Summary
 
 SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
 FIELDS = ("title", "authors", *SUMMARY_FIELDS)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
-from .config import Settings
-from .errors import HubError, InvalidIdError
-from .ids import ArxivId, parse_id
-from .models import HubAuthor, HubInfo
+from authoring.config import Settings
+from authoring.errors import HubError, InvalidIdError
+from authoring.ids import ArxivId, parse_id
+from authoring.models import HubAuthor, HubInfo
 
 PUBLIC_ENDPOINT = "https://huggingface.co"
 PAGE_SIZE = 50  # the listing's own default page size; a longer day is paged with `p`
@@ -50,7 +50,7 @@ def daily_papers(day: date, settings: Settings, *, on_retry: Callable[[str], Non
     """The Hub's daily papers for `day`, every page of them, in the Hub's order. HubError on any failure."""
     from huggingface_hub import HfApi, constants
 
-    from . import __version__
+    from authoring import __version__
 
     # Without this, building the request's headers probes for "AI agent" telemetry, which fetches
     # {HF_ENDPOINT}/api/agent-harnesses (an extra request, into cassettes too) and caches it under HF_HOME.
@@ -86,7 +86,7 @@ def _page(api, day: date, page: int, settings: Settings, on_retry: Callable[[str
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError
 
-    from .retrying import backoff
+    from authoring.sources.retrying import backoff
 
     retrying = backoff(_is_transient, attempts=settings.hub_attempts, base_delay=settings.retry_base_delay,
                        notice=(lambda error: on_retry(f"Hub: {_reason(error)}")) if on_retry else None)

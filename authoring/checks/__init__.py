@@ -1,0 +1,1 @@
+"""Findings about a day (pure): structure, grounding of figures, table safety, drift."""

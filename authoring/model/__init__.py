@@ -1,0 +1,1 @@
+"""The model: the openai client, prompts, summarising papers, cassette replay and prices."""

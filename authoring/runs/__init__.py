@@ -1,0 +1,1 @@
+"""Runs that call the network: new, resume, regen, add, and Batch API backfills."""
