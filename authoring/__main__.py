@@ -1,5 +1,5 @@
 """`python -m authoring` runs the digest command line."""
 
-from authoring.startup import main
+from authoring.cli import main
 
 main()

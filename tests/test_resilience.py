@@ -391,8 +391,20 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line():
             "class Loading(types.ModuleType):\n"
             "    def __getattr__(self, name):\n"
             "        raise KeyboardInterrupt\n"
-            "sys.modules['authoring.cli'] = Loading('authoring.cli')\n"
-            "from authoring.startup import main\n"
+            "sys.modules['authoring.cli.application'] = Loading('authoring.cli.application')\n"
+            "from authoring.cli import main\n"
             "main()\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert (result.returncode, result.stderr) == (130, "Interrupted; nothing was changed.\n")
+
+
+def test_the_console_script_runs_every_exit_handler(tmp_path):
+    """A finished command exits as Python does: every atexit handler runs (no immediate exit on success)."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+            f"sys.argv = ['digest', 'list', '--output-dir', {str(tmp_path)!r}]\n"
+            "from authoring.cli import main\n"
+            "main()\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, "exit handler ran\n")
+    assert result.stdout.startswith("No digests in ")

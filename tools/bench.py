@@ -104,19 +104,17 @@ def run_digest(papers: dict, model: Model, concurrency: int) -> dict:
     }
 
 
-# Runs the console script's own entry point in a child process and, as it exits (os._exit, as `digest` does), notes
-# how many bytes it passed to write() (/proc/self/io).
+# Runs the console script's own entry point in a child process and, as it exits (atexit), notes how many bytes it
+# passed to write() (/proc/self/io).
 _COUNT_WRITES = """
-import os, sys
+import atexit, sys
 noted, sys.argv = sys.argv[1], ["digest", *sys.argv[2:]]
-exit_now = os._exit
-def note_then_exit(code):
+def note():
     fields = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())
     with open(noted, "w") as out:
         out.write(fields["wchar"])
-    exit_now(code)
-os._exit = note_then_exit
-from authoring.startup import main
+atexit.register(note)
+from authoring.cli import main
 main()
 """
 

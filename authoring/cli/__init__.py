@@ -1,28 +1,27 @@
-"""The `digest` command line: a thin layer over the core (options, one-line errors, exit codes, progress)."""
+"""The `digest` command line: a thin layer over the core (options, one-line errors, exit codes, progress).
+`main` is the console script; the app itself (authoring.cli.application) loads when it runs, so a Ctrl-C while
+it loads is one line too."""
 
-from authoring.cli.app import app
+import sys
 
 
 def main() -> None:
-    """The `digest` console script: the app, then an immediate exit. Every file is written, fsynced and closed by
-    then, so Python's interpreter teardown (about 0.15 s after a run has loaded the openai SDK) is skipped."""
-    import os
-    import sys
-
+    """The `digest` console script and `python -m authoring`."""
     try:
-        app(prog_name="digest")
-        code = 0
-    except KeyboardInterrupt:  # Ctrl-C before a command started its work (its own handler says more)
+        from authoring.cli.application import app
+    except KeyboardInterrupt:  # Ctrl-C while the command line loads: nothing has started
         print("Interrupted; nothing was changed.", file=sys.stderr)
-        code = 130
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if not isinstance(done.code, int | None):
-            print(done.code, file=sys.stderr)
-    from authoring.cli.session import flush_quietly
+        raise SystemExit(130) from None
+    app(prog_name="digest")
 
-    flush_quietly()
-    os._exit(code)
+
+def __getattr__(name: str):
+    """`from authoring.cli import app` (tests, typer's docs generator) loads the app on first use (PEP 562)."""
+    if name == "app":
+        from authoring.cli.application import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["app", "main"]

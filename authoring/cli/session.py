@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -101,11 +102,13 @@ def user_errors(
 
 
 def _exit_now(code: int) -> None:
-    """Exit without waiting for model calls still in flight in worker threads (Python would join them, for up to
-    the model timeout): every finished entry is already on disk, and nothing else is pending."""
-    flush_quietly()
-    os._exit(code)
-
+    """Exit with `code`. Model calls still in flight in worker threads would hold the exit for up to the model
+    timeout (Python joins them at exit): only then does the process end at once, with every finished entry already
+    on disk and nothing else pending (the one os._exit of the command line)."""
+    if threading.active_count() > 1:
+        flush_quietly()
+        os._exit(code)
+    raise typer.Exit(code)
 
 
 def say(message: str) -> None:

@@ -23,7 +23,6 @@ from authoring.errors import ModelError, passes_through
 from authoring.model.transport import AnswerRejected, GuardedTransport
 from authoring.models import Summary, Usage
 from authoring.redact import redact_text, redact_url, scrub
-from authoring.startup import resume_collection
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
 MAX_RETRY_AFTER = 120.0
@@ -99,10 +98,8 @@ class Generation:
 
 def make_client(settings: Settings) -> openai.OpenAI:
     """An SDK client whose own retries are off (`summarise` owns the retry policy), with one connection pool
-    sized to the run's concurrency, reused by every call. With the SDK loaded, start-up is over: the garbage
-    collector the console script paused is resumed (authoring.startup)."""
+    sized to the run's concurrency, reused by every call."""
     check_credentials(settings)
-    resume_collection()
     base = urlsplit(_base_url(settings))
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
     return openai.OpenAI(

@@ -1,5 +1,5 @@
 """The `digest` app: the top-level options, and the command groups registered in the order --help lists them.
-Command modules import `options` and `session`; nothing imports this module back."""
+Command modules import `options` and `session`; nothing imports this module back (authoring.cli.main loads it)."""
 
 from __future__ import annotations
 
