@@ -1,25 +1,30 @@
-"""Settings from flags > environment > digest.toml > defaults; the only reader of os.environ."""
+"""Settings from flags > environment > ./digest.toml > defaults (pydantic-settings); the only reader of os.environ."""
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import os
-import re
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, HttpUrl, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from authoring.errors import ConfigError
 from authoring.model.pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"
-_HOST_LABEL = re.compile(r"[A-Za-z0-9_-]+")  # underscores too: container and service names have them
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, always passed to it explicitly
 
 # Environment variables and the setting each one fills.
@@ -43,51 +48,106 @@ ENV_VARS = {
     "HF_ENDPOINT": "hf_endpoint",
 }
 AUTHORS_STYLES = ("arxiv", "hf")
+# The flags whose name is not the setting's (--model is model).
+_FLAGS = {"prompts_dir": "--prompts", "templates_dir": "--templates", "authors_style": "--authors"}
+_HTTP_URL = TypeAdapter(HttpUrl)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a run needs to know; built once by `load` and passed down explicitly."""
+def _web_address(value: str) -> str:
+    """An http:// or https:// address as pydantic parses it (scheme, host, port, IDNA), written without spaces or
+    control characters, with a port other than 0 and host labels DNS can carry (1 to 63 characters)."""
+    problem = ValueError("must be an http:// or https:// address with a host, with no spaces")
+    try:
+        url = _HTTP_URL.validate_python(value)
+    except ValidationError:
+        raise problem from None
+    host = url.host or ""
+    labels = [] if host.startswith("[") else host.removesuffix(".").split(".")  # an IPv6 literal has none
+    if (any(c.isspace() or not c.isprintable() for c in value) or not urlsplit(value).hostname or url.port == 0
+            or any(not 0 < len(label) < 64 for label in labels)):
+        raise problem
+    return value
+
+
+def _existing_folder(value: Path | None) -> Path | None:
+    if value is not None and not value.is_dir():
+        raise ValueError("does not exist")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_web_address)]
+Folder = Annotated[Path, AfterValidator(lambda path: path.expanduser())]
+Count = Annotated[int, Field(ge=1)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know; built once by `load` and passed down explicitly. `Settings(...)` reads the
+    environment and ./digest.toml under the values it is given, as `load` does."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", toml_file=CONFIG_FILE, hide_input_in_errors=True)
 
     model: str = DEFAULT_MODEL
-    # repr=False: a traceback or debug print of Settings must never show the key.
-    api_key: str | None = field(default=None, repr=False)
-    base_url: str | None = None
+    api_key: SecretStr | None = None  # a SecretStr: a repr, a traceback or a dump shows '**********'
+    base_url: Address | None = None
     temperature: float | None = None
-    model_timeout: float = 120.0
-    model_attempts: int = 6
-    output_attempts: int = 2
-    concurrency: int = 8
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
-    arxiv_pdf_url: str = "https://arxiv.org/pdf"
-    pdf_token_budget: int = 12000
+    model_timeout: Seconds = 120.0
+    model_attempts: Count = 6
+    output_attempts: Count = 2
+    concurrency: Count = 8
+    arxiv_api_url: Address = "https://export.arxiv.org/api/query"
+    arxiv_pdf_url: Address = "https://arxiv.org/pdf"
+    pdf_token_budget: Count = 12000
     arxiv_delay_seconds: float = 3.0
-    arxiv_timeout: float = 30.0
-    arxiv_attempts: int = 4
+    arxiv_timeout: Seconds = 30.0
+    arxiv_attempts: Count = 4
     retry_base_delay: float = 1.0
-    max_authors: int = 5
+    max_authors: Count = 5
     # The authors cell: arXiv's names in arXiv's order, or as the HuggingFace paper page shows them (render.py).
-    authors_style: str = "arxiv"
+    authors_style: Literal["arxiv", "hf"] = "arxiv"
     # The Hub's daily-papers listing (--from-hf): None is huggingface.co.
-    hf_endpoint: str | None = None
-    hub_timeout: float = 30.0
-    hub_attempts: int = 4
+    hf_endpoint: Address | None = None
+    hub_timeout: Seconds = 30.0
+    hub_attempts: Count = 4
     # Seconds a command waits for another one changing the same day before it gives up.
-    lock_timeout: float = 60.0
-    output_dir: Path = Path("output")
-    prompts_dir: Path | None = None
+    lock_timeout: Annotated[float, Field(ge=0)] = 60.0
+    output_dir: Folder = Path("output")
+    prompts_dir: Annotated[Folder | None, AfterValidator(_existing_folder)] = None
     # Output templates (digest.md.j2, summary.j2, site/*) replacing the packaged ones file by file.
-    templates_dir: Path | None = None
+    templates_dir: Annotated[Folder | None, AfterValidator(_existing_folder)] = None
     # US$ per million (input, output) tokens, by model: the defaults updated by digest.toml's [prices] table.
-    prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     # `digest edit`'s editor ($VISUAL, else $EDITOR); None: click's default (vi), on a terminal only.
     editor: str | None = None
     # The proxy variables of the environment by scheme ("http", "https", "all", "no"), as urllib reads them; the
     # model client goes through them (llm._transport). repr=False: a proxy URL may carry a password.
-    proxies: dict[str, str] = field(default_factory=dict, repr=False)
+    proxies: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices(cls, table: Any) -> dict[str, Any]:
+        """[prices] entries: `"model" = { input = 0.25, output = 2.0 }` in US$ per million tokens, over the
+        defaults; an entry already a pair (from `replace`) is kept."""
+        if not isinstance(table, dict):
+            raise ValueError("[prices] must be a table of models")
+        prices = dict(DEFAULT_PRICES)
+        for model, price in table.items():
+            try:
+                prices[model] = (float(price["input"]), float(price["output"])) if isinstance(price, dict) else price
+            except (TypeError, KeyError, ValueError):
+                raise ValueError(f'prices for {model!r} must look like "{model}" = {{ input = 0.25, output = 2.0 }}'
+                                 ) from None
+        return prices
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (the values given) > the ENV_VARS of the environment > ./digest.toml > defaults."""
+        return init_settings, _Environment(settings_cls), _ConfigFile(settings_cls)
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A copy with `changes`, validated as the settings are (the environment and digest.toml are not re-read)."""
+        return type(self).model_validate({**dict(self), **changes})
 
     def secrets(self) -> list[str]:
         """Every secret value of the settings, to scrub wherever a server echoes one back: the API key and the
@@ -96,43 +156,82 @@ class Settings:
 
         urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint,
                 *(url for scheme, url in self.proxies.items() if scheme != "no"))
-        return [value for value in (self.api_key, *(s for url in urls for s in url_secrets(url))) if value]
+        key = self.api_key.get_secret_value() if self.api_key else None
+        return [value for value in (key, *(s for url in urls for s in url_secrets(url))) if value]
 
 
-_FIELDS = {f.name: f for f in fields(Settings)}
-# A secret never belongs in a file that may be committed.
-_NOT_IN_FILE = {"api_key"}
+class _Environment(PydanticBaseSettingsSource):
+    """The environment variables of ENV_VARS: the names are the SDK's and the Hub's own where they exist, so they
+    are listed rather than derived from a prefix. An empty variable is not set."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {name: os.environ[var] for var, name in ENV_VARS.items() if os.environ.get(var)}
 
 
-def load(
-    flags: Mapping[str, Any] | None = None,
-    *,
-    cwd: Path | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Settings:
-    """Build Settings: flags (None means unset) > environment > ./digest.toml > defaults."""
-    cwd = cwd or Path.cwd()
-    environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    values.update(_from_file(cwd / CONFIG_FILE))
-    for var, name in ENV_VARS.items():
-        if environ.get(var):
-            values[name] = _coerce(name, environ[var], var)
-    values["proxies"] = _proxies(environ)
-    for name, value in (flags or {}).items():
-        if value is not None:
-            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
-    if "prompts_dir" not in values and (cwd / "prompts").is_dir():
-        # A prompts/ folder in the working directory overrides the packaged prompts.
-        values["prompts_dir"] = cwd / "prompts"
-    if "templates_dir" not in values and (cwd / "templates").is_dir():
-        # So does a templates/ folder for the markdown digest and the site.
-        values["templates_dir"] = cwd / "templates"
-    settings = Settings(**values)
-    _validate(settings)
-    return settings
+class _ConfigFile(TomlConfigSettingsSource):
+    """./digest.toml, which may hold any setting but the key: a secret never belongs in a file that may be
+    committed."""
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        if "api_key" in values:
+            raise ConfigError(f"{Path(CONFIG_FILE).resolve()}: unknown setting 'api_key'; put the key in "
+                              "OPENAI_API_KEY")
+        return values
 
 
+def load(flags: Mapping[str, Any] | None = None) -> Settings:
+    """Build Settings: flags (None means unset) > environment > ./digest.toml > defaults; a bad value is a
+    ConfigError naming the setting and where it came from."""
+    given = {name: value for name, value in (flags or {}).items() if value is not None}
+    cwd = Path.cwd()
+    try:
+        settings = Settings(**given, proxies=_proxies(os.environ))
+    except ValidationError as problem:
+        raise ConfigError(_in_our_words(problem, given, cwd / CONFIG_FILE)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as problem:
+        raise ConfigError(f"{cwd / CONFIG_FILE} is not valid TOML: {problem}") from None
+    found = {}
+    if settings.prompts_dir is None and (cwd / "prompts").is_dir():
+        found["prompts_dir"] = cwd / "prompts"  # a prompts/ folder in the working directory overrides the packaged
+    if settings.templates_dir is None and (cwd / "templates").is_dir():
+        found["templates_dir"] = cwd / "templates"  # so does a templates/ folder, for the digest and the site
+    return settings.replace(**found) if found else settings
+
+
+def _in_our_words(problem: ValidationError, given: Mapping[str, Any], path: Path) -> str:
+    """The first thing wrong, as one line: where it came from (flag, variable or file), the setting, and why."""
+    error = problem.errors(include_url=False)[0]
+    name = str(error["loc"][0]) if error["loc"] else "settings"
+    value, kind, said = error.get("input"), error["type"], str((error.get("ctx") or {}).get("error", ""))
+    variables = [var for var, field in ENV_VARS.items() if field == name and os.environ.get(var)]
+    flag = _FLAGS.get(name, f"--{name.replace('_', '-')}")
+    where = flag if name in given else variables[-1] if variables else str(path)
+    if kind == "extra_forbidden":
+        return f"{path}: unknown setting {name!r}"
+    if name == "api_key":
+        return f"{where}: the key is not a valid value for api_key"  # never shown
+    if kind == "value_error" and said.startswith("must be an http"):
+        from authoring.redact import redact_url
+
+        return f"{where}: {name} {said} (got {redact_url(value)!r})"
+    if kind == "value_error" and said == "does not exist":
+        return f"{name.removesuffix('_dir')} folder {value} does not exist ({where})"
+    if kind == "value_error":
+        return f"{where}: {said}"
+    if kind == "greater_than_equal":
+        return f"{where}: {name} must be at least {error['ctx']['ge']:g} (got {value!r})"
+    if kind == "greater_than":
+        return f"{where}: {name} must be a positive number of seconds (got {value!r})"
+    if kind == "literal_error":
+        return f"{name} must be one of {', '.join(AUTHORS_STYLES)} (got {value!r})"
+    return f"{where}: {value!r} is not a valid value for {name}"
+
+
+# The proxy variables: read here until the model client takes them from the environment itself.
 def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
     """http_proxy, HTTPS_PROXY, all_proxy, NO_PROXY ... by scheme; the lower-case variable wins, as in urllib. A
     proxy given without a scheme is an http:// one, as curl and requests read it."""
@@ -174,7 +273,7 @@ def model_proxy(settings: Settings) -> str | None:
     proxy = settings.proxies.get(url.scheme.lower()) or settings.proxies.get("all")
     if proxy is None:
         return None
-    if not _web_address(proxy):
+    if not _is_web_address(proxy):
         raise ConfigError(f"the proxy for {url.scheme.lower()}:// ({url.scheme.upper()}_PROXY or ALL_PROXY) must be "
                           f"an http:// or https:// address with a host (got {redact_url(proxy)!r}); socks proxies "
                           "are not supported for the model server (NO_PROXY lists hosts that go direct)")
@@ -197,117 +296,15 @@ def _loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
 
 
+def _is_web_address(value: str) -> bool:
+    try:
+        _web_address(value)
+        return True
+    except ValueError:
+        return False
+
+
 def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """DIGEST_DEBUG=1 makes the CLI re-raise every error with its traceback."""
     environ = os.environ if environ is None else environ
     return environ.get("DIGEST_DEBUG", "") not in ("", "0")
-
-
-def _from_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}") from None
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "prices":
-            values["prices"] = {**DEFAULT_PRICES, **_prices(value, path)}
-            continue
-        if key not in _FIELDS or key in _NOT_IN_FILE:
-            hint = "; put the key in OPENAI_API_KEY" if key in _NOT_IN_FILE else ""
-            raise ConfigError(f"{path}: unknown setting {key!r}{hint}")
-        values[key] = _coerce(key, value, f"{path}: {key}")
-    return values
-
-
-def _prices(table: Any, path: Path) -> dict[str, tuple[float, float]]:
-    """[prices] entries: `"model" = { input = 0.25, output = 2.0 }` in US$ per million tokens."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [prices] must be a table of models")
-    prices = {}
-    for model, price in table.items():
-        try:
-            prices[model] = (float(price["input"]), float(price["output"]))
-        except (TypeError, KeyError, ValueError):
-            raise ConfigError(
-                f'{path}: prices for {model!r} must look like "{model}" = {{ input = 0.25, output = 2.0 }}'
-            ) from None
-    return prices
-
-
-def _coerce(name: str, value: Any, origin: str) -> Any:
-    """Convert a raw value to the type of setting `name`, naming `origin` on failure."""
-    kind = _FIELDS[name].type
-    try:
-        if "Path" in kind:
-            return Path(value).expanduser()
-        if kind.startswith("int"):
-            if isinstance(value, bool):
-                raise ValueError
-            return int(value)
-        if kind.startswith("float"):
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{origin}: {value!r} is not a valid value for {name}") from None
-
-
-def _validate(settings: Settings) -> None:
-    positive = ("concurrency", "max_authors", "model_attempts", "output_attempts", "arxiv_attempts", "pdf_token_budget",
-                "hub_attempts")
-    for name in positive:
-        if getattr(settings, name) < 1:
-            raise ConfigError(f"{name} must be at least 1 (got {getattr(settings, name)})")
-    if settings.templates_dir is not None and not settings.templates_dir.is_dir():
-        raise ConfigError(f"templates folder {settings.templates_dir} does not exist")
-    for name in ("prompts_dir", "templates_dir"):
-        folder = getattr(settings, name, None)
-        if folder is not None and not folder.is_dir():
-            raise ConfigError(f"{name.replace('_dir', '')} folder {folder} does not exist")
-    if settings.lock_timeout < 0:
-        raise ConfigError("lock_timeout must be 0 or more seconds")
-    if settings.authors_style not in AUTHORS_STYLES:
-        raise ConfigError(f"authors_style must be one of {', '.join(AUTHORS_STYLES)} (got {settings.authors_style!r})")
-    for name in ("model_timeout", "arxiv_timeout", "hub_timeout"):
-        if getattr(settings, name) <= 0:
-            raise ConfigError(f"{name} must be a positive number of seconds")
-    for name in ("base_url", "arxiv_api_url", "arxiv_pdf_url", "hf_endpoint"):
-        value = getattr(settings, name, None)
-        if value is not None and not _web_address(value):
-            from authoring.redact import redact_url
-
-            raise ConfigError(f"{name} must be an http:// or https:// address with a host, with no spaces "
-                              f"(got {redact_url(value)!r})")
-
-
-def _web_address(value: str) -> bool:
-    """An http:// or https:// address with a host that can be looked up: no space or control character, a port
-    that is a number (not 0), host labels of 1 to 63 characters, an internationalised name that encodes (IDNA)."""
-    if any(ord(c) < 33 or ord(c) == 127 for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        port, host = parts.port, parts.hostname  # (raises ValueError for a port that is not a number)
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in ("http", "https") or not host or port == 0:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    labels = host.removesuffix(".").split(".")
-    if any(not label or len(label) > 63 for label in labels):
-        return False
-    if host.isascii():
-        return all(_HOST_LABEL.fullmatch(label) for label in labels)
-    try:
-        import idna  # httpx's own encoder (IDNA 2008)
-
-        idna.encode(host.lower())  # as httpx encodes it
-        return True
-    except (ImportError, UnicodeError, ValueError):
-        return False

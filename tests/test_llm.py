@@ -275,7 +275,8 @@ def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(setti
 
 
 def test_a_key_or_password_echoed_into_a_summary_is_never_kept(clinical_paper, settings):
-    leaky = dict(VALID, objective=f"Key {settings.api_key} and pw s3cretPW.", questions=["Why s3cretPW?", "Q2?"])
+    key = settings.api_key.get_secret_value()
+    leaky = dict(VALID, objective=f"Key {key} and pw s3cretPW.", questions=["Why s3cretPW?", "Q2?"])
     answer = chat_completion(json.dumps(leaky), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
         base = stand_in.url.replace("http://", "http://me:s3cretPW@") + "/v1"
@@ -284,7 +285,7 @@ def test_a_key_or_password_echoed_into_a_summary_is_never_kept(clinical_paper, s
     assert generation.summary.questions == ["Why REDACTED?", "Q2?"]
     batch_body = json.loads(answer)
     again = llm.generation_from_body(batch_body, settings.replace(base_url=base))
-    assert "s3cretPW" not in again.summary.model_dump_json() and settings.api_key not in again.summary.objective
+    assert "s3cretPW" not in again.summary.model_dump_json() and key not in again.summary.objective
 
 
 def test_a_query_in_the_base_url_goes_on_every_request_not_into_the_path(clinical_paper, settings):

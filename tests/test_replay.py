@@ -47,7 +47,7 @@ def test_failed_recording_keeps_the_previous_cassette(tmp_path, clinical_paper, 
 
 def test_replay_uses_a_placeholder_key_and_no_waits(settings):
     replayed = replay.replay_settings(settings.replace(api_key=SECRET), record=False)
-    assert replayed.api_key == replay.REPLAY_PLACEHOLDER_KEY
+    assert replayed.api_key.get_secret_value() == replay.REPLAY_PLACEHOLDER_KEY
     assert replayed.arxiv_delay_seconds == 0 and replayed.retry_base_delay == 0
     assert replay.replay_settings(settings, record=True) == settings
 

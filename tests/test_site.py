@@ -393,14 +393,16 @@ def test_a_markdown_template_override_renders_and_marks_days_stale_not_edited(st
     assert days.markdown_state(store_settings, day, days.load(store_settings, day)) == days.STALE
 
 
-def test_templates_dir_comes_from_the_environment_and_digest_toml(tmp_path):
+def test_templates_dir_comes_from_the_environment_and_digest_toml(tmp_path, monkeypatch):
     from authoring import config
 
     (tmp_path / "mine").mkdir()
-    assert config.load(cwd=tmp_path, environ={"DIGEST_TEMPLATES_DIR": str(tmp_path / "mine")}).templates_dir == \
-        tmp_path / "mine"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGEST_TEMPLATES_DIR", str(tmp_path / "mine"))
+    assert config.load().templates_dir == tmp_path / "mine"
+    monkeypatch.delenv("DIGEST_TEMPLATES_DIR")
     (tmp_path / "digest.toml").write_text(f'templates_dir = "{tmp_path / "mine"}"\n', encoding="utf-8")
-    assert config.load(cwd=tmp_path, environ={}).templates_dir == tmp_path / "mine"
+    assert config.load().templates_dir == tmp_path / "mine"
 
 
 # ------------------------------------------------------------------------------------------------- start-up cost

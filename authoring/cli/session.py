@@ -9,13 +9,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from authoring import config
 from authoring.errors import DigestError
 from authoring.text import terminal_text
+
+if TYPE_CHECKING:
+    from authoring.config import Settings
 
 
 class _ReaderMayLeave:
@@ -85,7 +88,7 @@ def user_errors(
     try:
         yield
     except DigestError as error:
-        if config.debug_enabled():
+        if _debug():
             raise
         err.print(terminal_text(f"Error: {error}"), markup=False)
         if as_json:
@@ -94,11 +97,17 @@ def user_errors(
             out.print_json(json.dumps({"error": terminal_text(str(error))}))
         raise typer.Exit(1) from None
     except KeyboardInterrupt as stop:
-        if config.debug_enabled():
+        if _debug():
             raise
         said = getattr(stop, "__notes__", None)  # what a run left on disk, when it knows (pipeline)
         err.print(f"Interrupted; {said[-1]}." if said else interrupted, markup=False)
         _exit_now(130)
+
+
+def _debug() -> bool:
+    from authoring import config
+
+    return config.debug_enabled()
 
 
 def _exit_now(code: int) -> None:
@@ -130,8 +139,10 @@ def read_text_file(path: Path) -> str:
         raise DigestError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def load_settings(**flags) -> config.Settings:
+def load_settings(**flags) -> Settings:
     """Settings from the command's flags (None: not given) over the environment and digest.toml."""
+    from authoring import config  # (pydantic-settings: not for --help)
+
     return config.load(flags)
 
 

@@ -103,7 +103,7 @@ def make_client(settings: Settings) -> openai.OpenAI:
     base = urlsplit(_base_url(settings))
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
     return openai.OpenAI(
-        api_key=settings.api_key or LOCAL_PLACEHOLDER_KEY,
+        api_key=settings.api_key.get_secret_value() if settings.api_key else LOCAL_PLACEHOLDER_KEY,
         # never None: the SDK would read OPENAI_BASE_URL itself, even an empty one; a query (Azure's api-version)
         # goes on every request, not in the middle of the path
         base_url=urlunsplit(base._replace(query="", fragment="")),
