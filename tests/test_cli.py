@@ -250,3 +250,41 @@ def test_a_reader_that_goes_away_does_not_stop_the_run(tmp_path):
     assert child.wait(timeout=60) == 0, first
     stored = json.loads((out / "2024-10-08.json").read_text())
     assert len(stored["entries"]) == 15 and all(e["summary"] for e in stored["entries"])
+
+
+RUN_OPTIONS = {"--model", "--base-url", "--temperature", "--prompts", "--output-dir", "--cassette", "--record",
+               "--concurrency", "--source", "--verify", "--authors", "--quiet", "--json"}
+
+
+def test_every_network_command_takes_the_same_run_options():
+    import typer
+
+    root = typer.main.get_command(app)
+
+    def flags(command) -> set[str]:
+        return {name for param in command.params for name in param.opts if name.startswith("--")}
+
+    for name in ("new", "resume", "regen", "add"):
+        assert RUN_OPTIONS <= flags(root.commands[name]), name
+    model_options = {"--model", "--base-url", "--temperature", "--prompts", "--output-dir", "--cassette", "--record"}
+    assert model_options <= flags(root.commands["batch"].commands["submit"])
+
+
+def test_add_takes_verify(tmp_path):
+    result = run("add", "2024-10-08", "2410.05258", "--verify", "--output-dir", str(tmp_path))
+    assert_one_line_error(result, "2024-10-08")  # the day does not exist: the flag itself was accepted
+    assert "No such option" not in result.output
+
+
+def test_one_handler_for_every_command_and_debug_reraises(tmp_path):
+    from authoring.errors import DigestError
+
+    for args in (["show", "2024-10-08"], ["rm", "2024-10-08", "2410.05258"], ["resume", "2024-10-08"],
+                 ["undo", "2024-10-08"], ["move", "2024-10-08", "2410.05258", "--to", "1"]):
+        result = run(*args, "--output-dir", str(tmp_path / "empty"))
+        assert result.exit_code == 1 and result.stderr.startswith("Error: "), (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    debug = run("show", "2024-10-08", "--output-dir", str(tmp_path / "empty"), env={"DIGEST_DEBUG": "1"})
+    assert isinstance(debug.exception, DigestError) and debug.exit_code == 1 and "Error: " not in debug.stderr
+    usage = run("show", "not-a-day", "--output-dir", str(tmp_path))
+    assert usage.exit_code == 2

@@ -185,6 +185,23 @@ def test_a_day_page_has_every_paper_its_links_authors_four_parts_and_questions()
     assert [a.get("id") for a in page.tags("article")] == [e.id for e in digest.entries]
 
 
+def test_the_site_shows_authors_in_the_configured_style(tmp_path, monkeypatch):
+    """--authors hf (or DIGEST_AUTHORS_STYLE / authors_style) shows the Hub's names on the pages, as in DATE.md."""
+    from authoring.models import HubAuthor, HubInfo
+
+    settings = Settings(output_dir=tmp_path / "output")
+    hub = HubInfo(authors=[HubAuthor(name="Zineng Tang", username="ZinengTang"), HubAuthor(name="Lingjun Mao")])
+    days.write(settings, date(2024, 10, 9), Digest(date="2024-10-09", entries=[
+        entry("2410.00001", authors=["Zineng Tang", "Lingjun Mao"], hub=hub)]))
+    assert run_site(settings, tmp_path / "arxiv").exit_code == 0
+    assert "Zineng Tang, Lingjun Mao" in Page((tmp_path / "arxiv" / "2024-10-09.html").read_text()).text
+    assert run_site(settings, tmp_path / "hf", "--authors", "hf").exit_code == 0
+    assert "Lingjun Mao, ZinengTang" in Page((tmp_path / "hf" / "2024-10-09.html").read_text()).text
+    monkeypatch.setenv("DIGEST_AUTHORS_STYLE", "hf")
+    assert run_site(settings, tmp_path / "env").exit_code == 0
+    assert "Lingjun Mao, ZinengTang" in Page((tmp_path / "env" / "2024-10-09.html").read_text()).text
+
+
 def test_pending_and_failed_entries_are_left_out_and_counted(store_settings, tmp_path):
     result = run_site(store_settings, tmp_path / "site")
     assert result.exit_code == 0, result.output

@@ -9,9 +9,10 @@ import typer
 
 from authoring import __version__
 from authoring.cli import batch, checks, days, publish, runs
-from authoring.cli.session import out
+from authoring.cli.session import OneErrorHandler, out
 
 app = typer.Typer(
+    cls=OneErrorHandler,  # the one place errors become `Error: ...` lines and exit codes
     help="Author daily digests of AI papers from arXiv ids with an LLM's help.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # a traceback must never print the API key

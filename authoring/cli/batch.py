@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from authoring.cli.options import BaseUrl, Cassette, Days, Model, OutputDir, Prompts, Record, Temperature
-from authoring.cli.session import load_settings, network_run, say, user_errors, warn
+from authoring.cli.options import BaseUrl, Cassette, Days, ModelOptions, OutputDir, Record, takes
+from authoring.cli.session import load_settings, network_run, say, warn
 
 commands = typer.Typer(
     help="Backfill many days through the OpenAI Batch API: submit, check status, collect.", no_args_is_help=True
@@ -17,30 +17,24 @@ commands = typer.Typer(
 
 
 @commands.command("submit")
+@takes(ModelOptions)
 def batch_submit(
     the_days: Days,
     ids_dir: Annotated[
         Path | None, typer.Option(help="Folder of DATE.txt ids files for days that do not exist yet.")
     ] = None,
-    model: Model = None,
-    base_url: BaseUrl = None,
-    temperature: Temperature = None,
-    prompts: Prompts = None,
-    output_dir: OutputDir = None,
-    cassette: Cassette = None,
-    record: Record = False,
+    *,
+    options: ModelOptions,
 ) -> None:
     """Send every entry without a summary in the given days as one Batch API job.
 
     Example: digest batch submit 2024-10-08 2024-10-09 --ids-dir hf-daily/
     """
-    with user_errors():
-        from authoring.runs import batches
+    from authoring.runs import batches
 
-        settings = load_settings(model=model, base_url=base_url, temperature=temperature, prompts_dir=prompts,
-                                 output_dir=output_dir)
-        with network_run(settings, cassette, record, True) as (run_settings, _):
-            batch_record, notices = batches.submit(the_days, run_settings, ids_dir=ids_dir, clock=datetime.now)
+    settings = load_settings(**options.settings_flags())
+    with network_run(settings, options.cassette, options.record, True) as (run_settings, _):
+        batch_record, notices = batches.submit(the_days, run_settings, ids_dir=ids_dir, clock=datetime.now)
     for notice in notices:
         warn(notice)
     if batch_record is None:
@@ -61,12 +55,11 @@ def batch_status(
     record: Record = False,
 ) -> None:
     """Show the state of submitted batches that are not collected yet. Example: digest batch status"""
-    with user_errors():
-        from authoring.runs import batches
+    from authoring.runs import batches
 
-        settings = load_settings(base_url=base_url, output_dir=output_dir)
-        with network_run(settings, cassette, record, True) as (run_settings, _):
-            found = batches.status(run_settings, batch_id)
+    settings = load_settings(base_url=base_url, output_dir=output_dir)
+    with network_run(settings, cassette, record, True) as (run_settings, _):
+        found = batches.status(run_settings, batch_id)
     if not found:
         say("No batches waiting to be collected")
     for batch_record, batch in found:
@@ -88,12 +81,11 @@ def batch_collect(
     Failed requests are reported and recorded on their entries; `digest batch submit` or `digest resume` retries
     them. Example: digest batch collect
     """
-    with user_errors():
-        from authoring.runs import batches
+    from authoring.runs import batches
 
-        settings = load_settings(base_url=base_url, output_dir=output_dir)
-        with network_run(settings, cassette, record, True) as (run_settings, _):
-            reports, waiting = batches.collect(run_settings, datetime.now, batch_id)
+    settings = load_settings(base_url=base_url, output_dir=output_dir)
+    with network_run(settings, cassette, record, True) as (run_settings, _):
+        reports, waiting = batches.collect(run_settings, datetime.now, batch_id)
     for line in waiting:
         say(f"Waiting: {line}")
     failed = 0

@@ -22,7 +22,7 @@ from authoring.cli.options import (
     parse_day,
     style,
 )
-from authoring.cli.session import load_settings, out, read_text_file, say, user_errors, warn
+from authoring.cli.session import load_settings, out, read_text_file, say, warn
 from authoring.errors import DigestError, StoreError
 from authoring.text import count
 
@@ -43,61 +43,60 @@ def edit(
     An invalid document reopens (on a terminal) or is kept in output/.recovery/, and the next `digest edit` of
     that entry starts from it (--discard starts afresh). Example: digest edit 2024-10-08 2410.05258
     """
-    with user_errors():
-        import click
+    import click
 
-        from authoring.markdown import document
-        from authoring.store import days, edits
-        from authoring.store import files as store
+    from authoring.markdown import document
+    from authoring.store import days, edits
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir)
-        digest = days.load(settings, day, notice=warn)
-        entry = edits.find(digest, arxiv_id)
-        days.guard_markdown(settings, day, digest, force=force)
-        opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
-        recovery = store.recovery_path(settings.output_dir, day, entry.id)
-        if discard and recovery.exists():
-            recovery.unlink()
-            warn(f"Discarded your unsaved edit of {entry.id}")
-        text = _starting_text(recovery, entry, day, opened)
+    settings = load_settings(output_dir=output_dir)
+    digest = days.load(settings, day, notice=warn)
+    entry = edits.find(digest, arxiv_id)
+    days.guard_markdown(settings, day, digest, force=force)
+    opened = days.fingerprint(entry)  # the editor is not holding the day's lock: other commands may go on
+    recovery = store.recovery_path(settings.output_dir, day, entry.id)
+    if discard and recovery.exists():
+        recovery.unlink()
+        warn(f"Discarded your unsaved edit of {entry.id}")
+    text = _starting_text(recovery, entry, day, opened)
 
-        def keep(edited: str, problem: str) -> DigestError:
-            """Typed text is never lost: it goes to the recovery file, and the error says how to continue."""
-            store.atomic_write(recovery, _with_base(edited, opened))
-            return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
-                               f"`digest edit {day} {entry.id}` continues from it")
+    def keep(edited: str, problem: str) -> DigestError:
+        """Typed text is never lost: it goes to the recovery file, and the error says how to continue."""
+        store.atomic_write(recovery, _with_base(edited, opened))
+        return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
+                           f"`digest edit {day} {entry.id}` continues from it")
 
-        if settings.editor is None and not sys.stdin.isatty():
-            raise DigestError("no editor to open: set $VISUAL or $EDITOR (or change fields with `digest set`); "
-                              "without a terminal the default editor would wait for input that never comes")
-        while True:
-            try:
-                edited = click.edit(text, editor=settings.editor, extension=".md", require_save=True)
-            except click.ClickException as problem:
-                raise DigestError(f"cannot run the editor ({problem.message}); set $VISUAL or $EDITOR") from None
-            if edited is None or edited == text and not recovery.exists():
-                say("No changes; nothing saved.")
-                return
-            try:
-                title, authors, summary = document.from_document(edited)
-                break
-            except document.DocumentError as problem:
-                store.atomic_write(recovery, _with_base(edited, opened))
-                if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
-                    text = document.with_error(edited, str(problem))
-                    continue
-                raise keep(edited, str(problem)) from None
+    if settings.editor is None and not sys.stdin.isatty():
+        raise DigestError("no editor to open: set $VISUAL or $EDITOR (or change fields with `digest set`); "
+                          "without a terminal the default editor would wait for input that never comes")
+    while True:
         try:
-            with days.change(settings, day, "edit", force=force, notice=warn) as digest:
-                current = digest.entry(entry.id)
-                if current is None or days.fingerprint(current) != opened:
-                    what = "removed" if current is None else "changed by another command"
-                    raise DigestError(f"{entry.id} was {what} while you edited it")
-                edits.replace_content(current, title, authors, summary)
-        except DigestError as problem:  # a hand-edited DATE.md, a busy lock, a full disk...
+            edited = click.edit(text, editor=settings.editor, extension=".md", require_save=True)
+        except click.ClickException as problem:
+            raise DigestError(f"cannot run the editor ({problem.message}); set $VISUAL or $EDITOR") from None
+        if edited is None or edited == text and not recovery.exists():
+            say("No changes; nothing saved.")
+            return
+        try:
+            title, authors, summary = document.from_document(edited)
+            break
+        except document.DocumentError as problem:
+            store.atomic_write(recovery, _with_base(edited, opened))
+            if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
+                text = document.with_error(edited, str(problem))
+                continue
             raise keep(edited, str(problem)) from None
-        markdown = store.markdown_path(settings.output_dir, day)
-        recovery.unlink(missing_ok=True)
+    try:
+        with days.change(settings, day, "edit", force=force, notice=warn) as digest:
+            current = digest.entry(entry.id)
+            if current is None or days.fingerprint(current) != opened:
+                what = "removed" if current is None else "changed by another command"
+                raise DigestError(f"{entry.id} was {what} while you edited it")
+            edits.replace_content(current, title, authors, summary)
+    except DigestError as problem:  # a hand-edited DATE.md, a busy lock, a full disk...
+        raise keep(edited, str(problem)) from None
+    markdown = store.markdown_path(settings.output_dir, day)
+    recovery.unlink(missing_ok=True)
     say(f"Edited {entry.id} in {markdown}")
 
 
@@ -144,18 +143,17 @@ def set_(
     Example: digest set 2024-10-08 2410.05258 questions "What does it cost?" "Does it scale?"
     """
     field = field.value
-    with user_errors():
-        from authoring.store import days, edits
-        from authoring.store import files as store
+    from authoring.store import days, edits
+    from authoring.store import files as store
 
-        if values == ["-"]:
-            values = sys.stdin.read().splitlines()
-            values = values if field in ("authors", "questions") else [" ".join(values)]
-        settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "set", force=force, notice=warn) as digest:
-            entry = edits.find(digest, arxiv_id)
-            edits.set_field(entry, field, values)
-        markdown = store.markdown_path(settings.output_dir, day)
+    if values == ["-"]:
+        values = sys.stdin.read().splitlines()
+        values = values if field in ("authors", "questions") else [" ".join(values)]
+    settings = load_settings(output_dir=output_dir)
+    with days.change(settings, day, "set", force=force, notice=warn) as digest:
+        entry = edits.find(digest, arxiv_id)
+        edits.set_field(entry, field, values)
+    markdown = store.markdown_path(settings.output_dir, day)
     say(f"Set {field} of {entry.id} in {markdown}")
 
 
@@ -167,14 +165,13 @@ def rm(
     force: OverEdits = False,
 ) -> None:
     """Remove entries from a day (`digest undo` brings them back). Example: digest rm 2024-10-08 2410.05258"""
-    with user_errors():
-        from authoring.store import days, edits
-        from authoring.store import files as store
+    from authoring.store import days, edits
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "rm", force=force, notice=warn) as digest:
-            removed = edits.remove(digest, ids)
-        markdown = store.markdown_path(settings.output_dir, day)
+    settings = load_settings(output_dir=output_dir)
+    with days.change(settings, day, "rm", force=force, notice=warn) as digest:
+        removed = edits.remove(digest, ids)
+    markdown = store.markdown_path(settings.output_dir, day)
     say(f"Removed {', '.join(e.id for e in removed)} from {markdown}")
 
 
@@ -187,14 +184,13 @@ def move(
     force: OverEdits = False,
 ) -> None:
     """Move an entry to another position. Example: digest move 2024-10-08 2410.03959 --to 1"""
-    with user_errors():
-        from authoring.store import days, edits
-        from authoring.store import files as store
+    from authoring.store import days, edits
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir)
-        with days.change(settings, day, "move", force=force, notice=warn) as digest:
-            entry = edits.move(digest, arxiv_id, to)
-        markdown = store.markdown_path(settings.output_dir, day)
+    settings = load_settings(output_dir=output_dir)
+    with days.change(settings, day, "move", force=force, notice=warn) as digest:
+        entry = edits.move(digest, arxiv_id, to)
+    markdown = store.markdown_path(settings.output_dir, day)
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
 
@@ -207,12 +203,11 @@ def undo(
     ] = False,
 ) -> None:
     """Restore a day as it was before its last change. Example: digest undo 2024-10-08"""
-    with user_errors():
-        from authoring.store import days, history
+    from authoring.store import days, history
 
-        settings = load_settings(output_dir=output_dir)
-        command, kept = days.undo(settings, day, force=force, notice=warn)
-        left = len(history.snapshots(settings.output_dir, day))
+    settings = load_settings(output_dir=output_dir)
+    command, kept = days.undo(settings, day, force=force, notice=warn)
+    left = len(history.snapshots(settings.output_dir, day))
     if kept is not None:
         warn(f"Your hand-edited DATE.md is kept in {kept}")
     say(f"Undid `digest {command}` on {day}; {count(left, 'earlier change')} can still be undone")
@@ -228,34 +223,33 @@ def render(
     authors: Authors = None,
 ) -> None:
     """Re-render DATE.md from DATE.json, with no network. Example: digest render 2024-10-08 --authors hf"""
-    with user_errors():
-        from authoring.store import days
-        from authoring.store import files as store
+    from authoring.store import days
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir, authors_style=style(authors), templates_dir=templates)
-        if (day is None) == (not all_days):
-            raise DigestError("give a DATE or --all (not both)")
-        the_days = [day] if day else store.stored_days(settings.output_dir)
-        problems = 0
-        for day in the_days:
-            try:
-                digest, written = days.render_day(settings, day, force=force, notice=warn)
-            except DigestError as problem:
-                if not all_days:
-                    raise
-                warn(f"Error: {problem}")  # one bad day does not stop the others
-                problems += 1
-                continue
-            left_out = [e for e in digest.entries if not e.ok]
-            what = "Rendered" if written else "Up to date:"
-            detail = ""
-            if left_out:
-                pending = sum(1 for e in left_out if e.pending)
-                detail = f" ({count(len(left_out), 'entry', 'entries')} left out: {pending} pending, " \
-                         f"{len(left_out) - pending} failed)"
-            say(f"{what} {store.markdown_path(settings.output_dir, day)}{detail}")
-        if problems:
-            raise DigestError(f"{count(problems, 'day')} of {len(the_days)} could not be rendered (see above)")
+    settings = load_settings(output_dir=output_dir, authors_style=style(authors), templates_dir=templates)
+    if (day is None) == (not all_days):
+        raise DigestError("give a DATE or --all (not both)")
+    the_days = [day] if day else store.stored_days(settings.output_dir)
+    problems = 0
+    for day in the_days:
+        try:
+            digest, written = days.render_day(settings, day, force=force, notice=warn)
+        except DigestError as problem:
+            if not all_days:
+                raise
+            warn(f"Error: {problem}")  # one bad day does not stop the others
+            problems += 1
+            continue
+        left_out = [e for e in digest.entries if not e.ok]
+        what = "Rendered" if written else "Up to date:"
+        detail = ""
+        if left_out:
+            pending = sum(1 for e in left_out if e.pending)
+            detail = f" ({count(len(left_out), 'entry', 'entries')} left out: {pending} pending, " \
+                     f"{len(left_out) - pending} failed)"
+        say(f"{what} {store.markdown_path(settings.output_dir, day)}{detail}")
+    if problems:
+        raise DigestError(f"{count(problems, 'day')} of {len(the_days)} could not be rendered (see above)")
 
 
 @commands.command(name="import")
@@ -272,31 +266,30 @@ def import_(
     Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited.
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
     """
-    with user_errors():
-        from authoring.markdown import parse
-        from authoring.markdown.render import row_hashes
-        from authoring.store import days, edits
-        from authoring.store import files as store
+    from authoring.markdown import parse
+    from authoring.markdown.render import row_hashes
+    from authoring.store import days, edits
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir)
-        text = read_text_file(file)
-        result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
-        day = date.fromisoformat(result.digest.date)
-        with days.locked(settings, day, "import", warn):
-            existing = None
-            if store.json_path(settings.output_dir, day).exists():
-                if not force:
-                    raise DigestError(
-                        f"{store.json_path(settings.output_dir, day)} already exists; pass --force to take {file} "
-                        "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
-                    )
-                try:
-                    existing = days.load(settings, day, notice=warn)
-                except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
-                    warn(f"Warning: {problem}; importing {file} in its place")
-            digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
-                                       authors_style=settings.authors_style, imported_rows=row_hashes(text))
-            _, markdown = days.commit(settings, day, digest, "import")
+    settings = load_settings(output_dir=output_dir)
+    text = read_text_file(file)
+    result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
+    day = date.fromisoformat(result.digest.date)
+    with days.locked(settings, day, "import", warn):
+        existing = None
+        if store.json_path(settings.output_dir, day).exists():
+            if not force:
+                raise DigestError(
+                    f"{store.json_path(settings.output_dir, day)} already exists; pass --force to take {file} "
+                    "into it (unchanged entries keep their metadata; the old day is kept for `digest undo`)"
+                )
+            try:
+                existing = days.load(settings, day, notice=warn)
+            except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
+                warn(f"Warning: {problem}; importing {file} in its place")
+        digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
+                                   authors_style=settings.authors_style, imported_rows=row_hashes(text))
+        _, markdown = days.commit(settings, day, digest, "import")
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
     say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
@@ -310,40 +303,38 @@ def show(
     output_dir: OutputDir = None,
 ) -> None:
     """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
-    with user_errors():
-        from authoring.cli import views
-        from authoring.store import days, edits
+    from authoring.cli import views
+    from authoring.store import days, edits
 
-        settings = load_settings(output_dir=output_dir)
-        digest = days.load(settings, day, notice=warn)
-        if arxiv_id is None:
-            out.print(views.day_table(digest))
-            return
-        entry = edits.find(digest, arxiv_id)
-        out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
+    settings = load_settings(output_dir=output_dir)
+    digest = days.load(settings, day, notice=warn)
+    if arxiv_id is None:
+        out.print(views.day_table(digest))
+        return
+    entry = edits.find(digest, arxiv_id)
+    out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
 
 
 @commands.command(name="list")
 def list_(output_dir: OutputDir = None) -> None:
     """List the stored days with entry, failed and edited counts. Example: digest list"""
-    with user_errors():
-        from authoring.cli import views
-        from authoring.store import days
-        from authoring.store import files as store
+    from authoring.cli import views
+    from authoring.store import days
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir)
-        if settings.output_dir.exists() and not settings.output_dir.is_dir():
-            raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
-        rows = []
-        for day in store.stored_days(settings.output_dir):
-            path = store.json_path(settings.output_dir, day)
-            try:
-                digest = days.load(settings, day, notice=warn)
-            except DigestError as problem:
-                rows.append((path, None, f"unreadable: {problem}"))
-                continue
-            rows.append((path, digest, days.markdown_state(settings, day, digest)))
-        if not rows:
-            say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
-            return
-        out.print(views.days_table(rows))
+    settings = load_settings(output_dir=output_dir)
+    if settings.output_dir.exists() and not settings.output_dir.is_dir():
+        raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
+    rows = []
+    for day in store.stored_days(settings.output_dir):
+        path = store.json_path(settings.output_dir, day)
+        try:
+            digest = days.load(settings, day, notice=warn)
+        except DigestError as problem:
+            rows.append((path, None, f"unreadable: {problem}"))
+            continue
+        rows.append((path, digest, days.markdown_state(settings, day, digest)))
+    if not rows:
+        say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
+        return
+    out.print(views.days_table(rows))

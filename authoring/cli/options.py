@@ -3,10 +3,14 @@ raised by click before the command runs: DATE (an ISO date, `today` or `yesterda
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -87,7 +91,15 @@ Cassette = Annotated[
 ]
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print a machine-readable run summary on stdout.")]
+def _errors_as_json(ctx: typer.Context, value: bool) -> bool:
+    """With --json, the app's error handler prints an error as JSON on stdout too (session.JSON_ERRORS)."""
+    ctx.meta["digest.json"] = value
+    return value
+
+
+AsJson = Annotated[
+    bool, typer.Option("--json", callback=_errors_as_json, help="Print a machine-readable run summary on stdout.")
+]
 Source = Annotated[
     SourceKind,
     typer.Option(help="What the model reads: the abstract, or the pdf's full text (falls back to the abstract)."),
@@ -107,6 +119,63 @@ HubLimit = Annotated[int | None, typer.Option("--limit", min=1, help="With --fro
 MinUpvotes = Annotated[
     int | None, typer.Option("--min-upvotes", min=0, help="With --from-hf: only papers with at least N upvotes.")
 ]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The options of every command that asks the model for summaries: the server, the prompts, the output folder
+    and the cassette."""
+
+    model: Model = None
+    base_url: BaseUrl = None
+    temperature: Temperature = None
+    prompts: Prompts = None
+    output_dir: OutputDir = None
+    cassette: Cassette = None
+    record: Record = False
+
+    def settings_flags(self) -> dict[str, Any]:
+        """The flags as settings (None: not given, so the environment and digest.toml decide)."""
+        return {"model": self.model, "base_url": self.base_url, "temperature": self.temperature,
+                "prompts_dir": self.prompts, "output_dir": self.output_dir}
+
+
+@dataclass(frozen=True)
+class RunOptions(ModelOptions):
+    """The options of the commands that summarise papers as they run (new, resume, regen, add)."""
+
+    concurrency: Concurrency = None
+    source: Source = SourceKind.abstract
+    verify: Verify = False
+    authors: Authors = None
+    quiet: Quiet = False
+    as_json: AsJson = False
+
+    def settings_flags(self) -> dict[str, Any]:
+        return {**super().settings_flags(), "concurrency": self.concurrency, "authors_style": style(self.authors)}
+
+
+def takes(bundle: type) -> Callable[[Callable], Callable]:
+    """Give a command the options of `bundle` (a dataclass of the option types above), defined once for every
+    command that takes them; the command receives them as one argument, `options`. typer reads a command's
+    parameters from its signature, so the bundle's fields are added to it."""
+    hints = get_type_hints(bundle, include_extras=True)
+    added = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name], default=f.default)
+             for f in fields(bundle)]
+
+    def decorate(command: Callable) -> Callable:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name != "options"]
+
+        @functools.wraps(command)
+        def with_options(*args: Any, **kwargs: Any) -> Any:
+            options = bundle(**{f.name: kwargs.pop(f.name) for f in fields(bundle)})
+            return command(*args, options=options, **kwargs)
+
+        with_options.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        return with_options
+
+    return decorate
 
 
 def style(value: AuthorsStyle | None) -> str | None:

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authoring.cli.options import OutputDir, Templates
-from authoring.cli.session import load_settings, say, user_errors, warn
+from authoring.cli.options import Authors, OutputDir, Templates, style
+from authoring.cli.session import load_settings, say, warn
 from authoring.errors import DigestError
 from authoring.text import count
 
@@ -44,40 +44,41 @@ def site(
     ] = None,
     templates: Templates = None,
     output_dir: OutputDir = None,
+    authors: Authors = None,
 ) -> None:
     """Publish every stored day as a static site: index.html, a page per day, style.css and an Atom feed.
 
     Offline; only files whose bytes change are rewritten. Pending and failed entries are left out.
     Example: digest site --out site --base-url https://you.github.io/digests/
     """
-    with user_errors():
-        from authoring.site import build as sites
-        from authoring.store import days
-        from authoring.store import files as store
+    from authoring.site import build as sites
+    from authoring.store import days
+    from authoring.store import files as store
 
-        settings = load_settings(output_dir=output_dir, templates_dir=templates)
-        stored = store.stored_days(settings.output_dir)
-        digests, problems = [], 0
-        for day in stored:
-            try:
-                digests.append(days.load(settings, day, notice=warn))
-            except DigestError as problem:  # one unreadable day does not stop the others; its old page stays
-                warn(f"Error: {problem}")
-                problems += 1
-        options = sites.SiteOptions(title=title, base_url=base_url, feed_days=feed_days,
-                                    max_authors=settings.max_authors, templates_dir=settings.templates_dir)
-        built = sites.build(digests, options)
-        done = sites.publish(out, built, stored=stored)
-        for path in done.written:
-            say(f"Wrote {path}")
-        for path in done.removed:
-            say(f"Removed {path} (its day is no longer stored)")
-        left_out = ""
-        if built.pending or built.failed:
-            left_out = (f"; {count(built.pending + built.failed, 'entry', 'entries')} left out: {built.pending} "
-                        f"pending, {built.failed} failed")
-        say(f"Site in {out}/: {count(built.days, 'day')}, {count(built.papers, 'paper')}; "
-            f"{count(len(done.written), 'file')} written, {len(done.unchanged):,} unchanged{left_out}")
-        if problems:
-            raise DigestError(f"{count(problems, 'day')} of {len(stored)} could not be read and "
-                              f"{'was' if problems == 1 else 'were'} left out (see above)")
+    settings = load_settings(output_dir=output_dir, templates_dir=templates, authors_style=style(authors))
+    stored = store.stored_days(settings.output_dir)
+    digests, problems = [], 0
+    for day in stored:
+        try:
+            digests.append(days.load(settings, day, notice=warn))
+        except DigestError as problem:  # one unreadable day does not stop the others; its old page stays
+            warn(f"Error: {problem}")
+            problems += 1
+    options = sites.SiteOptions(title=title, base_url=base_url, feed_days=feed_days,
+                                max_authors=settings.max_authors, authors_style=settings.authors_style,
+                                templates_dir=settings.templates_dir)
+    built = sites.build(digests, options)
+    done = sites.publish(out, built, stored=stored)
+    for path in done.written:
+        say(f"Wrote {path}")
+    for path in done.removed:
+        say(f"Removed {path} (its day is no longer stored)")
+    left_out = ""
+    if built.pending or built.failed:
+        left_out = (f"; {count(built.pending + built.failed, 'entry', 'entries')} left out: {built.pending} "
+                    f"pending, {built.failed} failed")
+    say(f"Site in {out}/: {count(built.days, 'day')}, {count(built.papers, 'paper')}; "
+        f"{count(len(done.written), 'file')} written, {len(done.unchanged):,} unchanged{left_out}")
+    if problems:
+        raise DigestError(f"{count(problems, 'day')} of {len(stored)} could not be read and "
+                          f"{'was' if problems == 1 else 'were'} left out (see above)")

@@ -1,67 +1,41 @@
-"""The commands that call arXiv and the model: new, resume, regen, add."""
+"""The commands that call arXiv and the model: new, resume, regen, add. Each takes the run options (options.RunOptions)
+and reports through cli.reports."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from authoring.cli.options import (
-    AsJson,
-    Authors,
-    BaseUrl,
-    Cassette,
-    Concurrency,
-    Day,
-    FromHf,
-    HubLimit,
-    MinUpvotes,
-    Model,
-    OutputDir,
-    OverEdits,
-    Prompts,
-    Quiet,
-    Record,
-    Source,
-    Temperature,
-    Verify,
-    style,
-)
-from authoring.cli.session import load_settings, network_run, out, say, user_errors, warn
+from authoring.cli.options import Day, FromHf, HubLimit, MinUpvotes, OverEdits, RunOptions, takes
+from authoring.cli.reports import Outcome, finish
+from authoring.cli.session import NetworkRun, interrupted_means, load_settings, network_run
 from authoring.errors import DigestError
-from authoring.text import count
 
 commands = typer.Typer()
+Ids = Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs; - reads stdin.")]
 
 
 @commands.command()
+@takes(RunOptions)
 def new(
+    ctx: typer.Context,
     day: Day,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs; - reads stdin.")] = None,
+    ids: Ids = None,
     ids_file: Annotated[
         str | None, typer.Option("--ids-file", help="Read ids from FILE (or - for stdin): one a line, # comments.")
     ] = None,
-    model: Model = None,
-    base_url: BaseUrl = None,
-    concurrency: Concurrency = None,
-    temperature: Temperature = None,
-    prompts: Prompts = None,
-    output_dir: OutputDir = None,
-    cassette: Cassette = None,
-    record: Record = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
-    source: Source = "abstract",
-    verify: Verify = False,
     from_hf: FromHf = False,
     limit: HubLimit = None,
     min_upvotes: MinUpvotes = None,
-    authors: Authors = None,
-    quiet: Quiet = False,
-    as_json: AsJson = False,
+    *,
+    options: RunOptions,
 ) -> None:
     """Create a day's digest from arXiv ids: fetch metadata, summarise each paper, write DATE.json and DATE.md.
 
@@ -70,86 +44,53 @@ def new(
     Example: digest new 2024-10-08 2410.05258 arXiv:2410.02707 https://huggingface.co/papers/2410.04364
     Example: digest new today --from-hf --min-upvotes 5 --authors hf
     """
-    started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
-    with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from authoring.runs import pipeline
+    interrupted_means(ctx, _interrupted(day))
+    from authoring.runs import pipeline
 
-        raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
-        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
-            run_settings, display = run
-            hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
-            report = pipeline.create_digest(
-                day, (hub.ids if hub else []) + raw_ids, run_settings, clock=datetime.now, force=force,
-                source=source.value, verify=verify, progress=display, hub=hub.hub if hub else None,
-            )
-            if report.failed:
-                run.failed()
-    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, run.recording, hub)
+    raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
+
+    def work(run: NetworkRun, hub):
+        return pipeline.create_digest(day, (hub.ids if hub else []) + raw_ids, run.settings, clock=datetime.now,
+                                      force=force, source=options.source.value, verify=options.verify,
+                                      progress=run.display, hub=hub.hub if hub else None)
+
+    _run("new", options, work, lambda report: f"Wrote {report.markdown_path}",
+         hub=_hub_query(day, from_hf, limit, min_upvotes))
 
 
 @commands.command()
-def resume(
-    day: Day,
-    model: Model = None,
-    base_url: BaseUrl = None,
-    concurrency: Concurrency = None,
-    temperature: Temperature = None,
-    prompts: Prompts = None,
-    output_dir: OutputDir = None,
-    cassette: Cassette = None,
-    record: Record = False,
-    source: Source = "abstract",
-    verify: Verify = False,
-    authors: Authors = None,
-    quiet: Quiet = False,
-    as_json: AsJson = False,
-) -> None:
+@takes(RunOptions)
+def resume(ctx: typer.Context, day: Day, *, options: RunOptions) -> None:
     """Finish an interrupted or partly failed day: only missing and failed papers are fetched and summarised.
 
     Example: digest resume 2024-10-10
     """
-    started = time.monotonic()
-    with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from authoring.runs import pipeline
+    interrupted_means(ctx, _interrupted(day))
+    from authoring.runs import pipeline
 
-        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
-            run_settings, display = run
-            report = pipeline.resume(day, run_settings, clock=datetime.now, source=source.value, verify=verify,
-                                     progress=display)
-            if report.failed:
-                run.failed()
-    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started, run.recording)
+    def work(run: NetworkRun, hub):
+        return pipeline.resume(day, run.settings, clock=datetime.now, source=options.source.value,
+                               verify=options.verify, progress=run.display)
+
+    _run("resume", options, work, lambda report: f"Resumed {report.markdown_path}")
 
 
 @commands.command()
+@takes(RunOptions)
 def regen(
+    ctx: typer.Context,
     day: Day,
     ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="Entries to regenerate.")] = None,
     all_failed: Annotated[
         bool, typer.Option("--all-failed", help="Also regenerate every entry without a summary.")
     ] = False,
     hint: Annotated[str, typer.Option(help="A note for the model, passed through the prompt templates.")] = "",
-    source: Source = "abstract",
-    model: Model = None,
-    base_url: BaseUrl = None,
-    concurrency: Concurrency = None,
-    temperature: Temperature = None,
-    prompts: Prompts = None,
-    output_dir: OutputDir = None,
-    cassette: Cassette = None,
-    record: Record = False,
     force: Annotated[
         bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
     ] = False,
-    verify: Verify = False,
-    authors: Authors = None,
-    quiet: Quiet = False,
-    as_json: AsJson = False,
+    *,
+    options: RunOptions,
 ) -> None:
     """Ask the model again for one or more entries; every other row of DATE.md stays byte-identical.
 
@@ -157,68 +98,63 @@ def regen(
     """
     if not ids and not all_failed:
         raise typer.BadParameter("name entries to regenerate, or pass --all-failed", param_hint="'ID...'")
-    started = time.monotonic()
-    with user_errors(interrupted=_interrupted(day, regen=True), as_json=as_json):
-        from authoring.runs import pipeline
+    interrupted_means(ctx, _interrupted(day, regen=True))
+    from authoring.runs import pipeline
 
-        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
-            run_settings, display = run
-            report = pipeline.regenerate(
-                day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
-                source=source.value, verify=verify, progress=display,
-            )
-            if report.failed:
-                run.failed()
-    done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
-    _finish(report, settings, "regen", done, as_json, started, run.recording)
+    def work(run: NetworkRun, hub):
+        return pipeline.regenerate(day, ids or [], run.settings, clock=datetime.now, all_failed=all_failed, hint=hint,
+                                   force=force, source=options.source.value, verify=options.verify,
+                                   progress=run.display)
+
+    _run("regen", options, work,
+         lambda report: f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}")
 
 
 @commands.command()
+@takes(RunOptions)
 def add(
+    ctx: typer.Context,
     day: Day,
     ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")] = None,
     at: Annotated[int | None, typer.Option(help="1-based position for the first new entry (default: the end).")] = None,
-    source: Source = "abstract",
-    model: Model = None,
-    base_url: BaseUrl = None,
-    concurrency: Concurrency = None,
-    temperature: Temperature = None,
-    prompts: Prompts = None,
-    output_dir: OutputDir = None,
-    cassette: Cassette = None,
-    record: Record = False,
     force: OverEdits = False,
     from_hf: FromHf = False,
     limit: HubLimit = None,
     min_upvotes: MinUpvotes = None,
-    authors: Authors = None,
-    quiet: Quiet = False,
-    as_json: AsJson = False,
+    *,
+    options: RunOptions,
 ) -> None:
     """Fetch and summarise late papers into an existing day.
 
     With --from-hf: the papers the Hub lists for the day that the digest does not have yet.
     Example: digest add 2024-10-08 2410.07000 --at 1
     """
-    started = time.monotonic()
     _hub_options(from_hf, limit, min_upvotes)
-    with user_errors(interrupted=_interrupted(day), as_json=as_json):
-        from authoring.runs import pipeline
+    interrupted_means(ctx, _interrupted(day))
+    from authoring.runs import pipeline
 
-        settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
-                                 prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
-            run_settings, display = run
-            hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
-            report = pipeline.add_papers(day, (hub.ids if hub else []) + list(ids or []), run_settings,
-                                         clock=datetime.now, at=at, force=force, source=source.value,
-                                         progress=display, hub=hub.hub if hub else None)
-            if report.failed:
-                run.failed()
-    done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
-    _finish(report, settings, "add", done, as_json, started, run.recording, hub)
+    def work(run: NetworkRun, hub):
+        return pipeline.add_papers(day, (hub.ids if hub else []) + list(ids or []), run.settings, clock=datetime.now,
+                                   at=at, force=force, source=options.source.value, verify=options.verify,
+                                   progress=run.display, hub=hub.hub if hub else None)
+
+    _run("add", options, work,
+         lambda report: f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}",
+         hub=_hub_query(day, from_hf, limit, min_upvotes))
+
+
+def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub: Callable | None = None) -> None:
+    """Settings from the options, the run inside its cassette and progress display (after the Hub's selection, if
+    any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette."""
+    started = time.monotonic()
+    settings = load_settings(**options.settings_flags())
+    with network_run(settings, options.cassette, options.record, options.quiet) as run:
+        selection = hub(run) if hub else None
+        report = work(run, selection)
+        if report.failed:
+            run.failed()
+    finish(Outcome(report, command, done(report), started, settings.prices, run.recording, selection),
+           options.as_json)
 
 
 def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> None:
@@ -228,13 +164,17 @@ def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> N
         raise typer.BadParameter("selects from the Hub's listing; add --from-hf", param_hint=f"'{given}'")
 
 
-def _from_hub(day, settings, display, from_hf: bool, limit: int | None, min_upvotes: int | None):
-    """The Hub's selection for the day, or None without --from-hf (asked inside the run's cassette, if any)."""
+def _hub_query(day, from_hf: bool, limit: int | None, min_upvotes: int | None) -> Callable | None:
+    """With --from-hf, how to ask the Hub for the day's selection inside the run (and its cassette, if any)."""
     if not from_hf:
         return None
-    from authoring.runs import pipeline
 
-    return pipeline.papers_from_hub(day, settings, limit=limit, min_upvotes=min_upvotes, progress=display)
+    def ask(run: NetworkRun):
+        from authoring.runs import pipeline
+
+        return pipeline.papers_from_hub(day, run.settings, limit=limit, min_upvotes=min_upvotes, progress=run.display)
+
+    return ask
 
 
 def _interrupted(day, regen: bool = False) -> str:
@@ -265,75 +205,3 @@ def _read_ids_file(ids_file: str | None) -> list[str]:
         return read_id_lines(Path(ids_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
-
-
-def _finish(report, settings, command: str, done: str, as_json: bool, started: float, recording=None,
-            hub=None) -> None:
-    """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
-    with --json, a machine-readable summary on stdout as well. A failed --record says where its recording went."""
-    import json
-
-    from authoring.model.pricing import estimate
-
-    usage = report.usage
-    cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], settings.prices)
-    if as_json:
-        summary = {
-            "command": command,
-            "date": report.digest.date,
-            "markdown": str(report.markdown_path),
-            "json": str(report.json_path),
-            "papers": len(report.processed),
-            "succeeded": len(report.processed) - len(report.failed),
-            "failed": [{"id": arxiv_id, "error": message} for arxiv_id, message in report.failed.items()],
-            "dropped_duplicates": [str(i) for i in report.dropped],
-            "arxiv_requests": report.arxiv_requests,
-            "hub": None if hub is None else {"listed": hub.listed, "taken": len(hub.ids), "requests": hub.requests},
-            "retries": report.retries,
-            "usage": usage.model_dump(),
-            "estimated_cost_usd": None if unpriced and not cost else round(cost, 6),
-            "unverified": report.unverified,
-            "conflicts": report.conflicts,
-            "pending": report.pending,
-            "markdown_state": "edited by hand, not re-rendered" if report.markdown_edited else "rendered",
-            "unpriced_models": unpriced,
-            "elapsed_seconds": round(time.monotonic() - started, 3),
-        }
-        out.print_json(json.dumps(summary))
-    for arxiv_id, kept in report.conflicts.items():
-        warn(f"Warning: {arxiv_id} was changed or removed by another command during the run; that change is "
-             f"kept, and this run's summary is in {kept}")
-    if report.markdown_edited:
-        warn(f"Warning: {report.markdown_path} was edited by hand, so it was not re-rendered; take the edits "
-             f"in with `digest import {report.markdown_path} --force`")
-    for arxiv_id, figures in report.unverified.items():
-        warn(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)")
-    for arxiv_id, message in report.failed.items():  # ("2410.99999 not found on arXiv" names its id already)
-        warn(f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}")
-    if recording is not None and recording.kept is not None:
-        warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
-             f"{recording.kept}")
-    if report.failed:
-        rows = sum(1 for entry in report.digest.entries if entry.ok)
-        kept = sum(1 for arxiv_id in report.failed if (entry := report.digest.entry(arxiv_id)) and entry.ok)
-        kept_note = f" ({kept} of them kept their previous summary)" if kept else ""
-        warn(f"Error: {len(report.failed)} of {count(len(report.processed), 'paper')} failed{kept_note}; "
-             f"{report.markdown_path} has {count(rows, 'paper')} and {report.json_path} records the failures.")
-        raise typer.Exit(1)
-    if report.conflicts:
-        many = len(report.conflicts) != 1
-        warn(f"Error: {count(len(report.conflicts), 'result')} of this run {'were' if many else 'was'} not applied: "
-             f"another command changed or removed {'those entries' if many else 'that entry'} meanwhile, and its "
-             f"change stays (the run's {'summaries are' if many else 'summary is'} kept, see above).")
-        raise typer.Exit(1)
-    if as_json:
-        return
-    if not report.processed:
-        rerendered = f"; re-rendered the stale {report.markdown_path}" if report.rerendered else ""
-        why = report.idle or f"every paper of {report.json_path} already has its summary"
-        say(f"Nothing to do: {why}{rerendered}")
-        return
-    price = f"; est. ${cost:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)} (add it to digest.toml)"
-    retries = f", {report.retries} retries" if report.retries else ""
-    say(f"{done} ({count(len(report.processed), 'paper')}, {usage.total_tokens:,} tokens: "
-        f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out{price}{retries})")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from authoring.errors import DigestError
 from authoring.text import terminal_text
@@ -79,29 +80,40 @@ def flush_quietly() -> None:
             pass
 
 
-@contextmanager
-def user_errors(
-    interrupted: str = "Interrupted; nothing was half-written.", *, as_json: bool = False
-) -> Iterator[None]:
-    """Expected failures print `Error: <message>` and exit 1 (with --json, also `{"error": ...}` on stdout);
-    Ctrl-C prints `interrupted` and exits 130; DIGEST_DEBUG=1 re-raises."""
-    try:
-        yield
-    except DigestError as error:
-        if _debug():
-            raise
-        err.print(terminal_text(f"Error: {error}"), markup=False)
-        if as_json:
-            import json
+class OneErrorHandler(TyperGroup):
+    """The app's only error handler, around every command: an expected failure (DigestError) is `Error: <message>`
+    on stderr and exit 1 (with --json, also `{"error": ...}` on stdout); Ctrl-C is one line saying what was kept
+    and exit 130; DIGEST_DEBUG=1 re-raises. Usage errors are click's (exit 2); anything else is a bug, and shows
+    its traceback (without locals: pretty_exceptions_show_locals=False)."""
 
-            out.print_json(json.dumps({"error": terminal_text(str(error))}))
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt as stop:
-        if _debug():
-            raise
-        said = getattr(stop, "__notes__", None)  # what a run left on disk, when it knows (pipeline)
-        err.print(f"Interrupted; {said[-1]}." if said else interrupted, markup=False)
-        _exit_now(130)
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except DigestError as error:
+            if _debug():
+                raise
+            err.print(terminal_text(f"Error: {error}"), markup=False)
+            if ctx.meta.get("digest.json"):  # set by the --json option (options.AsJson)
+                import json
+
+                out.print_json(json.dumps({"error": terminal_text(str(error))}))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt as stop:
+            if _debug():
+                raise
+            said = getattr(stop, "__notes__", None)  # what a run left on disk, when it knows (pipeline)
+            err.print(f"Interrupted; {said[-1]}." if said else ctx.meta.get(_INTERRUPTED, _NOTHING_HALF_WRITTEN),
+                      markup=False)
+            _exit_now(130)
+
+
+_INTERRUPTED = "digest.interrupted"
+_NOTHING_HALF_WRITTEN = "Interrupted; nothing was half-written."
+
+
+def interrupted_means(ctx: typer.Context, message: str) -> None:
+    """What the app's handler says if Ctrl-C stops the running command (default: nothing was half-written)."""
+    ctx.meta[_INTERRUPTED] = message
 
 
 def _debug() -> bool:
@@ -153,6 +165,14 @@ class NetworkRun(tuple):
         run = super().__new__(cls, (settings, display))
         run.recording = recording
         return run
+
+    @property
+    def settings(self):
+        return self[0]
+
+    @property
+    def display(self):
+        return self[1]
 
     def failed(self) -> None:
         """The run failed: a --record keeps the previous cassette (and says where the new recording went)."""

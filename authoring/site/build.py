@@ -36,6 +36,7 @@ class SiteOptions:
     base_url: str | None = None  # absolute links and ids in the feed; pages always link relatively
     feed_days: int | None = None  # the newest days in the feed (None: every day)
     max_authors: int = 5
+    authors_style: str = "arxiv"  # as in DATE.md: arXiv's names, or as the Hub shows them (render.shown_authors)
     templates_dir: Path | None = None
 
 
@@ -85,7 +86,7 @@ def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Si
     site.files[INDEX] = _render(env, "site/index.html.j2", site=context, days=days)
     for day in days:
         site.files[day["href"]] = _render(env, "site/day.html.j2", site=context, day=day,
-                                          max_authors=options.max_authors)
+                                          max_authors=options.max_authors, authors_of=_authors_of(options))
     site.files[STYLE] = _source(env, "site/style.css")
     site.files[FEED] = feed(days, env, options)
     return site
@@ -133,7 +134,8 @@ def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions) -> byt
         entry.published(_midnight(day["date"]))
         entry.updated(updated)
         articles = "".join(
-            _render(env, "site/entry.html.j2", entry=e, max_authors=options.max_authors).decode("utf-8")
+            _render(env, "site/entry.html.j2", entry=e, max_authors=options.max_authors,
+                    authors_of=_authors_of(options)).decode("utf-8")
             for e in day["entries"]
         )
         entry.content(_xml_text(articles), type="html")
@@ -185,3 +187,10 @@ def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
                 path.unlink()
                 done.removed.append(path)
     return done
+
+
+def _authors_of(options: SiteOptions):
+    """The names an entry's authors line shows: the same as its DATE.md row."""
+    from authoring.markdown.render import shown_authors
+
+    return lambda entry: shown_authors(entry, options.max_authors, options.authors_style)
