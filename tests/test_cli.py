@@ -288,3 +288,10 @@ def test_one_handler_for_every_command_and_debug_reraises(tmp_path):
     assert isinstance(debug.exception, DigestError) and debug.exit_code == 1 and "Error: " not in debug.stderr
     usage = run("show", "not-a-day", "--output-dir", str(tmp_path))
     assert usage.exit_code == 2
+
+
+def test_a_failed_run_with_json_prints_its_error_as_json_too(tmp_path):
+    result = run("resume", "2024-10-08", "--json", "--output-dir", str(tmp_path))
+    assert_one_line_error(result, "2024-10-08")
+    assert set(json.loads(result.stdout)) == {"error"} and "2024-10-08" in json.loads(result.stdout)["error"]
+    assert run("resume", "2024-10-08", "--output-dir", str(tmp_path)).stdout == ""
