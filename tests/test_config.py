@@ -70,13 +70,3 @@ def test_a_server_address_that_is_not_one_is_refused_before_any_request(tmp_path
 def test_bad_environment_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="DIGEST_CONCURRENCY: 'lots'"):
         config.load(cwd=tmp_path, environ={"DIGEST_CONCURRENCY": "lots"})
-
-
-def test_proxy_variables_are_read_as_urllib_reads_them(tmp_path):
-    settings = config.load(cwd=tmp_path, environ={
-        "HTTPS_PROXY": "http://upper.example:3128", "https_proxy": "http://lower.example:3128",
-        "HTTP_PROXY": "user:pw@bare.example:8080", "NO_PROXY": "localhost,.corp", "all_proxy": " ", "OTHER": "x"})
-    assert settings.proxies == {"https": "http://lower.example:3128", "http": "http://user:pw@bare.example:8080",
-                                "no": "localhost,.corp"}
-    assert "pw" in settings.secrets() and "user" in settings.secrets()
-    assert "pw@" not in repr(settings)

@@ -2,6 +2,7 @@
 stand-in that really answers 429/500 and captures what is sent."""
 
 import json
+import time
 
 import pytest
 
@@ -117,12 +118,14 @@ def test_timeout_is_reported(clinical_paper, settings):
 
 
 def _waits(paper, settings, first_answers, base=1.0):
-    """The waits between one call's attempts, recorded instead of slept."""
+    """The waits between one call's attempts (the SDK's, through time.sleep), recorded instead of slept."""
     slept: list[float] = []
     answers = list(first_answers)
-    with StandIn(chat=lambda body: answers.pop(0) if answers else _ok(body)) as stand_in:
+    with StandIn(chat=lambda body: answers.pop(0) if answers else _ok(body)) as stand_in, \
+            pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "sleep", slept.append)
         config = _local(settings, stand_in, retry_base_delay=base)
-        llm.summarise(llm.make_client(config), build_messages(paper), config, sleep=slept.append)
+        llm.summarise(llm.make_client(config), build_messages(paper), config)
     assert len(stand_in.requests("POST")) == len(first_answers) + 1
     return slept
 
@@ -230,58 +233,72 @@ def test_https_servers_are_verified_against_the_certificate_store(clinical_paper
         _summarise(clinical_paper, settings, base_url=f"{scheme}://127.0.0.1:{self_signed}/v1", model_attempts=1)
 
 
-def test_a_plain_http_server_loads_no_certificate_store_and_is_still_answered(clinical_paper, settings):
-    pool = llm.make_client(settings.replace(base_url="http://127.0.0.1:1/v1"))._client._transport._inner._pool
-    assert pool._ssl_context.cert_store_stats() == {"x509": 0, "crl": 0, "x509_ca": 0}
+def test_a_plain_http_server_is_answered(clinical_paper, settings):
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
         generation = _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
     assert generation.summary.result == VALID["result"]
 
 
-def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings):
-    """httpx reads the proxy variables only for a transport it makes itself; the guarded transport uses them too."""
+def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings,
+                                                                                      monkeypatch):
+    """The SDK's client reads the proxy variables itself; loopback is routed direct."""
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
-        through = settings.replace(proxies={"http": proxy.url})
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        through = settings
         generation = _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
         assert generation.summary.result == VALID["result"]
         assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]  # absolute-form: a proxy's
+        monkeypatch.setenv("NO_PROXY", "example.com,llm.invalid")
         with pytest.raises(ModelError):
-            _summarise(clinical_paper, through.replace(proxies={"http": proxy.url, "no": "example.com,llm.invalid"}),
-                       base_url="http://llm.invalid/v1", model_attempts=1)
+            _summarise(clinical_paper, through, base_url="http://llm.invalid/v1", model_attempts=1)
+        monkeypatch.delenv("NO_PROXY")
         assert len(proxy.requests("POST")) == 1
         with StandIn(chat=lambda body: Reply(200, answer)) as local_server:
             _summarise(clinical_paper, through, base_url=f"{local_server.url}/v1")
         assert len(local_server.requests("POST")) == 1 and len(proxy.requests("POST")) == 1
 
 
-def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(clinical_paper, settings, self_signed):
-    through = settings.replace(base_url="http://llm.example.invalid/v1",
-                               proxies={"http": f"https://127.0.0.1:{self_signed}"})
+def test_lower_case_proxy_variables_win_and_a_bare_address_is_an_http_proxy(clinical_paper, settings, monkeypatch):
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("http_proxy", proxy.url.removeprefix("http://"))
+        _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1")
+    assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]
+
+
+def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(clinical_paper, settings, self_signed,
+                                                                        monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", f"https://127.0.0.1:{self_signed}")
+    through = settings.replace(base_url="http://llm.example.invalid/v1")
     with pytest.raises(ModelError, match="CERTIFICATE_VERIFY_FAILED"):
         _summarise(clinical_paper, through, model_attempts=1)
 
 
 @pytest.mark.parametrize("proxy", ["socks5://user:s3cretPW@127.0.0.1:1080", "http://user:s3cretPW@host:port",
                                    "http://user:s3cretPW@:3128", "ftp://user:s3cretPW@host"])
-def test_a_proxy_that_cannot_be_used_is_one_error_without_its_password(settings, proxy):
+def test_a_proxy_that_cannot_be_used_is_one_error_without_its_password(settings, proxy, monkeypatch):
+    monkeypatch.setenv("ALL_PROXY", proxy)
     with pytest.raises(ConfigError, match=r"the proxy for https:// \(HTTPS_PROXY or ALL_PROXY\) must be an http") \
             as info:
-        llm.make_client(settings.replace(proxies={"all": proxy}))
+        llm.make_client(settings)
     assert "s3cretPW" not in str(info.value) and "REDACTED" in str(info.value)
 
 
 def test_a_proxy_that_refuses_or_wants_credentials_stops_the_run_naming_it_without_its_password(clinical_paper,
-                                                                                               settings):
+                                                                                               settings, monkeypatch):
     wants = Reply(407, b"Proxy Authentication Required", {"Proxy-Authenticate": 'Basic realm="corp"'})
     with StandIn(chat=lambda body: wants) as proxy:
-        through = settings.replace(proxies={"http": proxy.url.replace("http://", "http://me:s3cretPW@")})
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://me:s3cretPW@"))
+        through = settings
         with pytest.raises(llm.FatalModelError, match=r"the proxy http://REDACTED@127.0.0.1:\d+ wants credentials "
                                                       r"\(HTTP 407\) for http://llm.invalid/v1") as info:
             _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
         assert len(proxy.requests("POST")) == 1 and "s3cretPW" not in str(info.value)
-    closed = settings.replace(proxies={"http": "http://me:s3cretPW@127.0.0.1:9"})  # nothing listens on port 9
+    monkeypatch.setenv("HTTP_PROXY", "http://me:s3cretPW@127.0.0.1:9")  # nothing listens on port 9
+    closed = settings
     unreachable = r"cannot reach the model server at http://llm.invalid/v1 through the proxy http://REDACTED@"
     with pytest.raises(llm.FatalModelError, match=unreachable + r"127.0.0.1:9: .*check HTTPS_PROXY") as info:
         _summarise(clinical_paper, closed, base_url="http://llm.invalid/v1")
@@ -323,10 +340,12 @@ def test_an_empty_answer_is_asked_for_again_then_fails_the_paper(clinical_paper,
 
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "127.0.0.1", "127.1", "[::1]", "[::ffff:127.0.0.1]",
                                   "0.0.0.0", "app.localhost"])
-def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(clinical_paper, settings, host):
+def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(clinical_paper, settings, host,
+                                                                           monkeypatch):
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
-        through = settings.replace(proxies={"http": proxy.url}, model_attempts=1)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        through = settings.replace(model_attempts=1)
         try:
             _summarise(clinical_paper, through, base_url=f"http://{host}:9/v1")
         except ModelError:

@@ -74,27 +74,6 @@ def test_an_arxiv_failure_on_a_later_chunk_keeps_the_earlier_summaries_and_resum
     assert [e.id for e in report.digest.entries] == ids
 
 
-def test_the_collector_paused_for_start_up_is_resumed_once_the_model_client_is_loaded(settings):
-    """The console script pauses the garbage collector while it imports (authoring.startup); a run must turn it
-    back on, or a long run would keep every reference cycle it makes."""
-    import gc
-
-    from authoring import startup
-    from tests.test_resilience import local, ok, paper
-
-    ids = ["2410.00001", "2410.00002"]
-    try:
-        startup.pause_collection()
-        assert not gc.isenabled()
-        with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:
-            report = pipeline.create_digest(DAY, ids, local(settings, stand_in), clock=_clock)
-        assert all(e.ok for e in report.digest.entries)
-        assert gc.isenabled() and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.enable()
-
-
 def test_a_collector_someone_else_turned_off_stays_off():
     import gc
 
@@ -124,28 +103,12 @@ def test_the_console_script_pauses_the_collector_before_it_loads_the_command_lin
     assert seen == [False] and gc.isenabled()
 
 
-def test_every_command_that_builds_the_model_client_resumes_the_collector(settings):
-    """`batch submit/status/collect` build the client without summarising: they resume it too."""
-    import gc
-
-    from authoring import startup
-    from authoring.model import llm
-
-    try:
-        startup.pause_collection()
-        llm.make_client(settings)
-        assert gc.isenabled()
-    finally:
-        gc.unfreeze()
-        gc.enable()
-
-
-def test_a_proxy_that_cannot_be_used_stops_new_before_any_request_or_write(settings):
+def test_a_proxy_that_cannot_be_used_stops_new_before_any_request_or_write(settings, monkeypatch):
     from authoring.errors import ConfigError
 
+    monkeypatch.setenv("ALL_PROXY", "socks5h://user:s3cretPW@127.0.0.1:1080")
     with StandIn() as stand_in:
-        local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url="http://gpu-box.lan:8000/v1",
-                                 proxies={"all": "socks5h://user:s3cretPW@127.0.0.1:1080"})
+        local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url="http://gpu-box.lan:8000/v1")
         with pytest.raises(ConfigError, match="socks proxies are not supported") as info:
             pipeline.create_digest(DAY, ["2410.02707"], local, clock=_clock)
     assert stand_in.log == [] and not local.output_dir.exists() and "s3cretPW" not in str(info.value)
