@@ -159,7 +159,7 @@ def test_retry_after_as_an_http_date_is_honoured_up_to_120_s(clinical_paper, set
 def test_rate_limits_and_server_errors_are_backed_off_and_waits_can_be_turned_off(clinical_paper, settings):
     failures = [Reply(500, b"{}"), Reply(503, b"{}"), _slow_down({"Retry-After": "soon"})]
     waits = _waits(clinical_paper, settings, failures)
-    assert len(waits) == 3 and all(0 < wait <= 60 for wait in waits), waits  # jittered backoff, bounded
+    assert len(waits) == 3 and all(0.25 <= wait <= 60 for wait in waits), waits  # jittered backoff, bounded
     assert all(wait <= 0.01 for wait in _waits(clinical_paper, settings, failures, base=0.0))  # retry_base_delay 0
 
 
@@ -379,3 +379,12 @@ def test_a_query_in_the_base_url_goes_on_every_request_not_into_the_path(clinica
     with StandIn(routes=routes) as stand_in:
         _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/openai/v1?api-version=2025-01-01&key=s3cretPW")
     assert paths == ["/openai/v1/chat/completions?api-version=2025-01-01&key=s3cretPW"]
+
+
+def test_a_proxy_password_a_server_echoes_back_is_in_no_message(clinical_paper, settings, monkeypatch):
+    echoed = Reply(500, b'{"error": {"message": "upstream refused me:s3cretPW"}}')
+    with StandIn(chat=lambda body: echoed) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://me:s3cretPW@"))
+        with pytest.raises(ModelError, match="HTTP 500: upstream refused me:REDACTED") as info:
+            _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1", model_attempts=1)
+    assert "s3cretPW" not in str(info.value)
