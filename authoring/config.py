@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -119,9 +117,6 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     # `digest edit`'s editor ($VISUAL, else $EDITOR); None: click's default (vi), on a terminal only.
     editor: str | None = None
-    # The proxy variables of the environment by scheme ("http", "https", "all", "no"), as urllib reads them; the
-    # model client goes through them (llm._transport). repr=False: a proxy URL may carry a password.
-    proxies: dict[str, str] = Field(default_factory=dict, repr=False)
 
     @field_validator("prices", mode="before")
     @classmethod
@@ -154,8 +149,7 @@ class Settings(BaseSettings):
         credentials in any configured URL."""
         from authoring.redact import url_secrets
 
-        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint,
-                *(url for scheme, url in self.proxies.items() if scheme != "no"))
+        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint)
         key = self.api_key.get_secret_value() if self.api_key else None
         return [value for value in (key, *(s for url in urls for s in url_secrets(url))) if value]
 
@@ -189,7 +183,7 @@ def load(flags: Mapping[str, Any] | None = None) -> Settings:
     given = {name: value for name, value in (flags or {}).items() if value is not None}
     cwd = Path.cwd()
     try:
-        settings = Settings(**given, proxies=_proxies(os.environ))
+        settings = Settings(**given)
     except ValidationError as problem:
         raise ConfigError(_in_our_words(problem, given, cwd / CONFIG_FILE)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as problem:
@@ -231,19 +225,6 @@ def _in_our_words(problem: ValidationError, given: Mapping[str, Any], path: Path
     return f"{where}: {value!r} is not a valid value for {name}"
 
 
-# The proxy variables: read here until the model client takes them from the environment itself.
-def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
-    """http_proxy, HTTPS_PROXY, all_proxy, NO_PROXY ... by scheme; the lower-case variable wins, as in urllib. A
-    proxy given without a scheme is an http:// one, as curl and requests read it."""
-    found: dict[str, str] = {}
-    for name, value in sorted(environ.items(), key=lambda item: item[0].islower()):  # lower case last: it wins
-        scheme = name.lower().removesuffix("_proxy")
-        if value.strip() and name.lower().endswith("_proxy") and scheme:
-            value = value.strip()
-            found[scheme] = value if scheme == "no" or "://" in value else f"http://{value}"
-    return found
-
-
 def check_credentials(settings: Settings) -> None:
     """Fail before any request when no key is set and no local server is configured, or when the proxy the model
     server would be reached through cannot be used."""
@@ -252,48 +233,24 @@ def check_credentials(settings: Settings) -> None:
             "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
             "or --cassette to replay a recorded run"
         )
-    model_proxy(settings)
+    _check_proxies(settings)
 
 
-def model_proxy(settings: Settings) -> str | None:
-    """The proxy the environment names for the model server (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY: what
-    the SDK's own client would use; httpx reads them only for a transport it makes itself), except for a server on
-    this machine's loopback, which no proxy can reach. One that is not an http:// or https:// address with a host
-    is a ConfigError, shown without its credentials."""
-    from authoring.redact import redact_url
+def _check_proxies(settings: Settings) -> None:
+    """The proxy variables the SDK's client reads (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, as urllib reads them) must
+    be http:// or https:// addresses with a host; shown without credentials when not."""
+    import urllib.request  # (17 ms; httpx loads it anyway)
 
-    if not settings.proxies:
-        return None
-    import urllib.request  # (17 ms: only when a proxy variable is set)
+    scheme = urlsplit(settings.base_url or DEFAULT_BASE_URL).scheme.lower()
+    for name, proxy in urllib.request.getproxies_environment().items():
+        proxy = proxy if "://" in proxy else f"http://{proxy}"  # as httpx reads one without a scheme
+        if name in ("http", "https", "all") and not _is_web_address(proxy):
+            from authoring.redact import redact_url
 
-    url = urlsplit(settings.base_url or DEFAULT_BASE_URL)
-    host = url.hostname or ""
-    if _loopback(host) or urllib.request.proxy_bypass_environment(host, settings.proxies):
-        return None
-    proxy = settings.proxies.get(url.scheme.lower()) or settings.proxies.get("all")
-    if proxy is None:
-        return None
-    if not _is_web_address(proxy):
-        raise ConfigError(f"the proxy for {url.scheme.lower()}:// ({url.scheme.upper()}_PROXY or ALL_PROXY) must be "
-                          f"an http:// or https:// address with a host (got {redact_url(proxy)!r}); socks proxies "
-                          "are not supported for the model server (NO_PROXY lists hosts that go direct)")
-    return proxy
-
-
-def _loopback(host: str) -> bool:
-    """This machine, however it is spelt: localhost, 127.1, ::1, ::ffff:127.0.0.1, 0.0.0.0."""
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        try:
-            address = ipaddress.ip_address(socket.inet_aton(host))  # the IPv4 shorthands: 127.1, 2130706433
-        except OSError:
-            return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
+            named = scheme if name == "all" else name
+            raise ConfigError(f"the proxy for {named}:// ({named.upper()}_PROXY or ALL_PROXY) must be an http:// or "
+                              f"https:// address with a host (got {redact_url(proxy)!r}); socks proxies are not "
+                              "supported for the model server (NO_PROXY lists hosts that go direct)")
 
 
 def _is_web_address(value: str) -> bool:

@@ -90,16 +90,6 @@ def test_bad_environment_value_names_the_variable(load, tmp_path):
         load(cwd=tmp_path, environ={"DIGEST_CONCURRENCY": "lots"})
 
 
-def test_proxy_variables_are_read_as_urllib_reads_them(load, tmp_path):
-    settings = load(cwd=tmp_path, environ={
-        "HTTPS_PROXY": "http://upper.example:3128", "https_proxy": "http://lower.example:3128",
-        "HTTP_PROXY": "user:pw@bare.example:8080", "NO_PROXY": "localhost,.corp", "all_proxy": " ", "OTHER": "x"})
-    assert settings.proxies == {"https": "http://lower.example:3128", "http": "http://user:pw@bare.example:8080",
-                                "no": "localhost,.corp"}
-    assert "pw" in settings.secrets() and "user" in settings.secrets()
-    assert "pw@" not in repr(settings)
-
-
 def test_each_source_gives_way_to_the_one_above_it(load, tmp_path):
     """flags > environment > ./digest.toml > defaults, one layer taken away at a time."""
     (tmp_path / "digest.toml").write_text('model = "from-file"\nmax_authors = 3\n[prices]\n'

@@ -2,6 +2,7 @@
 stand-in that really answers 429/500 and captures what is sent."""
 
 import json
+import time
 
 import pytest
 
@@ -116,18 +117,50 @@ def test_timeout_is_reported(clinical_paper, settings):
             _summarise(clinical_paper, _local(settings, stand_in, model_timeout=0.2, model_attempts=2))
 
 
-def test_retry_after_parsing():
-    import httpx2
+def _waits(paper, settings, first_answers, base=1.0):
+    """The waits between one call's attempts (the SDK's, through time.sleep), recorded instead of slept."""
+    slept: list[float] = []
+    answers = list(first_answers)
+    with StandIn(chat=lambda body: answers.pop(0) if answers else _ok(body)) as stand_in, \
+            pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "sleep", slept.append)
+        config = _local(settings, stand_in, retry_base_delay=base)
+        llm.summarise(llm.make_client(config), build_messages(paper), config)
+    assert len(stand_in.requests("POST")) == len(first_answers) + 1
+    return slept
 
-    def error(headers):
-        response = httpx2.Response(429, headers=headers, request=httpx2.Request("POST", "http://x/v1"))
-        return llm.openai.RateLimitError("slow", response=response, body=None)
 
-    assert llm._retry_after(error({"retry-after": "7"})) == 7
-    assert llm._retry_after(error({"retry-after-ms": "250"})) == 0.25
-    assert llm._retry_after(error({"retry-after": "9999"})) == llm.MAX_RETRY_AFTER
-    assert llm._retry_after(error({"retry-after": "soon"})) is None
-    assert llm._retry_after(error({})) is None
+def _slow_down(headers):
+    return Reply(429, b'{"error": {"message": "slow down"}}', headers)
+
+
+@pytest.mark.parametrize(("headers", "wait"), [
+    ({"Retry-After": "7"}, 7.0),
+    ({"retry-after-ms": "250"}, 0.25),
+    ({"Retry-After": "9999"}, 120.0),  # capped: waited out, then asked again
+    ({"retry-after-ms": "600000"}, 120.0),
+])
+def test_retry_after_is_honoured_up_to_120_s(clinical_paper, settings, headers, wait):
+    assert _waits(clinical_paper, settings, [_slow_down(headers)]) == [wait]
+
+
+def test_retry_after_as_an_http_date_is_honoured_up_to_120_s(clinical_paper, settings):
+    import email.utils
+    from datetime import UTC, datetime, timedelta
+
+    def at(seconds):
+        return {"Retry-After": email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=seconds),
+                                                          usegmt=True)}
+
+    soon, later = _waits(clinical_paper, settings, [_slow_down(at(30)), _slow_down(at(3600))])
+    assert 28 < soon <= 30 and later == 120.0
+
+
+def test_rate_limits_and_server_errors_are_backed_off_and_waits_can_be_turned_off(clinical_paper, settings):
+    failures = [Reply(500, b"{}"), Reply(503, b"{}"), _slow_down({"Retry-After": "soon"})]
+    waits = _waits(clinical_paper, settings, failures)
+    assert len(waits) == 3 and all(0.25 <= wait <= 60 for wait in waits), waits  # jittered backoff, bounded
+    assert all(wait <= 0.01 for wait in _waits(clinical_paper, settings, failures, base=0.0))  # retry_base_delay 0
 
 
 def test_missing_key_names_the_alternatives(settings):
@@ -156,74 +189,116 @@ def test_summary_drops_numbering_and_markers_the_model_repeats():
     assert summary.questions == ["Why?", "How?", "What else?"]
 
 
-def _tls_context(client):
-    return client._client._transport._inner._pool._ssl_context
-
-
-@pytest.mark.parametrize("base_url", [None, "https://llm.example.invalid/v1", "HTTPS://llm.example.invalid/v1"])
-def test_https_servers_are_verified_against_the_certificate_store(settings, base_url):
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """A loopback TLS server whose certificate no certificate store trusts; yields its port."""
+    import socket
     import ssl
+    import subprocess
+    import threading
 
-    context = _tls_context(llm.make_client(settings.replace(base_url=base_url)))
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-    assert context.cert_store_stats()["x509_ca"] > 0
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)  # only if the client trusted us
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield sock.getsockname()[1]
+    sock.close()
 
 
-def test_a_plain_http_server_loads_no_certificate_store_and_is_still_answered(clinical_paper, settings):
-    assert _tls_context(llm.make_client(settings.replace(base_url="http://127.0.0.1:1/v1"))).cert_store_stats() == {
-        "x509": 0, "crl": 0, "x509_ca": 0}
+@pytest.mark.parametrize("scheme", ["https", "HTTPS"])
+def test_https_servers_are_verified_against_the_certificate_store(clinical_paper, settings, self_signed, scheme):
+    with pytest.raises(ModelError, match="CERTIFICATE_VERIFY_FAILED"):
+        _summarise(clinical_paper, settings, base_url=f"{scheme}://127.0.0.1:{self_signed}/v1", model_attempts=1)
+
+
+def test_a_plain_http_server_is_answered(clinical_paper, settings):
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as stand_in:
         generation = _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/v1")
     assert generation.summary.result == VALID["result"]
 
 
-def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings):
-    """httpx reads the proxy variables only for a transport it makes itself; the guarded transport uses them too."""
+def test_the_proxy_the_environment_names_is_used_and_no_proxy_and_loopback_go_direct(clinical_paper, settings,
+                                                                                      monkeypatch):
+    """The SDK's client reads the proxy variables itself; loopback is routed direct."""
     answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
     with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
-        through = settings.replace(proxies={"http": proxy.url})
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        through = settings
         generation = _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
         assert generation.summary.result == VALID["result"]
         assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]  # absolute-form: a proxy's
+        monkeypatch.setenv("NO_PROXY", "example.com,llm.invalid")
         with pytest.raises(ModelError):
-            _summarise(clinical_paper, through.replace(proxies={"http": proxy.url, "no": "example.com,llm.invalid"}),
-                       base_url="http://llm.invalid/v1", model_attempts=1)
+            _summarise(clinical_paper, through, base_url="http://llm.invalid/v1", model_attempts=1)
+        monkeypatch.delenv("NO_PROXY")
         assert len(proxy.requests("POST")) == 1
         with StandIn(chat=lambda body: Reply(200, answer)) as local_server:
             _summarise(clinical_paper, through, base_url=f"{local_server.url}/v1")
         assert len(local_server.requests("POST")) == 1 and len(proxy.requests("POST")) == 1
 
 
-def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(settings):
-    import ssl
+def test_lower_case_proxy_variables_win_and_a_bare_address_is_an_http_proxy(clinical_paper, settings, monkeypatch):
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("http_proxy", proxy.url.removeprefix("http://"))
+        _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1")
+    assert proxy.requests("POST") == ["http://llm.invalid/v1/chat/completions"]
 
-    through = settings.replace(base_url="http://llm.example.invalid/v1",
-                               proxies={"http": "https://proxy.example.invalid:3128"})
-    pool = llm.make_client(through)._client._transport._inner._pool
-    assert str(pool._proxy_url.host, "ascii") == "proxy.example.invalid"
-    assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED and pool._ssl_context.cert_store_stats()["x509_ca"] > 0
+
+def test_tls_is_verified_when_an_https_proxy_carries_a_plain_http_server(clinical_paper, settings, self_signed,
+                                                                        monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", f"https://127.0.0.1:{self_signed}")
+    through = settings.replace(base_url="http://llm.example.invalid/v1")
+    with pytest.raises(ModelError, match="CERTIFICATE_VERIFY_FAILED"):
+        _summarise(clinical_paper, through, model_attempts=1)
 
 
 @pytest.mark.parametrize("proxy", ["socks5://user:s3cretPW@127.0.0.1:1080", "http://user:s3cretPW@host:port",
                                    "http://user:s3cretPW@:3128", "ftp://user:s3cretPW@host"])
-def test_a_proxy_that_cannot_be_used_is_one_error_without_its_password(settings, proxy):
+def test_a_proxy_that_cannot_be_used_is_one_error_without_its_password(settings, proxy, monkeypatch):
+    monkeypatch.setenv("ALL_PROXY", proxy)
     with pytest.raises(ConfigError, match=r"the proxy for https:// \(HTTPS_PROXY or ALL_PROXY\) must be an http") \
             as info:
-        llm.make_client(settings.replace(proxies={"all": proxy}))
+        llm.make_client(settings)
     assert "s3cretPW" not in str(info.value) and "REDACTED" in str(info.value)
 
 
 def test_a_proxy_that_refuses_or_wants_credentials_stops_the_run_naming_it_without_its_password(clinical_paper,
-                                                                                               settings):
+                                                                                               settings, monkeypatch):
     wants = Reply(407, b"Proxy Authentication Required", {"Proxy-Authenticate": 'Basic realm="corp"'})
     with StandIn(chat=lambda body: wants) as proxy:
-        through = settings.replace(proxies={"http": proxy.url.replace("http://", "http://me:s3cretPW@")})
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://me:s3cretPW@"))
+        through = settings
         with pytest.raises(llm.FatalModelError, match=r"the proxy http://REDACTED@127.0.0.1:\d+ wants credentials "
                                                       r"\(HTTP 407\) for http://llm.invalid/v1") as info:
             _summarise(clinical_paper, through, base_url="http://llm.invalid/v1")
         assert len(proxy.requests("POST")) == 1 and "s3cretPW" not in str(info.value)
-    closed = settings.replace(proxies={"http": "http://me:s3cretPW@127.0.0.1:9"})  # nothing listens on port 9
+    monkeypatch.setenv("HTTP_PROXY", "http://me:s3cretPW@127.0.0.1:9")  # nothing listens on port 9
+    closed = settings
     unreachable = r"cannot reach the model server at http://llm.invalid/v1 through the proxy http://REDACTED@"
     with pytest.raises(llm.FatalModelError, match=unreachable + r"127.0.0.1:9: .*check HTTPS_PROXY") as info:
         _summarise(clinical_paper, closed, base_url="http://llm.invalid/v1")
@@ -265,13 +340,19 @@ def test_an_empty_answer_is_asked_for_again_then_fails_the_paper(clinical_paper,
 
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "127.0.0.1", "127.1", "[::1]", "[::ffff:127.0.0.1]",
                                   "0.0.0.0", "app.localhost"])
-def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(settings, host):
-    from authoring.config import model_proxy
-
-    assert model_proxy(settings.replace(base_url=f"http://{host}:8000/v1",
-                                        proxies={"http": "http://proxy.example:3128"})) is None
-    assert model_proxy(settings.replace(base_url="http://gpu-box.lan:8000/v1",
-                                        proxies={"http": "http://proxy.example:3128"})) == "http://proxy.example:3128"
+def test_this_machine_is_never_reached_through_a_proxy_however_it_is_spelt(clinical_paper, settings, host,
+                                                                           monkeypatch):
+    answer = chat_completion(json.dumps(VALID), model="m", created=1728345600)
+    with StandIn(chat=lambda body: Reply(200, answer)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        through = settings.replace(model_attempts=1)
+        try:
+            _summarise(clinical_paper, through, base_url=f"http://{host}:9/v1")
+        except ModelError:
+            pass  # nothing listens there (or the host does not resolve): what matters is where it was sent
+        assert proxy.requests("POST") == []
+        _summarise(clinical_paper, through, base_url="http://gpu-box.lan:8000/v1")
+        assert proxy.requests("POST") == ["http://gpu-box.lan:8000/v1/chat/completions"]
 
 
 def test_a_key_or_password_echoed_into_a_summary_is_never_kept(clinical_paper, settings):
@@ -299,3 +380,12 @@ def test_a_query_in_the_base_url_goes_on_every_request_not_into_the_path(clinica
     with StandIn(routes=routes) as stand_in:
         _summarise(clinical_paper, settings, base_url=f"{stand_in.url}/openai/v1?api-version=2025-01-01&key=s3cretPW")
     assert paths == ["/openai/v1/chat/completions?api-version=2025-01-01&key=s3cretPW"]
+
+
+def test_a_proxy_password_a_server_echoes_back_is_in_no_message(clinical_paper, settings, monkeypatch):
+    echoed = Reply(500, b'{"error": {"message": "upstream refused me:s3cretPW"}}')
+    with StandIn(chat=lambda body: echoed) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://me:s3cretPW@"))
+        with pytest.raises(ModelError, match="HTTP 500: upstream refused me:REDACTED") as info:
+            _summarise(clinical_paper, settings, base_url="http://llm.invalid/v1", model_attempts=1)
+    assert "s3cretPW" not in str(info.value)

@@ -74,12 +74,12 @@ def test_an_arxiv_failure_on_a_later_chunk_keeps_the_earlier_summaries_and_resum
     assert [e.id for e in report.digest.entries] == ids
 
 
-def test_a_proxy_that_cannot_be_used_stops_new_before_any_request_or_write(settings):
+def test_a_proxy_that_cannot_be_used_stops_new_before_any_request_or_write(settings, monkeypatch):
     from authoring.errors import ConfigError
 
+    monkeypatch.setenv("ALL_PROXY", "socks5h://user:s3cretPW@127.0.0.1:1080")
     with StandIn() as stand_in:
-        local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url="http://gpu-box.lan:8000/v1",
-                                 proxies={"all": "socks5h://user:s3cretPW@127.0.0.1:1080"})
+        local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url="http://gpu-box.lan:8000/v1")
         with pytest.raises(ConfigError, match="socks proxies are not supported") as info:
             pipeline.create_digest(DAY, ["2410.02707"], local, clock=_clock)
     assert stand_in.log == [] and not local.output_dir.exists() and "s3cretPW" not in str(info.value)

@@ -1,13 +1,20 @@
 """Chat messages -> Summary + usage through the `openai` SDK (OpenAI or any OpenAI-compatible server).
-The only module importing `openai`; it owns the one retry policy for model calls."""
+The only module importing `openai`. The SDK's client owns transport retries, proxies and pooling; this module
+keeps what the SDK does not promise, where the call is made: a deadline for each whole answer, a size cap, and a
+separate budget for answers that do not fit the schema."""
 
 from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
+import json
 import math
+import socket
 import threading
 import time
+import urllib.request
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,21 +23,25 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx2
 import openai
 import pydantic
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials, model_proxy
-from authoring.errors import ModelError, passes_through
-from authoring.model.transport import AnswerRejected, GuardedTransport
+from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials
+from authoring.errors import ConfigError, ModelError, passes_through
 from authoring.models import Summary, Usage
-from authoring.redact import redact_text, redact_url, scrub
+from authoring.redact import redact_text, redact_url, scrub, url_secrets
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
-MAX_RETRY_AFTER = 120.0
+# The SDK honours Retry-After up to 120 s and gives up on a longer one; a longer one is brought down to 120 s, so
+# the paper waits 120 s and is asked again (one retry loop: the SDK's).
+MAX_RETRY_AFTER = 120
 # A refused connection or an unknown host is retried once, then the server counts as unreachable and the run
 # stops: every other paper would wait out the same retries for nothing.
 CONNECT_ATTEMPTS = 2
 MAX_CONNECT_TIMEOUT = 10.0
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a summary is a few kB; a chat UI's page or an error dump is far less than this
+_DECODERS = {"gzip": 31, "x-gzip": 31, "deflate": 15}  # zlib window bits: gzip header, zlib header
 _T = TypeVar("_T")
+# The call the current thread makes (each one runs in its own worker thread: _Call), seen by the client's hooks.
+_current = threading.local()
 
 
 class FatalModelError(ModelError):
@@ -97,31 +108,64 @@ class Generation:
 
 
 def make_client(settings: Settings) -> openai.OpenAI:
-    """An SDK client whose own retries are off (`summarise` owns the retry policy), with one connection pool
-    sized to the run's concurrency, reused by every call."""
+    """The SDK's client as it documents it: its transport (proxies from the environment, pooling) and its retries
+    (429/5xx/408/409 honouring Retry-After, timeouts, connection errors) on the model_attempts budget. No redirect
+    is followed (an answer is never elsewhere) and a server on this machine is reached directly. Its hooks tell
+    `summarise` when each attempt starts and answers, so it can hold the attempt to its deadline."""
     check_credentials(settings)
     base = urlsplit(_base_url(settings))
-    limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    try:
+        http_client = openai.DefaultHttpxClient(
+            timeout=_timeout(settings), follow_redirects=False, mounts=_direct(base.hostname),
+            event_hooks={"request": [_attempt_starts], "response": [functools.partial(_headers_came, settings)]})
+    except (ValueError, ImportError, httpx2.InvalidURL) as err:  # a proxy variable httpx cannot use
+        raise ConfigError(f"a proxy variable (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) cannot be used: "
+                          f"{_one_line(redact_text(str(err)))}") from None
     return openai.OpenAI(
         api_key=settings.api_key.get_secret_value() if settings.api_key else LOCAL_PLACEHOLDER_KEY,
         # never None: the SDK would read OPENAI_BASE_URL itself, even an empty one; a query (Azure's api-version)
         # goes on every request, not in the middle of the path
         base_url=urlunsplit(base._replace(query="", fragment="")),
         default_query=dict(parse_qsl(base.query, keep_blank_values=True)) or None,
-        max_retries=0,
+        max_retries=settings.model_attempts - 1,
         timeout=_timeout(settings),
         default_headers={"Accept-Encoding": "identity"},  # answers are small; a compressed one is checked anyway
-        http_client=openai.DefaultHttpxClient(transport=_transport(settings, limits), timeout=_timeout(settings),
-                                              follow_redirects=False),  # an answer is never elsewhere
+        http_client=http_client,
     )
 
 
-def _transport(settings: Settings, limits: httpx2.Limits) -> GuardedTransport:
-    """The guarded transport to the model server, through its proxy (config.model_proxy); TLS settings only where
-    TLS is spoken, to the server or to the proxy."""
-    proxy = model_proxy(settings)
-    tls = urlsplit(_base_url(settings)).scheme.lower() != "http" or urlsplit(proxy or "").scheme.lower() == "https"
-    return GuardedTransport(limits, tls=tls, proxy=proxy)
+def _direct(host: str | None) -> dict[str, None]:
+    """httpx's routing (`mounts`) for a server on this machine's loopback: direct, whatever the proxy variables
+    say, since no proxy can reach it."""
+    if not host or not _loopback(host):
+        return {}
+    return {f"all://[{host}]" if ":" in host else f"all://{host}": None}
+
+
+def _loopback(host: str) -> bool:
+    """This machine, however it is spelt: localhost, 127.1, ::1, ::ffff:127.0.0.1, 0.0.0.0."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))  # the IPv4 shorthands: 127.1, 2130706433
+        except OSError:
+            return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
+
+
+def _environment_proxy(settings: Settings) -> str | None:
+    """The proxy the environment names for the model server, as httpx picks it (for messages only)."""
+    url = urlsplit(_base_url(settings))
+    proxies = urllib.request.getproxies_environment()
+    if _loopback(url.hostname or "") or urllib.request.proxy_bypass_environment(url.hostname or "", proxies):
+        return None
+    proxy = proxies.get(url.scheme.lower()) or proxies.get("all")
+    return proxy if proxy is None or "://" in proxy else f"http://{proxy}"
 
 
 def _base_url(settings: Settings) -> str:
@@ -130,6 +174,49 @@ def _base_url(settings: Settings) -> str:
 
 def _timeout(settings: Settings) -> httpx2.Timeout:
     return httpx2.Timeout(settings.model_timeout, connect=min(settings.model_timeout, MAX_CONNECT_TIMEOUT))
+
+
+def _attempt_starts(request: httpx2.Request) -> None:
+    """The client's request hook: every attempt, the SDK's retries included."""
+    call = getattr(_current, "call", None)
+    if call is not None:
+        call.starts(request)
+
+
+def _headers_came(settings: Settings, response: httpx2.Response) -> None:
+    """The client's response hook: every answer's headers, before its body is read."""
+    call = getattr(_current, "call", None)
+    if response.status_code >= 400:  # the SDK reads an error's body itself, whole: checked before it does
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise _Rejected(f"the answer came in an encoding that was not asked for ({encoding})")
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+            raise _Rejected(f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB")
+        _fit_retry_after(response.headers, settings)
+    if call is not None:
+        call.answered(response)
+
+
+def _fit_retry_after(headers: httpx2.Headers, settings: Settings) -> None:
+    """The wait before the SDK's retry as the settings want it: none at retry_base_delay 0 (cassette replay,
+    tests), and a Retry-After beyond 120 s (where the SDK would give up) brought down to 120 s."""
+    if settings.retry_base_delay <= 0:
+        headers["retry-after-ms"] = "1"
+    elif _asks_longer(headers, MAX_RETRY_AFTER):
+        headers["retry-after-ms"] = str(MAX_RETRY_AFTER * 1000)  # the SDK reads retry-after-ms first
+
+
+def _asks_longer(headers: httpx2.Headers, seconds: float) -> bool:
+    for name, unit in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * unit > seconds
+        except (KeyError, ValueError):
+            continue
+    try:
+        return email.utils.parsedate_to_datetime(headers.get("retry-after", "")).timestamp() - time.time() > seconds
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 OnRetry = Callable[[str], None]
@@ -141,19 +228,18 @@ def summarise(
     settings: Settings,
     *,
     on_retry: OnRetry | None = None,
-    sleep: Callable[[float], None] = time.sleep,
     watch: ServerWatch | None = None,
     paper: str = "",
 ) -> Generation:
-    """Ask for a structured summary; transient HTTP failures and invalid output are retried on separate budgets.
-    `on_retry` hears a short reason before each retry (for progress displays); `watch`, shared by a run's calls,
-    keeps any call from starting after one stopped the run, and turns a server that answers none of them into a
-    FatalModelError (`paper`, this call's paper id, is what it counts). Raises only ModelError (this paper failed)
-    or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
+    """Ask for a structured summary; HTTP failures (the SDK's retries) and invalid output are retried on separate
+    budgets. `on_retry` hears a short reason before each retry (for progress displays); `watch`, shared by a run's
+    calls, keeps any call from starting after one stopped the run, and turns a server that answers none of them
+    into a FatalModelError (`paper`, this call's paper id, is what it counts). Raises only ModelError (this paper
+    failed) or FatalModelError (no paper can succeed), whatever the SDK or the server throws."""
     if watch is not None:
         watch.check(settings)  # the run is stopping: no paid call for nothing
     try:
-        return _summarise(client, messages, settings, on_retry, sleep, watch, paper)
+        return _summarise(client, messages, settings, on_retry, watch, paper)
     except ModelError as err:
         scrubbed = _scrubbed(err, settings)
         if watch is not None and isinstance(scrubbed, FatalModelError):
@@ -168,8 +254,12 @@ def summarise(
 
 def _scrubbed(err: ModelError, settings: Settings) -> ModelError:
     """The error with the key and URL credentials taken out, should a server have echoed them back."""
-    text = scrub(str(err), settings.secrets())
+    text = scrub(str(err), _secrets(settings))
     return err if text == str(err) else type(err)(text)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    return [*settings.secrets(), *url_secrets(_environment_proxy(settings))]
 
 
 def _summarise(
@@ -177,7 +267,6 @@ def _summarise(
     messages: list[dict[str, str]],
     settings: Settings,
     on_retry: OnRetry | None,
-    sleep: Callable[[float], None],
     watch: ServerWatch | None = None,
     paper: str = "",
 ) -> Generation:
@@ -186,17 +275,194 @@ def _summarise(
     for attempt in range(1, settings.output_attempts + 1):
         again = attempt < settings.output_attempts
         try:
-            completion = _with_transport_retries(settings, lambda: _ask(client, request, settings), on_retry, sleep,
-                                                 watch, paper)
-            return read_completion(completion, settings)
+            response, body = _Attempts(settings, on_retry, watch, paper).ask(client, request)
+            return read_completion(_completion(response, body, settings), settings)
         except _UnusableOutput as unusable:
             problem = str(unusable)
             _notify(on_retry if again else None, unusable.reason)
-        except openai.APIStatusError as err:
-            raise _status_error(err, settings) from None
-        except openai.APIConnectionError as err:
-            raise _connection_error(err, settings, watch) from None
+        except (openai.OpenAIError, _Late) as err:
+            raise _failure(err, settings, watch) from None
     raise ModelError(f"{problem} ({settings.output_attempts} attempts)")
+
+
+class _Late(Exception):
+    """An attempt that got no complete answer by its deadline."""
+
+
+class _Rejected(openai.OpenAIError):
+    """An answer no retry would make usable (too large, or in an encoding not asked for): the SDK passes an
+    OpenAIError raised in its client's hooks on without retrying."""
+
+
+class _Unreachable(openai.OpenAIError):
+    """The server refused the connection (or is not there) CONNECT_ATTEMPTS times: no further attempt."""
+
+    def __init__(self, cause: BaseException | None):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _Stopped(openai.OpenAIError):
+    """No further attempt: the run is stopping, or the caller gave up on this call."""
+
+
+class _Attempts:
+    """One request's HTTP attempts, the SDK's retries and the deadline's together: model_attempts in all,
+    CONNECT_ATTEMPTS when the server is not there. `on_retry` hears why each retry happens; `watch` hears which
+    attempts got no answer."""
+
+    def __init__(self, settings: Settings, on_retry: OnRetry | None, watch: ServerWatch | None, paper: str):
+        self.settings, self.on_retry, self.watch, self.paper = settings, on_retry, watch, paper
+        self.sent = 0
+        self.refused: list[BaseException] = []
+
+    def ask(self, client: openai.OpenAI, request: dict[str, Any]) -> tuple[httpx2.Response, bytes]:
+        """The answer's response and body; an attempt past its deadline is given up and, budget allowing, the
+        request is sent again (the SDK never saw that attempt fail: its read timeouts are per read)."""
+        while True:
+            left = self.settings.model_attempts - self.sent
+            sdk = client if left == self.settings.model_attempts else client.with_options(max_retries=left - 1)
+            try:
+                return _Call(self).run(sdk, request)
+            except _Late:
+                if self.sent >= self.settings.model_attempts or (self.watch is not None and self.watch.silent):
+                    raise
+                _notify(self.on_retry, "a timeout")
+
+    def ended(self, answered: bool, refused: BaseException | None) -> None:
+        """An attempt ended: with a whole answer, refused (the server is not there), or with no answer."""
+        if refused is not None:
+            self.refused.append(refused)
+        elif self.watch is not None and answered:
+            self.watch.answered()
+        elif self.watch is not None:
+            self.watch.timed_out(self.paper)
+
+
+class _Call:
+    """One SDK call (its retries included) made in a worker thread, so that the caller can hold each attempt to
+    its deadline, headers included: httpx's timeouts are per read, and a server trickling a byte a second never
+    trips them. A call given up on sends nothing more (its hooks refuse) and its late answer is dropped."""
+
+    def __init__(self, attempts: _Attempts):
+        self.attempts = attempts
+        self.deadline = math.inf  # of the attempt in flight; none while the SDK waits to retry
+        self.open = False  # an attempt was sent and not yet counted
+        self.headers = False  # the attempt got its headers
+        self.why = ""  # why it failed, should the SDK retry it
+        self.refused: BaseException | None = None
+        self.given_up = False
+        self.outcome: tuple[Any, BaseException | None] | None = None
+        self.changed = threading.Condition()
+
+    def run(self, client: openai.OpenAI, request: dict[str, Any]) -> tuple[httpx2.Response, bytes]:
+        threading.Thread(target=self._work, args=(client, request), name="digest-model-call", daemon=True).start()
+        with self.changed:
+            while self.outcome is None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    self.given_up = True
+                    self._count(answered=False)
+                    raise _Late()
+                self.changed.wait(None if left == math.inf else left)
+            result, error = self.outcome
+        if error is not None:
+            raise error
+        return result
+
+    def _work(self, client: openai.OpenAI, request: dict[str, Any]) -> None:
+        _current.call = self
+        result, error = None, None
+        try:
+            with client.chat.completions.with_streaming_response.create(**request) as response:
+                result = (response.http_response, _read_answer(response.http_response, self))
+        except BaseException as err:  # handed to the caller's thread
+            error = err
+        with self.changed:
+            if not self.given_up:
+                self._count(answered=self.headers and not isinstance(error, _Late | httpx2.TransportError))
+            self.outcome = (result, error)
+            self.changed.notify_all()
+
+    def _count(self, answered: bool) -> None:
+        if self.open:
+            self.open = False
+            self.attempts.ended(answered, None if answered else self.refused)
+
+    def starts(self, request: httpx2.Request) -> None:
+        """An attempt is about to be sent (the first, or one of the SDK's retries)."""
+        attempts = self.attempts
+        with self.changed:
+            if self.given_up:
+                raise _Stopped("given up")
+            if self.open:  # the SDK retries what the previous attempt got
+                self._count(answered=self.headers)
+                if len(attempts.refused) >= CONNECT_ATTEMPTS:
+                    raise _Unreachable(attempts.refused[-1])
+                if attempts.watch is not None and attempts.watch.silent:
+                    raise _Stopped("the server answers nothing")
+                _notify(attempts.on_retry, self.why)
+            attempts.sent += 1
+            self.open, self.headers, self.why, self.refused = True, False, "a broken connection", None
+            self.deadline = time.monotonic() + attempts.settings.model_timeout
+            self.changed.notify_all()
+        request.extensions["trace"] = self._trace  # httpcore's documented trace extension
+
+    def answered(self, response: httpx2.Response) -> None:
+        """The attempt's headers came; an error's body is read here, under the deadline, and then the attempt is
+        over: the SDK waits to retry it, or gives up."""
+        with self.changed:
+            self.headers, self.why = True, f"HTTP {response.status_code}"
+        if response.status_code >= 400:
+            response.read()  # (cached: the SDK reads it again from memory)
+            self._over()
+
+    def _over(self) -> None:
+        with self.changed:
+            self.deadline = math.inf
+            self.changed.notify_all()
+
+    def check(self) -> None:
+        """Raise _Late when the attempt's deadline has passed while its body is read."""
+        if self.given_up or time.monotonic() > self.deadline:
+            raise _Late()
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in ("connection.connect_tcp.failed", "connection.start_tls.failed"):
+            self.refused, self.why = info.get("exception"), "a failed connection"
+        if event.endswith(".failed"):  # the attempt is over, with no answer: the SDK waits to retry it, or not
+            self._over()
+
+
+def _read_answer(response: httpx2.Response, call: _Call) -> bytes:
+    """An answer's body read against its attempt's deadline, decoded under the size cap (a small gzip body must
+    not become gigabytes)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity", *_DECODERS):
+        raise _Rejected(f"the answer came in an encoding that was not asked for ({encoding})")
+    decoder = zlib.decompressobj(_DECODERS[encoding]) if encoding in _DECODERS else None
+    body = bytearray()
+    for chunk in response.iter_raw():
+        call.check()
+        for piece in [chunk] if decoder is None else _decoded(decoder, chunk, MAX_ANSWER_BYTES - len(body)):
+            body += piece
+            if len(body) > MAX_ANSWER_BYTES:
+                raise _Rejected(f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB")
+    call.check()
+    return bytes(body)
+
+
+def _decoded(decoder: Any, chunk: bytes, room: int) -> Iterator[bytes]:
+    """Decompress one chunk without ever producing much more than `room` bytes at once (a gzip bomb stops)."""
+    try:
+        data = decoder.decompress(chunk, max(room, 0) + 1)
+        yield data
+        while decoder.unconsumed_tail and len(data) <= room:
+            room -= len(data)
+            data = decoder.decompress(decoder.unconsumed_tail, max(room, 0) + 1)
+            yield data
+    except zlib.error as err:
+        raise _Rejected(f"the answer's compressed body is corrupt ({err})") from None
 
 
 class _UnusableOutput(ModelError):
@@ -262,7 +528,7 @@ def read_completion(completion: Any, settings: Settings) -> Generation:
 def _without_secrets(summary: Summary, settings: Settings) -> Summary:
     """The summary with the key and any configured credential taken out, should the server have echoed one into
     its answer (it would be written to DATE.json and DATE.md, and published)."""
-    secrets = settings.secrets()
+    secrets = _secrets(settings)
     if not secrets:
         return summary
     return summary.model_copy(update={
@@ -272,28 +538,23 @@ def _without_secrets(summary: Summary, settings: Settings) -> Summary:
     })
 
 
-def _ask(client: openai.OpenAI, request: dict[str, Any], settings: Settings) -> Any:
-    """One chat.completions.create call with the summary's response format; a body that is not a chat completion
+def _completion(response: httpx2.Response, body: bytes, settings: Settings) -> Any:
+    """The chat completion in an answer's body, built as leniently as the SDK builds one; a body that is not one
     (an HTML page from a chat UI at the wrong path, plain text, a JSON list) is this paper's ModelError, named by
     what it was."""
-    raw = client.chat.completions.with_raw_response.create(**request)
     try:
-        completion = raw.parse()
-    except openai.OpenAIError:
-        raise
-    except Exception:
-        completion = None
-    if completion is None or not isinstance(getattr(completion, "choices", None), list):
-        raise ModelError(f"{_where(settings)} answered {_describe_raw(raw)}, not a chat completion; check --base-url")
-    return completion
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise ModelError(f"{_where(settings)} answered {_describe_raw(response, body)}, not a chat completion; "
+                         "check --base-url")
+    return openai.types.chat.ChatCompletion.construct(**data)
 
 
-def _describe_raw(raw: Any) -> str:
-    kind = str(raw.headers.get("content-type") or "no content type").split(";")[0]
-    try:
-        text = raw.http_response.text[:2000]  # enough to describe it; never the whole of a huge body
-    except Exception:  # an undecodable body is described by its type alone
-        text = ""
+def _describe_raw(response: httpx2.Response, body: bytes) -> str:
+    kind = str(response.headers.get("content-type") or "no content type").split(";")[0]
+    text = body[:2000].decode("utf-8", "replace")  # enough to describe it; never the whole of a huge body
     what = "an HTML page" if "html" in kind or text.lstrip()[:1] == "<" else f"a body of type {kind}"
     return f"{what} ({_one_line(redact_text(text), 60)!r})" if text.strip() else what
 
@@ -341,137 +602,29 @@ def _created(value: Any) -> int | None:
 
 
 def call(settings: Settings, request: Callable[[], _T]) -> _T:
-    """Any other API call (files, batches) under the same retry policy, its failures as ModelError."""
+    """Any other API call (files, batches), retried by the SDK, its failures as ModelError."""
     try:
-        return _with_transport_retries(settings, request)
-    except openai.APIStatusError as err:
-        raise _scrubbed(_status_error(err, settings), settings) from None
-    except openai.APIConnectionError as err:
-        raise _scrubbed(_connection_error(err, settings), settings) from None
+        return request()
+    except openai.OpenAIError as err:
+        raise _scrubbed(_failure(err, settings), settings) from None
 
 
-def _with_transport_retries(
-    settings: Settings,
-    call: Callable[[], _T],
-    on_retry: OnRetry | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    watch: ServerWatch | None = None,
-    paper: str = "",
-) -> _T:
-    def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        _notify(on_retry, _retry_reason(error))
-
-    def attempt() -> _T:
-        if watch is None:
-            return call()
-        try:
-            result = call()
-        except openai.APIConnectionError as error:  # timed out, or the connection dropped with no answer
-            if not _unreachable(error):  # a refused connection has its own short budget, then stops the run
-                watch.timed_out(paper)
-            raise
-        except Exception:  # an answer, if not a usable one
-            watch.answered()
-            raise
-        watch.answered()
-        return result
-
-    def stop(state: RetryCallState) -> bool:
-        if watch is not None and watch.silent:
-            return True
-        error = state.outcome.exception() if state.outcome else None
-        budget = min(CONNECT_ATTEMPTS, settings.model_attempts) if _unreachable(error) else settings.model_attempts
-        return stop_after_attempt(budget)(state)
-
-    retrying = Retrying(
-        retry=retry_if_exception(_is_transient),
-        wait=_wait_policy(settings.retry_base_delay),
-        stop=stop,
-        before_sleep=before_sleep,
-        reraise=True,  # the user sees the real error, never tenacity's RetryError
-        sleep=sleep,
-    )
-    return retrying(attempt)
-
-
-def _retry_reason(error: BaseException | None) -> str:
-    status = getattr(error, "status_code", None)
-    if status:
-        return f"HTTP {status}"
-    if isinstance(error, openai.APITimeoutError):
-        return "a timeout"
-    if isinstance(error, openai.APIConnectionError):
-        return "a failed connection" if _unreachable(error) else "a broken connection"
-    return type(error).__name__
-
-
-def _unreachable(err: BaseException | None) -> bool:
-    """A refused connection, an unknown host or a connect timeout (to the server or its proxy), or a proxy that
-    refuses to connect to it: the server is not there at all."""
-    if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
-        return False
-    return any(isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError)
-               for cause in _causes(err))
-
-
-def _causes(err: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _is_transient(err: BaseException) -> bool:
+def _failure(err: BaseException, settings: Settings, watch: ServerWatch | None = None) -> ModelError:
+    """What a failed call means for this paper (ModelError) or for the run (FatalModelError)."""
+    if isinstance(err, _Late | _Stopped) and watch is not None and watch.silent:
+        return watch.error(settings)
+    if isinstance(err, _Late):
+        return ModelError(f"{_where(settings)} did not answer within {settings.model_timeout:g} s "
+                          f"({settings.model_attempts} attempts)")
+    if isinstance(err, _Rejected):
+        return ModelError(f"{_where(settings)}: {err}")
+    if isinstance(err, _Unreachable):
+        return _unreachable_error(err.cause or err, settings)
     if isinstance(err, openai.APIStatusError):
-        return err.status_code in (408, 409, 429) or err.status_code >= 500
-    if _rejected(err) is not None:
-        return False  # too large or wrongly encoded: the same again
-    return isinstance(err, openai.APIConnectionError)  # includes APITimeoutError
-
-
-def _rejected(err: BaseException) -> AnswerRejected | None:
-    return next((cause for cause in _causes(err) if isinstance(cause, AnswerRejected)), None)
-
-
-def _wait_policy(base: float) -> Callable[[RetryCallState], float]:
-    """Honour Retry-After (capped) when the server sends it, jittered exponential backoff otherwise.
-    A base of 0 turns every wait off (tests and cassette replay)."""
-    backoff = wait_random_exponential(multiplier=base, max=60 * base)
-
-    def wait(state: RetryCallState) -> float:
-        if base <= 0:
-            return 0.0
-        err = state.outcome.exception() if state.outcome else None
-        retry_after = _retry_after(err)
-        return backoff(state) if retry_after is None else retry_after
-
-    return wait
-
-
-def _retry_after(err: BaseException | None) -> float | None:
-    if not isinstance(err, openai.APIStatusError):
-        return None
-    headers = err.response.headers
-    try:
-        if "retry-after-ms" in headers:
-            milliseconds = float(headers["retry-after-ms"])
-            if math.isfinite(milliseconds):
-                return min(max(milliseconds / 1000, 0.0), MAX_RETRY_AFTER)
-        if "retry-after" in headers:
-            value = headers["retry-after"]
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-            if not math.isfinite(seconds):  # "nan", "inf": not a wait anyone meant
-                return None
-            return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return None
+        return _status_error(err, settings)
+    if isinstance(err, openai.APIConnectionError):
+        return _connection_error(err, settings, watch)
+    return ModelError(f"{_where(settings)} answered something unusable ({_describe(err)})")
 
 
 def _where(settings: Settings) -> str:
@@ -492,7 +645,7 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
             "(check --model, and that --base-url ends in /v1 or the server's OpenAI path)"
         )
     if err.status_code == 407:
-        proxy = redact_url(model_proxy(settings)) or "between here and the server"
+        proxy = redact_url(_environment_proxy(settings)) or "between here and the server"
         return FatalModelError(f"the proxy {proxy} wants credentials (HTTP 407) for {where}; put them in its "
                                "address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)")
     if 300 <= err.status_code < 400:  # not followed: every paper would get the same
@@ -522,25 +675,41 @@ def _api_message(err: openai.APIStatusError) -> str:
 
 def _connection_error(err: openai.APIConnectionError, settings: Settings,
                       watch: ServerWatch | None = None) -> ModelError:
-    """A timeout fails the paper, unless the server has answered nothing for the run's limit of attempts; an
-    unreachable server (after its short budget) stops the run."""
+    """A timeout or a dropped connection fails the paper, unless the server has answered nothing for the run's
+    limit of attempts; an unreachable server stops the run."""
     where = _where(settings)
-    if (rejected := _rejected(err)) is not None:
-        return ModelError(f"{where}: {rejected}")
-    if isinstance(err, openai.APITimeoutError) and watch is not None and watch.silent:
+    if watch is not None and watch.silent:
         return watch.error(settings)
     if isinstance(err, openai.APITimeoutError):
-        return ModelError(
-            f"{where} did not answer within {settings.model_timeout:g} s ({settings.model_attempts} attempts)"
-        )
+        return ModelError(f"{where} did not answer within {settings.model_timeout:g} s "
+                          f"({settings.model_attempts} attempts)")
+    if any(isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError)
+           for cause in _causes(err)):
+        return _unreachable_error(err, settings)
+    return ModelError(f"lost the connection to {where}: {_root(err)}")
+
+
+def _unreachable_error(err: BaseException, settings: Settings) -> FatalModelError:
+    """A refused connection, an unknown host, a failed TLS handshake, to the server or its proxy."""
+    where = _where(settings)
+    if proxy := _environment_proxy(settings):
+        return FatalModelError(f"cannot reach the model server at {where} through the proxy {redact_url(proxy)}: "
+                               f"{_root(err)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY")
+    return FatalModelError(f"cannot reach the model server at {where}: {_root(err)}; check --base-url")
+
+
+def _root(err: BaseException) -> str:
     root = list(_causes(err))[-1]
-    detail = _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
-    if _unreachable(err):
-        if proxy := model_proxy(settings):
-            return FatalModelError(f"cannot reach the model server at {where} through the proxy {redact_url(proxy)}: "
-                                   f"{detail}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY")
-        return FatalModelError(f"cannot reach the model server at {where}: {detail}; check --base-url")
-    return ModelError(f"lost the connection to {where}: {detail}")
+    return _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
+
+
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def _first_error(err: pydantic.ValidationError) -> str:
