@@ -1,31 +1,26 @@
 """arXiv ids -> Papers through the `arxiv` package: chunks of <=100 ids, arXiv's pace, timeouts, one retry
-policy; and the PDFs for --source pdf. The only module importing `arxiv`."""
+policy. The only module importing `arxiv`."""
 
 from __future__ import annotations
 
-import io
 import logging
 import re
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import arxiv
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from authoring.config import Settings
 from authoring.errors import ArxivError, passes_through
 from authoring.ids import ArxivId
 from authoring.models import Paper
-from authoring.redact import redact_text, redact_url
+from authoring.redact import redact_url
+from authoring.sources.requesting import DeadlineAdapter, first_line, mount
 from authoring.sources.retrying import backoff
 
 MAX_REDIRECTS = 3  # http -> https, a moved endpoint; a loop fails fast
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
-MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
 UNREADABLE_IN_A_ROW = 3  # ids unreadable even when asked for alone: past this many in a row, arXiv's answers are broken
 # A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
 _WITHDRAWN = re.compile(
@@ -57,70 +52,26 @@ class FetchResult:
         return None
 
 
-class _Deadline(HTTPAdapter):
-    """requests' documented way to give a session's requests a default timeout: a mounted adapter whose send() fills
-    it in. That timeout is per read (a server trickling a byte a second never trips it), so send() also reads the
-    body against one deadline for the whole answer, then gives requests those bytes as the response's `raw`, from
-    which it reads `.content` as usual. For the API (`feed=True`) it counts the Atom feeds that arrived: a failure
-    after one is an entry of arXiv's answer that could not be read, not a failed request."""
+class _FeedAdapter(DeadlineAdapter):
+    """Also counts the Atom feeds that arrived: a failure after one is an entry of arXiv's answer that could not be
+    read, not a failed request. A 200 that is no feed (a proxy's HTML page, an empty body) is a failed request."""
 
-    def __init__(self, seconds: float, *, feed: bool = False):
-        super().__init__()
-        self.seconds, self.feed, self.feeds = seconds, feed, 0
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.feeds = 0
 
     def send(self, request, stream=False, timeout=None, **kwargs):  # type: ignore[override]
-        deadline = time.monotonic() + self.seconds
-        response = super().send(request, stream=True, timeout=self.seconds if timeout is None else timeout, **kwargs)
-        if stream:
-            return response
-        try:
-            body = _read_before(response, deadline, self.seconds)
-        except BaseException:
-            response.close()
-            raise
-        response.raw.release_conn()
-        response.raw = urllib3.HTTPResponse(body=io.BytesIO(body), preload_content=False)
-        if self.feed and response.status_code == 200:
-            if b"<feed" not in body[:4096]:
+        response = super().send(request, stream=stream, timeout=timeout, **kwargs)
+        if response.status_code == 200 and not stream:
+            if b"<feed" not in response.content[:4096]:
                 kind = response.headers.get("content-type", "no content type").split(";")[0]
                 raise UnreadableFeed(f"an answer of type {kind} that is not an Atom feed")
             self.feeds += 1
         return response
 
 
-def _mount(session: requests.Session, adapter: _Deadline) -> requests.Session:
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
 class UnreadableFeed(requests.RequestException):
-    """The arXiv API answered 200 with something that is not a feed (an HTML page from a proxy, an empty body):
-    not "no such paper" for every id, but a failed request."""
-
-
-def _read_before(response: requests.Response, deadline: float, seconds: float) -> bytes:
-    """The whole body, read as it arrives; requests' exceptions for timeouts and broken connections."""
-    chunks, size = [], 0
-    response.raw.decode_content = True  # gzip is undone as requests would (set, not passed: vcrpy's replay wants it so)
-    try:
-        while chunk := response.raw.read1(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise requests.exceptions.ContentDecodingError(
-                    f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB", response=response)
-            if time.monotonic() > deadline:
-                raise requests.exceptions.ReadTimeout(f"no complete answer within {seconds:g} s", response=response)
-    except requests.RequestException:
-        raise
-    except urllib3.exceptions.ReadTimeoutError as err:
-        raise requests.exceptions.ReadTimeout(err, response=response) from None
-    except urllib3.exceptions.DecodeError as err:
-        raise requests.exceptions.ContentDecodingError(err, response=response) from None
-    except (urllib3.exceptions.HTTPError, OSError) as err:
-        raise requests.exceptions.ConnectionError(err, response=response) from None
-    return b"".join(chunks)
+    """The arXiv API answered 200 with something that is not a feed: not "no such paper" for every id."""
 
 
 @dataclass
@@ -128,7 +79,7 @@ class Client:
     """The arxiv package's client and the adapter that times its requests (and knows when a feed arrived)."""
 
     package: arxiv.Client
-    adapter: _Deadline
+    adapter: _FeedAdapter
 
 
 def make_client(settings: Settings) -> Client:
@@ -138,13 +89,13 @@ def make_client(settings: Settings) -> Client:
     logging.getLogger("arxiv").setLevel(logging.ERROR)
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    adapter = _Deadline(settings.arxiv_timeout, feed=True)
+    adapter = _FeedAdapter(settings.arxiv_timeout)
     # arxiv 4.0.2's Client takes no session and exposes none publicly (a timeout option is an open request
     # upstream); its requests.Session, declared as `_session`, is created without a timeout. It is read here and
     # never replaced: configured only through requests' public API (an adapter mounted, the redirect cap). Should a
     # release rename it, this line fails on the first run, loudly, instead of requests going out untimed.
     session: requests.Session = client._session
-    _mount(session, adapter)
+    mount(session, adapter)
     session.max_redirects = MAX_REDIRECTS  # requests' default, 30 unpaced hops, is no one's idea of a feed
     return Client(client, adapter)
 
@@ -269,13 +220,13 @@ def _fetch_chunk(
         through = " through its proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)" if isinstance(
             err, requests.exceptions.ProxyError) else ""
         raise ArxivError(
-            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}{through}: {_first_line(err)}"
+            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}{through}: {first_line(err)}"
         ) from None
     except Exception as err:  # a feed the arxiv package or our reading of it cannot make sense of
         if passes_through(err):
             raise
         if client.adapter.feeds > feeds and not isinstance(err, requests.RequestException):  # the feed came
-            raise _UnreadableEntry(f"{type(err).__name__}: {_first_line(err)}") from None
+            raise _UnreadableEntry(f"{type(err).__name__}: {first_line(err)}") from None
         raise ArxivError(
             f"arXiv answered something unusable for ids {_span(chunk)} ({_what(err)})"
         ) from err
@@ -328,61 +279,7 @@ def _span(chunk: Sequence[ArxivId]) -> str:
 def _what(err: BaseException) -> str:
     """The error in words: our own say what happened; others are named by their type (TooManyRedirects: ...)."""
     if isinstance(err, UnreadableFeed):
-        return _first_line(err)
-    return f"{type(err).__name__}: {_first_line(err)}"
+        return first_line(err)
+    return f"{type(err).__name__}: {first_line(err)}"
 
 
-def _first_line(err: BaseException) -> str:
-    root = err
-    while root.__cause__ or root.__context__:
-        root = root.__cause__ or root.__context__
-    return redact_text(str(root).splitlines()[0]) if str(root).strip() else type(root).__name__
-
-
-class PdfFetcher:
-    """Downloads arXiv PDFs for one run: one requests session with timeouts, arXiv's spacing between downloads
-    (they may be asked for from several threads), the same retry policy as the API."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.session = _mount(requests.Session(), _Deadline(settings.arxiv_timeout))
-        self._lock = threading.Lock()
-        self._last = 0.0
-
-    def download(self, paper: Paper) -> bytes:
-        """The PDF of the version that was read; ArxivError if it cannot be had."""
-        name = f"{paper.id}v{paper.version}" if paper.version else paper.id
-        url = f"{self.settings.arxiv_pdf_url.rstrip('/')}/{name}"
-        retrying = backoff(_is_transient_download, attempts=self.settings.arxiv_attempts,
-                           base_delay=self.settings.retry_base_delay)
-        shown = redact_url(url)
-        try:
-            response = retrying(lambda: self._get(url))
-            return response.content
-        except requests.HTTPError as err:
-            raise ArxivError(f"PDF download answered HTTP {err.response.status_code} ({shown})") from None
-        except requests.Timeout:
-            seconds = self.settings.arxiv_timeout
-            raise ArxivError(f"PDF download did not answer within {seconds:g} s ({shown})") from None
-        except requests.ConnectionError as err:
-            raise ArxivError(f"cannot download {shown}: {_first_line(err)}") from None
-        except Exception as err:
-            if passes_through(err):
-                raise
-            raise ArxivError(f"PDF download failed ({shown}): {type(err).__name__}: {_first_line(err)}") from err
-
-    def _get(self, url: str) -> requests.Response:
-        with self._lock:  # pace downloads like API requests
-            wait = self._last + self.settings.arxiv_delay_seconds - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
-        response = self.session.get(url, headers={"user-agent": "digest-authoring (arXiv PDF for a paper digest)"})
-        response.raise_for_status()
-        return response
-
-
-def _is_transient_download(err: BaseException) -> bool:
-    if isinstance(err, requests.HTTPError):
-        return err.response is not None and (err.response.status_code == 429 or err.response.status_code >= 500)
-    return isinstance(err, requests.Timeout | requests.ConnectionError)
