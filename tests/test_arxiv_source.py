@@ -152,8 +152,8 @@ def test_a_200_answer_that_is_not_a_feed_is_one_error_not_every_id_not_found(ans
 
 
 def test_an_entry_the_arxiv_package_cannot_read_fails_alone_and_every_other_paper_is_read(settings):
-    """arxiv 4.x raises on an entry with an unparseable date, which fails its whole answer: the chunk is asked for
-    again in halves until the bad entry is alone."""
+    """arxiv 4.x raises on an entry with an unparseable date, which fails its whole answer: the chunk's ids are
+    asked for again one at a time."""
     ids = [f"2410.{n:05d}" for n in range(1, 11)]
     papers = {i: _paper(i) for i in ids}
     papers["2410.00007"]["published"] = "2024-13-45T99:00:00Z"
@@ -164,9 +164,10 @@ def test_an_entry_the_arxiv_package_cannot_read_fails_alone_and_every_other_pape
     assert sorted(result.papers) == [i for i in ids if i != "2410.00007"]
     assert list(result.unreadable) == ["2410.00007"] and "ValueError" in result.unreadable["2410.00007"]
     assert result.missing == [] and result.requests == len(stand_in.requests("GET"))
-    assert len(stand_in.requests("GET")) <= 1 + 2 * 4  # halving 10 ids down to one: at most 2 requests a level
+    assert len(stand_in.requests("GET")) == 1 + 10  # the chunk, then each of its ids alone
+    assert [_ids_in(r) for r in stand_in.requests("GET")[1:]] == [[i] for i in ids]
     assert "could not be read" in result.error_for(parse_id("2410.00007"))
-    assert heard and "asking for them in halves" in heard[0]
+    assert heard == ["arXiv: an entry among 10 ids could not be read; asking for each id alone"]
 
 
 def test_an_answer_that_is_not_a_feed_is_not_split(settings):
@@ -211,9 +212,21 @@ def test_each_unreadable_entry_gets_its_own_reason_and_a_feed_wide_problem_is_no
     with StandIn(everything_bad) as stand_in:
         result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in))
     assert sorted(result.unreadable) == ids and result.papers == {}
-    assert len(stand_in.requests("GET")) <= 1 + 44  # not 2 x 100 - 1
+    assert len(stand_in.requests("GET")) == 1 + 3  # not 1 + 100: three ids in a row unreadable alone stop it
     unchecked = [i for i, reason in result.unreadable.items() if reason.startswith("not checked: an entry in arXiv's")]
-    assert len(unchecked) == 100  # every part still had a bad entry when the budget ran out: none blamed alone
+    assert unchecked == ids[3:]  # the three asked alone are blamed with their own reasons, the others not checked
+    assert result.unreadable[ids[3]] == ("not checked: an entry in arXiv's answer for it and 99 other ids could not be "
+                                         "read, and 3 ids in a row could not be read alone either (ValueError: "
+                                         "Invalid isoformat string: 'not a date')")
+
+
+def test_a_moved_endpoint_is_followed_and_read(settings):
+    moves = [Reply(301, b"", {"Location": "/moved/api/query?id_list=2410.05258&start=0&max_results=1"})]
+    with StandIn({"2410.05258": _paper("2410.05258")}, arxiv=lambda ids, query: moves.pop() if moves else None) as s:
+        result = arxiv_source.fetch_papers([parse_id("2410.05258")], _local(settings, s))
+        asked = s.requests("GET")
+    assert list(result.papers) == ["2410.05258"] and result.requests == 1
+    assert [path.split("?")[0] for path in asked] == ["/api/query", "/moved/api/query"]
 
 
 @pytest.mark.parametrize("reply", [
@@ -226,7 +239,7 @@ def test_a_failed_request_is_one_error_for_the_chunk_not_a_hunt_for_a_bad_entry(
     with StandIn(arxiv=lambda ids, query: reply) as stand_in:
         with pytest.raises(ArxivError, match="unusable for ids 2410.00001 ... 2410.00020 \\(20 ids\\)"):
             arxiv_source.fetch_papers([parse_id(f"2410.{n:05d}") for n in range(1, 21)], _local(settings, stand_in))
-    assert len(stand_in.requests("GET")) <= 1 + arxiv_source.MAX_REDIRECTS
+    assert len(stand_in.requests("GET")) <= 1 + 3  # a redirect loop is cut after 3 hops
 
 
 def test_a_status_that_is_not_retried_does_not_claim_retries(settings):

@@ -252,6 +252,7 @@ def test_a_trickling_model_server_fails_at_its_deadline(clinical_paper, settings
 def test_a_trickling_arxiv_and_pdf_server_fail_at_their_deadline(settings):
     from authoring.ids import parse_id
     from authoring.sources import arxiv_api as arxiv_source
+    from authoring.sources.pdfs import PdfFetcher
     from tools.standin import atom_feed
 
     feed = atom_feed([paper("2410.00001")], "q")
@@ -266,7 +267,7 @@ def test_a_trickling_arxiv_and_pdf_server_fail_at_their_deadline(settings):
         with pytest.raises(ArxivError, match=r"arXiv did not answer within 0.5 s \(2 attempts\)"):
             arxiv_source.fetch_papers([parse_id("2410.00001")], config)
         with pytest.raises(ArxivError, match=r"PDF download did not answer within 0.5 s"):
-            arxiv_source.PdfFetcher(config).download(Paper(id="2410.00001", version=1, title="T", authors=[],
+            PdfFetcher(config).download(Paper(id="2410.00001", version=1, title="T", authors=[],
                                                            abstract="A"))
     assert time.monotonic() - started < 10
 

@@ -1,6 +1,7 @@
 """--from-hf (the Hub's daily papers through huggingface_hub, against a loopback Hub) and --authors hf."""
 
 import json
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -330,3 +331,61 @@ def test_a_day_rendered_with_hub_authors_imports_back_unchanged_and_checks_clean
     checked = run("check", "2024-10-08", "--ignore", "grounding", "--fail-on", "warning", "--output-dir",
                   str(tmp_path))
     assert checked.exit_code == 0, checked.output
+
+
+def _hub_only(reply):
+    def routes(method, path, body, headers):
+        return reply if path.startswith("/api/daily_papers") else None
+    return routes
+
+
+def test_a_trickling_hub_listing_fails_at_its_deadline_and_nothing_else_is_asked(workdir, monkeypatch):
+    """A listing that drips a byte at a time never trips a per-read timeout: the whole answer has a deadline."""
+    (workdir / "digest.toml").write_text("arxiv_delay_seconds = 0\nretry_base_delay = 0\n"
+                                         "hub_timeout = 0.5\nhub_attempts = 2\n")
+    listing = json.dumps([hub_item("2410.05258", "A title", [("A B", None)])]).encode()  # ~700 bytes: 7 s a try
+    with services(routes=_hub_only(Reply(200, listing, trickle=0.01))) as stand_in:
+        point_at(stand_in, monkeypatch)
+        started = time.monotonic()
+        result = run("new", "2024-10-09", "--from-hf")
+        elapsed = time.monotonic() - started
+        asked = stand_in.requests()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: the Hub's daily papers at {stand_in.url} did not answer within 0.5 s (2 attempts)")
+    assert elapsed < 3
+    assert asked == ["/api/daily_papers?p=0&limit=50&date=2024-10-09"] * 2  # no arXiv, no model after it
+    assert not (workdir / "output").exists()
+
+
+def test_the_hub_timeout_applies_on_a_fresh_client(workdir, monkeypatch):
+    """huggingface_hub shares one client per process: a run's timeout must hold on it even when an earlier run
+    (with another timeout) made that client first."""
+    with services() as stand_in:
+        point_at(stand_in, monkeypatch)
+        first = run("new", "2024-10-09", "--from-hf", "--output-dir", "first")  # hub_timeout 30 s: the default
+    assert first.exit_code == 0, first.output
+    (workdir / "digest.toml").write_text("arxiv_delay_seconds = 0\nretry_base_delay = 0\n"
+                                         "hub_timeout = 0.3\nhub_attempts = 1\n")
+    with services(routes=_hub_only(Reply(200, b"[]", delay=3.0))) as stand_in:  # silent for 3 s, then answers
+        point_at(stand_in, monkeypatch)
+        started = time.monotonic()
+        result = run("new", "2024-10-09", "--from-hf", "--output-dir", "second")
+        elapsed = time.monotonic() - started
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: the Hub's daily papers at {stand_in.url} did not answer within 0.3 s (1 attempts)")
+    assert result.exit_code == 1 and elapsed < 2.5
+
+
+def test_hf_hub_offline_is_honoured_and_nothing_is_asked(workdir, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 sets when the package loads
+    with services() as stand_in:
+        point_at(stand_in, monkeypatch)
+        result = run("new", "2024-10-09", "--from-hf")
+        asked = stand_in.requests()
+    assert result.exit_code == 1 and asked == []
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: cannot reach the Hub's daily papers at {stand_in.url}: HF_HUB_OFFLINE is set; unset it to use "
+        "--from-hf")

@@ -17,8 +17,8 @@ from authoring.errors import DigestError, passes_through
 from authoring.ids import ArxivId
 from authoring.model.prompts import build_messages
 from authoring.models import Digest, Entry, Paper, Provenance, Usage
-from authoring.sources import arxiv_api as arxiv_source
 from authoring.sources.fulltext import extract_text, fit
+from authoring.sources.pdfs import PdfFetcher
 from authoring.store import files as store
 from authoring.templating import prompt_hash
 
@@ -90,7 +90,7 @@ class Run:
     hint: str = ""
     verify: bool = False
     report: RunReport | None = None
-    pdfs: arxiv_source.PdfFetcher | None = None
+    pdfs: PdfFetcher | None = None
     stopped: bool = False  # a fatal error ended the run: calls still in flight retry silently
     watch: llm.ServerWatch | None = None  # what the run's calls learn of the server: a stop, a silence
 
@@ -130,7 +130,7 @@ def summarise(
         run.watch = llm.ServerWatch(settings)
         templates_hash = prompt_hash(settings.prompts_dir)
         if run.source == "pdf":
-            run.pdfs = arxiv_source.PdfFetcher(settings)
+            run.pdfs = PdfFetcher(settings)
     except BaseException:
         if fetcher is not None:
             fetcher.shutdown(wait=False, cancel_futures=True)

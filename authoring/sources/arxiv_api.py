@@ -4,29 +4,24 @@ policy. The only module importing `arxiv`."""
 from __future__ import annotations
 
 import logging
-import math
 import re
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import arxiv
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from authoring.config import Settings
 from authoring.errors import ArxivError, passes_through
 from authoring.ids import ArxivId
 from authoring.models import Paper
-from authoring.redact import redact_text, redact_url
+from authoring.redact import redact_url
+from authoring.sources.requesting import DeadlineAdapter, first_line, mount
 from authoring.sources.retrying import backoff
 
 MAX_REDIRECTS = 3  # http -> https, a moved endpoint; a loop fails fast
 CHUNK_SIZE = 100  # arXiv answers at most this many entries a request without paging.
-MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
+UNREADABLE_IN_A_ROW = 3  # ids unreadable even when asked for alone: past this many in a row, arXiv's answers are broken
 # A withdrawn version keeps its entry, with a comment or abstract saying so in words like these.
 _WITHDRAWN = re.compile(
     r"\b(?:(?:this|the) (?:paper|article|submission|manuscript) (?:has been|is|was) withdrawn"
@@ -57,106 +52,59 @@ class FetchResult:
         return None
 
 
-class _DeadlineAdapter(HTTPAdapter):
-    """requests has no session-wide timeout, `arxiv` passes none, and requests' own timeout is per read (a server
-    trickling a byte a second never trips it). Every request gets one deadline for its whole answer: the body is
-    read here, in chunks, and a request still reading at the deadline fails as a timeout."""
+class _FeedAdapter(DeadlineAdapter):
+    """Also counts the Atom feeds that arrived: a failure after one is an entry of arXiv's answer that could not be
+    read, not a failed request. A 200 that is no feed (a proxy's HTML page, an empty body) is a failed request."""
 
-    def __init__(self, timeout: float, *, feed: bool = False):
-        self._timeout, self._feed = timeout, feed
-        super().__init__()
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.feeds = 0
 
     def send(self, request, stream=False, timeout=None, **kwargs):  # type: ignore[override]
-        deadline = time.monotonic() + self._timeout
-        response = super().send(request, stream=True, timeout=self._timeout if timeout is None else timeout, **kwargs)
-        if stream:
-            return response
-        try:
-            response._content = _read_before(response, deadline, self._timeout)
-        except BaseException:
-            response.close()
-            raise
-        response._content_consumed = True
-        response.raw.release_conn()
-        if self._feed and response.status_code == 200 and b"<feed" not in response._content[:4096]:
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
-            raise UnreadableFeed(f"an answer of type {kind} that is not an Atom feed")
+        response = super().send(request, stream=stream, timeout=timeout, **kwargs)
+        if response.status_code == 200 and not stream:
+            if b"<feed" not in response.content[:4096]:
+                kind = response.headers.get("content-type", "no content type").split(";")[0]
+                raise UnreadableFeed(f"an answer of type {kind} that is not an Atom feed")
+            self.feeds += 1
         return response
 
 
-class _Session(requests.Session):
-    """requests raises a few errors of its own that are not RequestExceptions (a Location header urllib3 cannot
-    parse, an IPv6 address left open, a proxy variable without a host): they are raised as RequestFailed, so a
-    failed request is one error for its ids, never taken for an entry arXiv's answer could not give."""
-
-    def request(self, *args, **kwargs):  # type: ignore[override]
-        try:
-            return super().request(*args, **kwargs)
-        except requests.RequestException:
-            raise
-        except Exception as err:
-            if passes_through(err):  # a --cassette miss
-                raise
-            raise RequestFailed(f"{type(err).__name__}: {_first_line(err)}") from err
-
-
-class RequestFailed(requests.RequestException):
-    """A request requests itself could not make or follow (see _Session)."""
-
-
 class UnreadableFeed(requests.RequestException):
-    """The arXiv API answered 200 with something that is not a feed (an HTML page from a proxy, an empty body):
-    not "no such paper" for every id, but a failed request."""
+    """The arXiv API answered 200 with something that is not a feed: not "no such paper" for every id."""
 
 
-def _read_before(response: requests.Response, deadline: float, seconds: float) -> bytes:
-    """The whole body, read as it arrives; requests' exceptions for timeouts and broken connections."""
-    chunks, size = [], 0
-    response.raw.decode_content = True  # gzip is undone as requests would (set, not passed: vcrpy's replay wants it so)
-    try:
-        while chunk := response.raw.read1(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise requests.exceptions.ContentDecodingError(
-                    f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB", response=response)
-            if time.monotonic() > deadline:
-                raise requests.exceptions.ReadTimeout(f"no complete answer within {seconds:g} s", response=response)
-    except requests.RequestException:
-        raise
-    except urllib3.exceptions.ReadTimeoutError as err:
-        raise requests.exceptions.ReadTimeout(err, response=response) from None
-    except urllib3.exceptions.DecodeError as err:
-        raise requests.exceptions.ContentDecodingError(err, response=response) from None
-    except (urllib3.exceptions.HTTPError, OSError) as err:
-        raise requests.exceptions.ConnectionError(err, response=response) from None
-    return b"".join(chunks)
+@dataclass
+class Client:
+    """The arxiv package's client and the adapter that times its requests (and knows when a feed arrived)."""
+
+    package: arxiv.Client
+    adapter: _FeedAdapter
 
 
-def make_client(settings: Settings) -> arxiv.Client:
-    """An arxiv.Client with no retries of its own (ours are in fetch_papers) and a timeout on every request."""
+def make_client(settings: Settings) -> Client:
+    """An arxiv.Client with no retries of its own (ours are in fetch_papers) and a deadline on every request."""
     # The arxiv package logs what it skips (a malformed feed, an entry without dates) on its own logger, which
     # would print stray lines on stderr; what matters reaches the user as this module's errors and notices.
     logging.getLogger("arxiv").setLevel(logging.ERROR)
     client = arxiv.Client(page_size=CHUNK_SIZE, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = settings.arxiv_api_url + "?{}"
-    client._session = _with_timeouts(_Session(), settings.arxiv_timeout, feed=True)
-    client._session.max_redirects = MAX_REDIRECTS  # requests' default, 30 unpaced hops, is no one's idea of a feed
-    return client
-
-
-def _with_timeouts(session: requests.Session, timeout: float, *, feed: bool = False) -> requests.Session:
-    adapter = _DeadlineAdapter(timeout, feed=feed)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    adapter = _FeedAdapter(settings.arxiv_timeout)
+    # arxiv 4.0.2's Client takes no session and exposes none publicly (a timeout option is an open request
+    # upstream); its requests.Session, declared as `_session`, is created without a timeout. It is read here and
+    # never replaced: configured only through requests' public API (an adapter mounted, the redirect cap). Should a
+    # release rename it, this line fails on the first run, loudly, instead of requests going out untimed.
+    session: requests.Session = client._session
+    mount(session, adapter)
+    session.max_redirects = MAX_REDIRECTS  # requests' default, 30 unpaced hops, is no one's idea of a feed
+    return Client(client, adapter)
 
 
 def fetch_papers(
     ids: Sequence[ArxivId],
     settings: Settings,
     *,
-    client: arxiv.Client | None = None,
+    client: Client | None = None,
     on_retry: Callable[[str], None] | None = None,
 ) -> FetchResult:
     """Fetch metadata for `ids`, one request per chunk of at most 100, spaced as arXiv asks. `on_retry` hears a
@@ -170,41 +118,47 @@ def fetch_papers(
 
 def _fetch_into(
     result: FetchResult,
-    client: arxiv.Client,
+    client: Client,
     chunk: Sequence[ArxivId],
     settings: Settings,
     on_retry: Callable[[str], None] | None,
 ) -> None:
-    """One chunk into `result`. An answer with an entry the arxiv package cannot read (say, an unparseable date)
-    fails as a whole in that package, so its ids are asked for again in halves, at arXiv's pace, breadth first,
-    until each unreadable entry is alone: it fails with its own reason, every other paper is read (about
-    2 x log2(n) more requests for one bad entry among n). At most 6 x ceil(log2(n)) + 2 more requests a chunk
-    (enough for three bad entries; 44 for 100 ids, about 2 minutes at arXiv's pace): past that, the ids still
-    unresolved fail as not checked instead of arXiv being sent up to 2n requests."""
-    budget = 6 * math.ceil(math.log2(max(len(chunk), 2))) + 2
-    waiting: deque[Sequence[ArxivId]] = deque([chunk])
-    while waiting:
-        part = waiting.popleft()
-        try:
-            found = _fetch_chunk(client, part, settings, on_retry)
-        except _UnreadableEntry as problem:  # handled below, outside the except block: later errors must not chain
-            found, reason = None, str(problem)
-        result.requests += 1
-        if found is not None:
-            _sort(result, part, found)
-        elif len(part) == 1:
-            result.unreadable[part[0].base] = reason
-        elif budget >= 2:
-            budget -= 2
-            if on_retry is not None:
-                on_retry(f"arXiv: an entry among {len(part)} ids could not be read; asking for them in halves")
-            waiting += [part[: len(part) // 2], part[len(part) // 2 :]]
-        else:
-            for arxiv_id in part:
-                result.unreadable[arxiv_id.base] = (f"not checked: an entry in arXiv's answer for it and "
-                                                    f"{len(part) - 1} other ids could not be read ({reason}), and "
-                                                    "finding which would take more requests than arXiv should be "
-                                                    "sent at once")
+    """One chunk into `result`. The arxiv package fails a whole answer over one entry it cannot read (an
+    unparseable date, say): then the chunk's ids are asked for once more, one at a time at arXiv's pace, and only
+    the entries that cannot be read alone fail. Three ids in a row that cannot be read alone either mean arXiv's
+    answers are broken as a whole: the ids not yet asked for fail as not checked."""
+    reason = _fetch_part(result, client, chunk, settings, on_retry)
+    if reason is None:
+        return
+    if len(chunk) == 1:
+        result.unreadable[chunk[0].base] = reason
+        return
+    if on_retry is not None:
+        on_retry(f"arXiv: an entry among {len(chunk)} ids could not be read; asking for each id alone")
+    in_a_row = 0
+    for n, arxiv_id in enumerate(chunk):
+        if in_a_row == UNREADABLE_IN_A_ROW:
+            for unasked in chunk[n:]:
+                result.unreadable[unasked.base] = (
+                    f"not checked: an entry in arXiv's answer for it and {len(chunk) - 1} other ids could not be "
+                    f"read, and {in_a_row} ids in a row could not be read alone either ({reason})")
+            return
+        alone = _fetch_part(result, client, [arxiv_id], settings, on_retry)
+        if alone is not None:
+            result.unreadable[arxiv_id.base] = alone
+        in_a_row = 0 if alone is None else in_a_row + 1
+
+
+def _fetch_part(result: FetchResult, client: Client, ids: Sequence[ArxivId], settings: Settings,
+                on_retry: Callable[[str], None] | None) -> str | None:
+    """One request's papers into `result`; None, or why an entry of arXiv's answer could not be read."""
+    result.requests += 1
+    try:
+        found = _fetch_chunk(client, ids, settings, on_retry)
+    except _UnreadableEntry as problem:
+        return str(problem)
+    _sort(result, ids, found)
+    return None
 
 
 def _sort(result: FetchResult, chunk: Sequence[ArxivId], found: dict[str, Paper]) -> None:
@@ -236,15 +190,16 @@ class _UnreadableEntry(Exception):
 
 
 def _fetch_chunk(
-    client: arxiv.Client, chunk: Sequence[ArxivId], settings: Settings, on_retry: Callable[[str], None] | None
+    client: Client, chunk: Sequence[ArxivId], settings: Settings, on_retry: Callable[[str], None] | None
 ) -> dict[str, Paper]:
     # page_size = max_results = len(chunk): exactly one request, and nothing silently cut at 100.
-    client.page_size = len(chunk)
+    client.package.page_size = len(chunk)
+    feeds = client.adapter.feeds
     search = arxiv.Search(id_list=[str(i) for i in chunk], max_results=len(chunk))
     retrying = backoff(_is_transient, attempts=settings.arxiv_attempts, base_delay=settings.retry_base_delay,
                        notice=(lambda error: on_retry(f"arXiv: {_reason(error)}")) if on_retry else None)
     try:
-        results = retrying(lambda: _read(client, search))
+        results = retrying(lambda: _read(client.package, search))
         return {paper.id: paper for paper in map(_to_paper, results)}
     except arxiv.HTTPError as err:
         if err.status == 400:
@@ -265,13 +220,13 @@ def _fetch_chunk(
         through = " through its proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)" if isinstance(
             err, requests.exceptions.ProxyError) else ""
         raise ArxivError(
-            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}{through}: {_first_line(err)}"
+            f"cannot reach the arXiv API at {redact_url(settings.arxiv_api_url)}{through}: {first_line(err)}"
         ) from None
     except Exception as err:  # a feed the arxiv package or our reading of it cannot make sense of
         if passes_through(err):
             raise
-        if not isinstance(err, requests.RequestException):  # the answer came: an entry in it cannot be read
-            raise _UnreadableEntry(f"{type(err).__name__}: {_first_line(err)}") from None
+        if client.adapter.feeds > feeds and not isinstance(err, requests.RequestException):  # the feed came
+            raise _UnreadableEntry(f"{type(err).__name__}: {first_line(err)}") from None
         raise ArxivError(
             f"arXiv answered something unusable for ids {_span(chunk)} ({_what(err)})"
         ) from err
@@ -323,62 +278,8 @@ def _span(chunk: Sequence[ArxivId]) -> str:
 
 def _what(err: BaseException) -> str:
     """The error in words: our own say what happened; others are named by their type (TooManyRedirects: ...)."""
-    if isinstance(err, UnreadableFeed | RequestFailed):
-        return _first_line(err)
-    return f"{type(err).__name__}: {_first_line(err)}"
+    if isinstance(err, UnreadableFeed):
+        return first_line(err)
+    return f"{type(err).__name__}: {first_line(err)}"
 
 
-def _first_line(err: BaseException) -> str:
-    root = err
-    while root.__cause__ or root.__context__:
-        root = root.__cause__ or root.__context__
-    return redact_text(str(root).splitlines()[0]) if str(root).strip() else type(root).__name__
-
-
-class PdfFetcher:
-    """Downloads arXiv PDFs for one run: one requests session with timeouts, arXiv's spacing between downloads
-    (they may be asked for from several threads), the same retry policy as the API."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.session = _with_timeouts(_Session(), settings.arxiv_timeout)
-        self._lock = threading.Lock()
-        self._last = 0.0
-
-    def download(self, paper: Paper) -> bytes:
-        """The PDF of the version that was read; ArxivError if it cannot be had."""
-        name = f"{paper.id}v{paper.version}" if paper.version else paper.id
-        url = f"{self.settings.arxiv_pdf_url.rstrip('/')}/{name}"
-        retrying = backoff(_is_transient_download, attempts=self.settings.arxiv_attempts,
-                           base_delay=self.settings.retry_base_delay)
-        shown = redact_url(url)
-        try:
-            response = retrying(lambda: self._get(url))
-            return response.content
-        except requests.HTTPError as err:
-            raise ArxivError(f"PDF download answered HTTP {err.response.status_code} ({shown})") from None
-        except requests.Timeout:
-            seconds = self.settings.arxiv_timeout
-            raise ArxivError(f"PDF download did not answer within {seconds:g} s ({shown})") from None
-        except requests.ConnectionError as err:
-            raise ArxivError(f"cannot download {shown}: {_first_line(err)}") from None
-        except Exception as err:
-            if passes_through(err):
-                raise
-            raise ArxivError(f"PDF download failed ({shown}): {type(err).__name__}: {_first_line(err)}") from err
-
-    def _get(self, url: str) -> requests.Response:
-        with self._lock:  # pace downloads like API requests
-            wait = self._last + self.settings.arxiv_delay_seconds - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
-        response = self.session.get(url, headers={"user-agent": "digest-authoring (arXiv PDF for a paper digest)"})
-        response.raise_for_status()
-        return response
-
-
-def _is_transient_download(err: BaseException) -> bool:
-    if isinstance(err, requests.HTTPError):
-        return err.response is not None and (err.response.status_code == 429 or err.response.status_code >= 500)
-    return isinstance(err, requests.Timeout | requests.ConnectionError)

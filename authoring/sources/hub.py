@@ -4,6 +4,7 @@ client: ids in the Hub's order, with their upvotes and the Hub's author list. Th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,7 +57,10 @@ def daily_papers(day: date, settings: Settings, *, on_retry: Callable[[str], Non
     # {HF_ENDPOINT}/api/agent-harnesses (an extra request, into cassettes too) and caches it under HF_HOME.
     # digest asks the Hub for the listing and nothing else.
     constants.HF_HUB_DISABLE_TELEMETRY = True
-    _with_timeout(settings.hub_timeout)
+    if constants.is_offline_mode():  # the Hub's default client refuses every request then; ours is made here
+        raise HubError(f"cannot reach the Hub's daily papers at {endpoint_label(settings)}: HF_HUB_OFFLINE is set; "
+                       "unset it to use --from-hf")
+    _with_deadline(settings.hub_timeout)
     # endpoint= always explicit: huggingface_hub read HF_ENDPOINT once, at its import (in a long-lived process,
     # perhaps a value since changed); ours comes from Settings, and unset means huggingface.co.
     # token=False: a token saved by `hf auth login` is never sent.
@@ -101,7 +105,7 @@ def _page(api, day: date, page: int, settings: Settings, on_retry: Callable[[str
     except httpx2.TimeoutException:
         raise HubError(f"the Hub's daily papers at {where} did not answer within {settings.hub_timeout:g} s "
                        f"({settings.hub_attempts} attempts)") from None
-    except (httpx2.HTTPError, ConnectionError) as err:  # connection refused, DNS, TLS, HF_HUB_OFFLINE
+    except (httpx2.HTTPError, ConnectionError) as err:  # connection refused, DNS, TLS
         raise HubError(f"cannot reach the Hub's daily papers at {where}: {_first_line(err)}") from None
     except (ValueError, TypeError, AttributeError, KeyError):  # not JSON, or not a list of papers
         raise HubError(f"the Hub's daily papers at {where} answered something that is not a listing of "
@@ -128,17 +132,35 @@ def _clean(text: object) -> str:
     return " ".join(str(text or "").split())
 
 
-def _with_timeout(seconds: float) -> None:
-    """huggingface_hub's shared client has no timeout: a hung server would block forever. Give it one (the shared
-    client is made by this factory; its transport stays httpx2's own, which vcrpy patches for --cassette)."""
-    from huggingface_hub.utils import _http, set_client_factory
+def _with_deadline(seconds: float) -> None:
+    """huggingface_hub's shared client has no timeout, and httpx's timeouts are per read: a listing dripping a byte
+    at a time would never end. Through the documented factory, the next shared client (set_client_factory closes
+    the one before it, so each run's own timeout holds) gets the timeout per read and, by a response hook, one
+    deadline for the body of each answer. Its transport stays httpx2's own: proxies from the environment, and
+    vcrpy's patching for --cassette."""
+    import httpx2
+    from huggingface_hub import set_client_factory
 
-    def factory():
-        client = _http.default_client_factory()
-        client.timeout = seconds
-        return client
+    class Before(httpx2.SyncByteStream):
+        """The body as it comes, until the deadline: then httpx2's own ReadTimeout, and the connection closed."""
 
-    set_client_factory(factory)
+        def __init__(self, body: httpx2.SyncByteStream, deadline: float):
+            self.body, self.deadline = body, deadline
+
+        def __iter__(self):
+            for chunk in self.body:
+                if time.monotonic() > self.deadline:
+                    raise httpx2.ReadTimeout(f"no complete answer within {seconds:g} s")
+                yield chunk
+
+        def close(self) -> None:
+            self.body.close()
+
+    def deadline(response: httpx2.Response) -> None:  # response hooks run once the headers are in, before the body
+        response.stream = Before(response.stream, time.monotonic() + seconds)
+
+    set_client_factory(lambda: httpx2.Client(timeout=seconds, follow_redirects=True,
+                                             event_hooks={"response": [deadline]}))
 
 
 def _is_transient(err: BaseException) -> bool:
