@@ -533,3 +533,19 @@ def test_the_lock_holder_note_names_who_holds_the_lock_now(settings):
     with locks.locked(settings, day, "regen", None, tidy=False):  # a run's per-entry checkpoint
         holder = store.lock_path(settings.output_dir, day).with_suffix(".holder").read_text()
     assert holder.startswith("`digest regen` (pid ")
+
+
+# ------------------------------------------------------------------------ a day's file name and its `date`
+def test_a_day_whose_date_differs_from_its_file_name_is_named_by_list_check_and_show(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    moved = (out / f"{DAY}.json").read_text(encoding="utf-8").replace('"date": "2024-10-08"', '"date": "2024-10-09"')
+    (out / "2024-10-10.json").write_text(moved, encoding="utf-8")
+    listed = cli(out, "list", env={"COLUMNS": "400"})
+    assert listed.exit_code == 0
+    line = next(line for line in listed.stdout.splitlines() if "2024-10-10" in line)
+    assert "holds the day 2024-10-09, not 2024-10-10" in line and "in sync" not in line
+    checked = cli(out, "check", "2024-10-10")
+    assert checked.exit_code == 1 and "holds the day 2024-10-09, not 2024-10-10" in checked.output
+    assert_one_line_error(cli(out, "show", "2024-10-10"), "2024-10-10.json holds the day 2024-10-09, not 2024-10-10")
+    assert cli(out, "show", DAY).exit_code == 0  # the day in its own file is unaffected
