@@ -299,10 +299,10 @@ def test_a_crash_between_the_json_and_markdown_writes_reads_as_stale(tmp_path, m
     seed_golden_day(out)
     real = store.atomic_write
 
-    def dies_before_markdown(path, data):
+    def dies_before_markdown(path, data, **options):
         if path.suffix == ".md" and path.parent == out:
             raise OSError(28, "No space left on device")  # as if the process stopped between the two writes
-        real(path, data)
+        real(path, data, **options)
 
     monkeypatch.setattr(store, "atomic_write", dies_before_markdown)
     assert cli(out, "rm", DAY, "2410.05258").exit_code == 1
@@ -549,3 +549,64 @@ def test_a_day_whose_date_differs_from_its_file_name_is_named_by_list_check_and_
     assert checked.exit_code == 1 and "holds the day 2024-10-09, not 2024-10-10" in checked.output
     assert_one_line_error(cli(out, "show", "2024-10-10"), "2024-10-10.json holds the day 2024-10-09, not 2024-10-10")
     assert cli(out, "show", DAY).exit_code == 0  # the day in its own file is unaffected
+
+
+# -------------------------------------------------------------- a DATE.md that digest did not write (issue 20)
+REFERENCE = ROOT / "tests" / "data" / "reference-2024-10-08.md"
+
+
+@pytest.mark.parametrize("json_removed", [False, True], ids=["no-json-ever", "json-removed"])
+def test_new_and_import_refuse_a_markdown_file_digest_did_not_write_and_force_keeps_it(settings, papers,
+                                                                                      json_removed):
+    out = settings.output_dir
+    if json_removed:
+        seed_golden_day(out)
+        (out / f"{DAY}.json").unlink()
+    else:
+        out.mkdir(parents=True)
+    mine = "MINE\n" if not json_removed else md(out).replace("Differential", "My Differential")
+    (out / f"{DAY}.md").write_text(mine, encoding="utf-8")
+    with StandIn(papers, chat=ok) as stand_in:
+        with pytest.raises(Exception, match=r"2024-10-08.md exists and digest did not write it .*--force"):
+            pipeline.create_digest(D, IDS, local(settings, stand_in), clock=clock)
+        assert stand_in.requests("POST") == []
+    assert_one_line_error(cli(out, "import", str(REFERENCE)), f"{out / DAY}.md exists and digest did not write it",
+                          "--force")
+    assert md(out) == mine and not (out / f"{DAY}.json").exists() and not (out / ".history").exists()
+    result = cli(out, "import", str(REFERENCE), "--force")
+    assert result.exit_code == 0, result.output
+    assert [p.read_text() for p in (out / ".history" / DAY / "kept").iterdir()] == [mine]
+    assert md(out) != mine
+
+
+def test_importing_the_days_own_markdown_needs_no_force_and_keeps_a_copy(tmp_path):
+    out = tmp_path / "output"
+    out.mkdir()
+    mine = REFERENCE.read_text(encoding="utf-8").replace("Differential Transformer", "My | Transformer")
+    (out / f"{DAY}.md").write_text(mine, encoding="utf-8")
+    result = cli(out, "import", str(out / f"{DAY}.md"))
+    assert result.exit_code == 0, result.output
+    assert [p.read_text() for p in (out / ".history" / DAY / "kept").iterdir()] == [mine]
+
+
+def test_a_hand_edit_saved_while_a_writer_renders_is_kept_not_lost(tmp_path, monkeypatch):
+    """The editor saves DATE.md after `set` checked it and before its rename: made deterministic by saving while
+    the new DATE.md is being flushed to disk (the slow part of the window)."""
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    edited = md(out).replace("Differential Transformer", "Saved by hand meanwhile")
+    real_fsync = os.fsync
+
+    def fsync_while_a_person_saves(fd):
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out / f".{DAY}.md.")):
+            (out / f"{DAY}.md").write_text(edited, encoding="utf-8")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_while_a_person_saves)
+    result = cli(out, "set", DAY, "2410.02707", "title", "Set meanwhile")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert result.exit_code == 0, result.output
+    kept = list((out / ".history" / DAY / "kept").glob("edited-during-set-*.md"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == [edited]
+    assert f"was saved by hand while `digest set` wrote the day; your file is kept in {kept[0]}" in result.stderr
+    assert "Set meanwhile" in md(out)

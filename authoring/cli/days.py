@@ -296,11 +296,20 @@ def import_(
                     warn(f"Warning: {problem}; importing {file} in its place")
             digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
                                        authors_style=settings.authors_style, imported_rows=row_hashes(text))
-            _, markdown = days.commit(settings, day, digest, "import")
+            # DATE.md taken into its own day is the input, not a file to guard (a copy is kept all the same)
+            itself = _same_file(file, store.markdown_path(settings.output_dir, day))
+            _, markdown = days.commit(settings, day, digest, "import", force=force or itself, notice=warn)
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
     say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
         f"({store.json_path(settings.output_dir, day)}, {markdown})")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return False
 
 
 @commands.command()
