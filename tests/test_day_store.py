@@ -610,3 +610,32 @@ def test_a_hand_edit_saved_while_a_writer_renders_is_kept_not_lost(tmp_path, mon
     assert [p.read_text(encoding="utf-8") for p in kept] == [edited]
     assert f"was saved by hand while `digest set` wrote the day; your file is kept in {kept[0]}" in result.stderr
     assert "Set meanwhile" in md(out)
+
+
+# ------------------------------------------------------------------------------- undo over an unreadable day
+def test_undo_steps_past_an_unreadable_day_and_says_so(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    assert cli(out, "rm", DAY, "2410.05258").exit_code == 0
+    (out / f"{DAY}.json").write_text("{broken", encoding="utf-8")
+    assert cli(out, "import", str(REFERENCE), "--force").exit_code == 0  # kept the broken day for undo
+    result = cli(out, "undo", DAY)
+    assert result.exit_code == 0, result.output
+    assert "Undid `digest import` and `digest rm` on 2024-10-08; 0 earlier changes can still be undone" in result.stdout
+    kept = out / ".history" / DAY / "kept" / "unreadable-0002-import-1.json"
+    assert "the day before `digest import` cannot be restored (" in result.stderr
+    assert f"it is kept in {kept}, and undo went back one change further" in result.stderr
+    assert kept.read_text() == "{broken"
+    assert len(day_json(out)["entries"]) == 15 and "in sync" in cli(out, "list").stdout
+
+
+def test_undo_with_only_an_unreadable_day_to_go_back_to_changes_nothing(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    (out / f"{DAY}.json").write_text("{broken", encoding="utf-8")
+    assert cli(out, "import", str(REFERENCE), "--force").exit_code == 0
+    before = (out / f"{DAY}.json").read_bytes(), md(out)
+    assert_one_line_error(cli(out, "undo", DAY), "the day before `digest import` cannot be restored",
+                          "no earlier day is kept; nothing was changed")
+    assert ((out / f"{DAY}.json").read_bytes(), md(out)) == before
+    assert (out / ".history" / DAY / "0001-import.json").read_text() == "{broken"

@@ -211,11 +211,12 @@ def undo(
         from authoring.store import days, history
 
         settings = load_settings(output_dir=output_dir)
-        command, kept = days.undo(settings, day, force=force, notice=warn)
+        commands, kept = days.undo(settings, day, force=force, notice=warn)
         left = len(history.snapshots(settings.output_dir, day))
     if kept is not None:
         warn(f"Your hand-edited DATE.md is kept in {kept}")
-    say(f"Undid `digest {command}` on {day}; {count(left, 'earlier change')} can still be undone")
+    undone = " and ".join(f"`digest {command}`" for command in commands)
+    say(f"Undid {undone} on {day}; {count(left, 'earlier change')} can still be undone")
 
 
 @commands.command()

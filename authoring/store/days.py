@@ -198,9 +198,10 @@ def change(
 
 def undo(
     settings: Settings, day: date, *, force: bool = False, notice: Notice | None = None
-) -> tuple[str, Path | None]:
-    """Restore the day as it was before its last change; returns the command undone and, with force over a
-    hand-edited DATE.md, where that file was kept."""
+) -> tuple[list[str], Path | None]:
+    """Restore the day as it was before its last change; returns the commands undone (newest first: more than one
+    when the day before a change is unreadable and undo steps past it) and, with force over a hand-edited DATE.md,
+    where that file was kept. An unreadable day is never restored: it is kept aside, and undo goes one further."""
     with locked(settings, day, "undo", notice):
         current = load(settings, day, notice=notice)
         state = markdown_state(settings, day, current)
@@ -215,11 +216,18 @@ def undo(
                 )
             kept = history.keep(settings.output_dir, day, "edited-before-undo.md", path.read_bytes())
         seen = _sha_of(store.markdown_path(settings.output_dir, day))
-        snapshot, command = history.latest(settings.output_dir, day)
+        existing = history.snapshots(settings.output_dir, day)
         on_disk = store.json_path(settings.output_dir, day).read_bytes()
-        while snapshot.read_bytes() == on_disk:  # a command killed after keeping the day, before changing it
-            history.forget(snapshot)
-            snapshot, command = history.latest(settings.output_dir, day)
+        while existing and existing[-1].read_bytes() == on_disk:  # a command killed after keeping the day, before
+            history.forget(existing.pop())  # changing it
+        history.latest(settings.output_dir, day)  # nothing (left) to undo is an error
+        unreadable = _unreadable_tail(existing, day)
+        if not existing:
+            first, problem = unreadable[0]
+            raise StoreError(f"the day before `digest {history.command_of(first)}` cannot be restored ({problem}) "
+                             f"and no earlier day is kept; nothing was changed ({first} holds it as it was)")
+        snapshot = existing[-1]
+        commands = [*(history.command_of(path) for path, _ in unreadable), history.command_of(snapshot)]
         markdown_copy = snapshot.with_suffix(".md")
         # DATE.md first, then DATE.json, both byte for byte. The current DATE.json is first told that the DATE.md
         # about to come back replaces its own (previous_rendered_sha256), so a crash in between reads as stale, not
@@ -240,7 +248,27 @@ def undo(
             except StoreError:
                 pass  # an unreadable day goes back as it was; `digest list` reports it
         history.forget(snapshot)
-    return command, kept
+        for path, problem in unreadable:  # kept aside, never restored over a readable day
+            aside = history.keep(settings.output_dir, day, f"unreadable-{path.name}", path.read_bytes())
+            if (markdown := path.with_suffix(".md")).exists():
+                history.keep(settings.output_dir, day, f"unreadable-{markdown.name}", markdown.read_bytes())
+            history.forget(path)
+            if notice is not None:
+                notice(f"Warning: the day before `digest {history.command_of(path)}` cannot be restored ({problem}); "
+                       f"it is kept in {aside}, and undo went back one change further")
+    return commands, kept
+
+
+def _unreadable_tail(existing: list[Path], day: date) -> list[tuple[Path, str]]:
+    """Pop the newest snapshots that cannot be read as the day (corrupt, foreign, another date) off `existing`."""
+    unreadable = []
+    while existing:
+        try:
+            store.read_digest(existing[-1], day)
+            break
+        except StoreError as problem:
+            unreadable.append((existing.pop(), str(problem)))
+    return unreadable
 
 
 def render_day(

@@ -118,7 +118,11 @@ def _first_problem(err: ValidationError) -> str:
 
 def load_digest(output_dir: Path, day: date) -> Digest:
     """Read output/DATE.json; a missing, unreadable or foreign file is a StoreError naming it."""
-    path = json_path(output_dir, day)
+    return read_digest(json_path(output_dir, day), day)
+
+
+def read_digest(path: Path, day: date) -> Digest:
+    """Read a digest file of `day` (DATE.json, or a copy of it in the history); StoreError naming what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
