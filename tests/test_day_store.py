@@ -241,8 +241,10 @@ def test_new_force_keeps_the_old_day_for_undo_even_when_it_is_not_utf8(settings,
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert len(day_json(out)["entries"]) == 3
-    assert cli(out, "undo", DAY).exit_code == 0
-    assert (out / f"{DAY}.json").read_bytes() == garbage
+    # the old day is kept byte for byte; undo names it rather than put an unreadable day over a readable one
+    assert (out / ".history" / DAY / "0001-new.json").read_bytes() == garbage
+    assert_one_line_error(cli(out, "undo", DAY), "the day before `digest new` cannot be restored",
+                          f"{out / '.history' / DAY / '0001-new.json'} holds it as it was")
 
 
 def test_a_failed_regen_keeps_the_previous_summary(settings, day3, papers):
