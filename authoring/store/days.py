@@ -74,6 +74,13 @@ def load(settings: Settings, day: date, *, notice: Notice | None = None) -> Dige
     return store.load_digest(settings.output_dir, day)
 
 
+def peek(settings: Settings, day: date) -> Digest:
+    """Read a day without writing anything: a journal left by a run is applied in memory only (for `check`)."""
+    digest = store.load_digest(settings.output_dir, day)
+    apply_journal(digest, store.read_journal(settings.output_dir, day))
+    return digest
+
+
 def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
     """in sync; stale (DATE.json changed since DATE.md was rendered); edited by hand; or missing."""
     path = store.markdown_path(settings.output_dir, day)
