@@ -25,17 +25,17 @@ DAY = "2024-10-08"
 D = date(2024, 10, 8)
 IDS = ["2410.00001", "2410.00002", "2410.00003"]
 
-# Each read of DATE.json takes half a second: without the day's lock, commands started together would all read the
-# same day and the last write would drop the others' changes.
-_SLOW_READS = """
-import sys, time
-from authoring.store import files as store
-real = store.load_digest
-def slow(*args, **kwargs):
-    digest = real(*args, **kwargs)
-    time.sleep(0.5)
-    return digest
-store.load_digest = slow
+# Each save of DATE.json waits half a second before its rename: without the day's lock, commands started together
+# would all read the same day meanwhile and the last rename would drop the others' changes. (Slowed at os.replace,
+# which every atomic write goes through, not at a function of ours a refactor could route around.)
+_SLOW_SAVES = """
+import os, sys, time
+real = os.replace
+def slow(src, dst, *args, **kwargs):
+    if str(dst).endswith(".json") and "/.history/" not in str(dst):
+        time.sleep(0.5)
+    return real(src, dst, *args, **kwargs)
+os.replace = slow
 from authoring.cli import app
 app(sys.argv[1:])
 """
@@ -53,11 +53,11 @@ def md(out: Path) -> str:
     return (out / f"{DAY}.md").read_text(encoding="utf-8")
 
 
-def background(stand_in, out: Path, *args, env: dict | None = None, slow_reads: bool = False) -> subprocess.Popen:
-    """`digest ARGS` as its own process against the stand-in (with every read of DATE.json slowed down)."""
+def background(stand_in, out: Path, *args, env: dict | None = None, slow_saves: bool = False) -> subprocess.Popen:
+    """`digest ARGS` as its own process against the stand-in (with every save of DATE.json slowed down)."""
     environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query",
                **(env or {})}
-    program = ["-c", _SLOW_READS] if slow_reads else ["-m", "authoring"]
+    program = ["-c", _SLOW_SAVES] if slow_saves else ["-m", "authoring"]
     command = [sys.executable, *program, *args, "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)]
     return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -99,8 +99,8 @@ def day3(settings, papers):
 # --------------------------------------------------------------------------------------------- concurrency
 def test_two_concurrent_adds_keep_both_papers(day3, papers):
     with StandIn(papers, chat=slow_chat(1.0)) as stand_in:
-        first = background(stand_in, day3, "add", DAY, "2410.00004", slow_reads=True)
-        second = background(stand_in, day3, "add", DAY, "2410.00005", slow_reads=True)
+        first = background(stand_in, day3, "add", DAY, "2410.00004", slow_saves=True)
+        second = background(stand_in, day3, "add", DAY, "2410.00005", slow_saves=True)
         results = [p.communicate(timeout=60) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, results
     ids = [e["id"] for e in day_json(day3)["entries"]]
@@ -195,7 +195,7 @@ def test_a_second_command_waits_for_the_lock_then_names_its_holder(day3):
 
 
 def test_concurrent_sets_on_different_entries_all_land(day3):
-    processes = [subprocess.Popen([sys.executable, "-c", _SLOW_READS, "set", DAY, i, "title", f"Title {n}",
+    processes = [subprocess.Popen([sys.executable, "-c", _SLOW_SAVES, "set", DAY, i, "title", f"Title {n}",
                                    "--output-dir", str(day3)], cwd=ROOT, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
                  for n, i in enumerate(IDS)]
