@@ -295,8 +295,14 @@ def import_(
                     existing = days.load(settings, day, notice=warn)
                 except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
                     warn(f"Warning: {problem}; importing {file} in its place")
+            rows, changed_since = row_hashes(text), []
+            base = days.render_of(settings, day, existing, rows) if existing is not None else None
             digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
-                                       authors_style=settings.authors_style, imported_rows=row_hashes(text))
+                                       authors_style=settings.authors_style, imported_rows=rows, base_rows=base,
+                                       changed_since=changed_since)
+            if changed_since:
+                warn(f"Warning: {', '.join(changed_since)} also changed since {file} was rendered; the file's text "
+                     f"wins (`digest undo {day}` brings the day before back)")
             # DATE.md taken into its own day is the input, not a file to guard (a copy is kept all the same)
             itself = _same_file(file, store.markdown_path(settings.output_dir, day))
             _, markdown = days.commit(settings, day, digest, "import", force=force or itself, notice=warn)

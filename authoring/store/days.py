@@ -81,6 +81,20 @@ def peek(settings: Settings, day: date) -> Digest:
     return digest
 
 
+def render_of(settings: Settings, day: date, digest: Digest, rows: dict[str, str]) -> dict[str, str] | None:
+    """The render a markdown file with these row hashes came from: DATE.md as last rendered, or an earlier DATE.md
+    kept in the history, whichever shares the most rows with it (the latest on a tie). Its row hashes, in order."""
+    candidates = [digest.rendered_rows] if digest.rendered_rows is not None else []
+    for snapshot in reversed(history.snapshots(settings.output_dir, day)):
+        try:
+            candidates.append(row_hashes(snapshot.with_suffix(".md").read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    if not candidates:
+        return None
+    return max(candidates, key=lambda base: sum(1 for i, row in rows.items() if base.get(i) == row))
+
+
 def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
     """in sync; stale (DATE.json changed since DATE.md was rendered); edited by hand; or missing."""
     path = store.markdown_path(settings.output_dir, day)
