@@ -6,6 +6,7 @@ write DATE.json or DATE.md themselves. Edits of a Digest in memory live in `edit
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -82,14 +83,17 @@ def peek(settings: Settings, day: date) -> Digest:
 
 
 def render_of(settings: Settings, day: date, digest: Digest, rows: dict[str, str]) -> dict[str, str] | None:
-    """The render a markdown file with these row hashes came from: DATE.md as last rendered, or an earlier DATE.md
-    kept in the history, whichever shares the most rows with it (the latest on a tie). Its row hashes, in order."""
+    """The render a markdown file with these row hashes came from: DATE.md as last rendered, or an earlier render
+    noted by a DATE.json kept in the history (not its DATE.md copy: that may be a hand edit), whichever shares the
+    most rows with it (the latest on a tie). Its row hashes, in order."""
     candidates = [digest.rendered_rows] if digest.rendered_rows is not None else []
     for snapshot in reversed(history.snapshots(settings.output_dir, day)):
         try:
-            candidates.append(row_hashes(snapshot.with_suffix(".md").read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
+            rows = json.loads(snapshot.read_bytes()).get("rendered_rows")
+        except (OSError, ValueError, AttributeError):
             continue
+        if isinstance(rows, dict):
+            candidates.append(rows)
     if not candidates:
         return None
     return max(candidates, key=lambda base: sum(1 for i, row in rows.items() if base.get(i) == row))
