@@ -365,3 +365,23 @@ def test_verify_keeps_the_first_answer_when_the_second_call_fails(settings):
     assert entry.provenance.note == ("--verify could not regenerate it (model server answered HTTP 500: overloaded); "
                                      "still unverified: 67.3% not in the abstract")
     assert report.unverified == {"2410.03959": "67.3% not in the abstract"}
+
+
+def test_check_writes_nothing_even_over_a_journal_a_run_left(tmp_path):
+    """A killed run's journal is taken into account by `check` (in memory) and left for the next writer to fold."""
+    from authoring.models import Digest
+    from authoring.store import days
+
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    day = Digest.model_validate_json((out / "2024-10-08.json").read_text(encoding="utf-8"))
+    entry = day.entry("2410.05258")
+    result = entry.model_copy(deep=True)
+    result.summary = result.summary.model_copy(update={"result": "A result with no figure at all."})
+    record = {"command": "regen", "base": days.fingerprint(entry), "entry": result.model_dump(mode="json")}
+    (out / ".journal").mkdir()
+    (out / ".journal" / "2024-10-08.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    checked = run("check", "2024-10-08", "--output-dir", str(out), "--json")
+    assert any(f["entry"] == "2410.05258" and f["kind"] == "figure" for f in findings(checked))  # the journal is seen
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -25,17 +25,17 @@ DAY = "2024-10-08"
 D = date(2024, 10, 8)
 IDS = ["2410.00001", "2410.00002", "2410.00003"]
 
-# Each read of DATE.json takes half a second: without the day's lock, commands started together would all read the
-# same day and the last write would drop the others' changes.
-_SLOW_READS = """
-import sys, time
-from authoring.store import files as store
-real = store.load_digest
-def slow(*args, **kwargs):
-    digest = real(*args, **kwargs)
-    time.sleep(0.5)
-    return digest
-store.load_digest = slow
+# Each save of DATE.json waits half a second before its rename: without the day's lock, commands started together
+# would all read the same day meanwhile and the last rename would drop the others' changes. (Slowed at os.replace,
+# which every atomic write goes through, not at a function of ours a refactor could route around.)
+_SLOW_SAVES = """
+import os, sys, time
+real = os.replace
+def slow(src, dst, *args, **kwargs):
+    if str(dst).endswith(".json") and "/.history/" not in str(dst):
+        time.sleep(0.5)
+    return real(src, dst, *args, **kwargs)
+os.replace = slow
 from authoring.cli import app
 app(sys.argv[1:])
 """
@@ -53,11 +53,11 @@ def md(out: Path) -> str:
     return (out / f"{DAY}.md").read_text(encoding="utf-8")
 
 
-def background(stand_in, out: Path, *args, env: dict | None = None, slow_reads: bool = False) -> subprocess.Popen:
-    """`digest ARGS` as its own process against the stand-in (with every read of DATE.json slowed down)."""
+def background(stand_in, out: Path, *args, env: dict | None = None, slow_saves: bool = False) -> subprocess.Popen:
+    """`digest ARGS` as its own process against the stand-in (with every save of DATE.json slowed down)."""
     environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query",
                **(env or {})}
-    program = ["-c", _SLOW_READS] if slow_reads else ["-m", "authoring"]
+    program = ["-c", _SLOW_SAVES] if slow_saves else ["-m", "authoring"]
     command = [sys.executable, *program, *args, "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)]
     return subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -99,8 +99,8 @@ def day3(settings, papers):
 # --------------------------------------------------------------------------------------------- concurrency
 def test_two_concurrent_adds_keep_both_papers(day3, papers):
     with StandIn(papers, chat=slow_chat(1.0)) as stand_in:
-        first = background(stand_in, day3, "add", DAY, "2410.00004", slow_reads=True)
-        second = background(stand_in, day3, "add", DAY, "2410.00005", slow_reads=True)
+        first = background(stand_in, day3, "add", DAY, "2410.00004", slow_saves=True)
+        second = background(stand_in, day3, "add", DAY, "2410.00005", slow_saves=True)
         results = [p.communicate(timeout=60) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, results
     ids = [e["id"] for e in day_json(day3)["entries"]]
@@ -195,7 +195,7 @@ def test_a_second_command_waits_for_the_lock_then_names_its_holder(day3):
 
 
 def test_concurrent_sets_on_different_entries_all_land(day3):
-    processes = [subprocess.Popen([sys.executable, "-c", _SLOW_READS, "set", DAY, i, "title", f"Title {n}",
+    processes = [subprocess.Popen([sys.executable, "-c", _SLOW_SAVES, "set", DAY, i, "title", f"Title {n}",
                                    "--output-dir", str(day3)], cwd=ROOT, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
                  for n, i in enumerate(IDS)]
@@ -241,8 +241,10 @@ def test_new_force_keeps_the_old_day_for_undo_even_when_it_is_not_utf8(settings,
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert len(day_json(out)["entries"]) == 3
-    assert cli(out, "undo", DAY).exit_code == 0
-    assert (out / f"{DAY}.json").read_bytes() == garbage
+    # the old day is kept byte for byte; undo names it rather than put an unreadable day over a readable one
+    assert (out / ".history" / DAY / "0001-new.json").read_bytes() == garbage
+    assert_one_line_error(cli(out, "undo", DAY), "the day before `digest new` cannot be restored",
+                          f"{out / '.history' / DAY / '0001-new.json'} holds it as it was")
 
 
 def test_a_failed_regen_keeps_the_previous_summary(settings, day3, papers):
@@ -299,10 +301,10 @@ def test_a_crash_between_the_json_and_markdown_writes_reads_as_stale(tmp_path, m
     seed_golden_day(out)
     real = store.atomic_write
 
-    def dies_before_markdown(path, data):
+    def dies_before_markdown(path, data, **options):
         if path.suffix == ".md" and path.parent == out:
             raise OSError(28, "No space left on device")  # as if the process stopped between the two writes
-        real(path, data)
+        real(path, data, **options)
 
     monkeypatch.setattr(store, "atomic_write", dies_before_markdown)
     assert cli(out, "rm", DAY, "2410.05258").exit_code == 1
@@ -533,3 +535,112 @@ def test_the_lock_holder_note_names_who_holds_the_lock_now(settings):
     with locks.locked(settings, day, "regen", None, tidy=False):  # a run's per-entry checkpoint
         holder = store.lock_path(settings.output_dir, day).with_suffix(".holder").read_text()
     assert holder.startswith("`digest regen` (pid ")
+
+
+# ------------------------------------------------------------------------ a day's file name and its `date`
+def test_a_day_whose_date_differs_from_its_file_name_is_named_by_list_check_and_show(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    moved = (out / f"{DAY}.json").read_text(encoding="utf-8").replace('"date": "2024-10-08"', '"date": "2024-10-09"')
+    (out / "2024-10-10.json").write_text(moved, encoding="utf-8")
+    listed = cli(out, "list", env={"COLUMNS": "400"})
+    assert listed.exit_code == 0
+    rows = listed.stdout.splitlines()
+    start = next(i for i, line in enumerate(rows) if "2024-10-10" in line)
+    cell = [rows[start].split("│")[-2].strip()]  # the markdown column, however narrow the terminal wraps it
+    cell += [row.split("│")[-2].strip() for row in rows[start + 1:] if row.startswith("│ " + " " * 10 + " │")]
+    assert "holds the day 2024-10-09, not 2024-10-10" in " ".join(cell) and "in sync" not in " ".join(cell)
+    checked = cli(out, "check", "2024-10-10")
+    assert checked.exit_code == 1 and "holds the day 2024-10-09, not 2024-10-10" in checked.output
+    assert_one_line_error(cli(out, "show", "2024-10-10"), "2024-10-10.json holds the day 2024-10-09, not 2024-10-10")
+    assert cli(out, "show", DAY).exit_code == 0  # the day in its own file is unaffected
+
+
+# -------------------------------------------------------------- a DATE.md that digest did not write (issue 20)
+REFERENCE = ROOT / "tests" / "data" / "reference-2024-10-08.md"
+
+
+@pytest.mark.parametrize("json_removed", [False, True], ids=["no-json-ever", "json-removed"])
+def test_new_and_import_refuse_a_markdown_file_digest_did_not_write_and_force_keeps_it(settings, papers,
+                                                                                      json_removed):
+    out = settings.output_dir
+    if json_removed:
+        seed_golden_day(out)
+        (out / f"{DAY}.json").unlink()
+    else:
+        out.mkdir(parents=True)
+    mine = "MINE\n" if not json_removed else md(out).replace("Differential", "My Differential")
+    (out / f"{DAY}.md").write_text(mine, encoding="utf-8")
+    with StandIn(papers, chat=ok) as stand_in:
+        with pytest.raises(Exception, match=r"2024-10-08.md exists and digest did not write it .*--force"):
+            pipeline.create_digest(D, IDS, local(settings, stand_in), clock=clock)
+        assert stand_in.requests("POST") == []
+    assert_one_line_error(cli(out, "import", str(REFERENCE)), f"{out / DAY}.md exists and digest did not write it",
+                          "--force")
+    assert md(out) == mine and not (out / f"{DAY}.json").exists() and not (out / ".history").exists()
+    result = cli(out, "import", str(REFERENCE), "--force")
+    assert result.exit_code == 0, result.output
+    assert [p.read_text() for p in (out / ".history" / DAY / "kept").iterdir()] == [mine]
+    assert md(out) != mine
+
+
+def test_importing_the_days_own_markdown_needs_no_force_and_keeps_a_copy(tmp_path):
+    out = tmp_path / "output"
+    out.mkdir()
+    mine = REFERENCE.read_text(encoding="utf-8").replace("Differential Transformer", "My | Transformer")
+    (out / f"{DAY}.md").write_text(mine, encoding="utf-8")
+    result = cli(out, "import", str(out / f"{DAY}.md"))
+    assert result.exit_code == 0, result.output
+    assert [p.read_text() for p in (out / ".history" / DAY / "kept").iterdir()] == [mine]
+
+
+def test_a_hand_edit_saved_while_a_writer_renders_is_kept_not_lost(tmp_path, monkeypatch):
+    """The editor saves DATE.md after `set` checked it and before its rename: made deterministic by saving while
+    the new DATE.md is being flushed to disk (the slow part of the window)."""
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    edited = md(out).replace("Differential Transformer", "Saved by hand meanwhile")
+    real_fsync = os.fsync
+
+    def fsync_while_a_person_saves(fd):
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out / f".{DAY}.md.")):
+            (out / f"{DAY}.md").write_text(edited, encoding="utf-8")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_while_a_person_saves)
+    result = cli(out, "set", DAY, "2410.02707", "title", "Set meanwhile")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert result.exit_code == 0, result.output
+    kept = list((out / ".history" / DAY / "kept").glob("edited-during-set-*.md"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == [edited]
+    assert f"was saved by hand while `digest set` wrote the day; your file is kept in {kept[0]}" in result.stderr
+    assert "Set meanwhile" in md(out)
+
+
+# ------------------------------------------------------------------------------- undo over an unreadable day
+def test_undo_steps_past_an_unreadable_day_and_says_so(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    assert cli(out, "rm", DAY, "2410.05258").exit_code == 0
+    (out / f"{DAY}.json").write_text("{broken", encoding="utf-8")
+    assert cli(out, "import", str(REFERENCE), "--force").exit_code == 0  # kept the broken day for undo
+    result = cli(out, "undo", DAY)
+    assert result.exit_code == 0, result.output
+    assert "Undid `digest import` and `digest rm` on 2024-10-08; 0 earlier changes can still be undone" in result.stdout
+    kept = out / ".history" / DAY / "kept" / "unreadable-0002-import-1.json"
+    assert "the day before `digest import` cannot be restored (" in result.stderr
+    assert f"it is kept in {kept}, and undo went back one change further" in result.stderr
+    assert kept.read_text() == "{broken"
+    assert len(day_json(out)["entries"]) == 15 and "in sync" in cli(out, "list").stdout
+
+
+def test_undo_with_only_an_unreadable_day_to_go_back_to_changes_nothing(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    (out / f"{DAY}.json").write_text("{broken", encoding="utf-8")
+    assert cli(out, "import", str(REFERENCE), "--force").exit_code == 0
+    before = (out / f"{DAY}.json").read_bytes(), md(out)
+    assert_one_line_error(cli(out, "undo", DAY), "the day before `digest import` cannot be restored",
+                          "no earlier day is kept; nothing was changed")
+    assert ((out / f"{DAY}.json").read_bytes(), md(out)) == before
+    assert (out / ".history" / DAY / "0001-import.json").read_text() == "{broken"

@@ -149,3 +149,41 @@ def test_date_option_wins_over_the_heading(tmp_path):
     assert sorted(p.name for p in out.glob("*.json")) == ["2024-10-09.json"]
     assert json.loads((out / "2024-10-09.json").read_text())["date"] == "2024-10-09"
     assert "## Papers for 2024-10-09" in (out / "2024-10-09.md").read_text()
+
+
+def test_import_of_a_file_from_an_older_render_keeps_the_changes_made_since(tmp_path):
+    """Three-way by entry against the render the file came from: a later set, rm and move stay; the row the
+    person edited in the old file is taken in."""
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    old_file = tmp_path / "stale.md"
+    old_file.write_text((out / f"{DAY}.md").read_text().replace("Differential Transformer (Read",
+                                                                  "My Differential Transformer (Read"))
+    cli = ["--output-dir", str(out)]
+    assert run("set", DAY, "2410.02707", "title", "Set after that render", *cli).exit_code == 0
+    assert run("rm", DAY, "2410.04364", *cli).exit_code == 0
+    assert run("move", DAY, "2410.05167", "--to", "1", *cli).exit_code == 0
+    result = run("import", str(old_file), "--force", *cli)
+    assert result.exit_code == 0, result.output
+    entries = {e["id"]: e for e in json.loads((out / f"{DAY}.json").read_text())["entries"]}
+    order = list(entries)
+    assert order[:2] == ["2410.05167", "2410.05258"] and len(order) == 14  # the move stays, the rm stays
+    assert "2410.04364" not in entries
+    assert entries["2410.02707"]["paper"]["title"] == "Set after that render"  # the set stays
+    assert entries["2410.05258"]["paper"]["title"] == "My Differential Transformer"  # the person's edit lands
+    assert "Warning" not in result.stderr
+
+
+def test_import_of_an_old_file_whose_edited_row_also_changed_since_says_so(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    old_file = tmp_path / "stale.md"
+    old_file.write_text((out / f"{DAY}.md").read_text().replace("Differential Transformer (Read",
+                                                                  "My Differential Transformer (Read"))
+    assert run("set", DAY, "2410.02707", "title", "Also set", "--output-dir", str(out)).exit_code == 0
+    assert run("set", DAY, "2410.05258", "title", "Set meanwhile", "--output-dir", str(out)).exit_code == 0
+    result = run("import", str(old_file), "--force", "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    titles = [e["paper"]["title"] for e in json.loads((out / f"{DAY}.json").read_text())["entries"]][:2]
+    assert titles == ["My Differential Transformer", "Also set"]
+    assert "Warning: 2410.05258 also changed since" in result.stderr and f"digest undo {DAY}" in result.stderr

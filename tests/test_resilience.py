@@ -347,11 +347,11 @@ def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_
     real = store.atomic_write
     calls = {"n": 0}
 
-    def full_after_begin(path, data):
+    def full_after_begin(path, data, **options):
         calls["n"] += 1
         if calls["n"] > 2:  # the day was written pending (DATE.json, DATE.md); then the disk is full
             raise StoreError(f"cannot write {path}: No space left on device")
-        return real(path, data)
+        return real(path, data, **options)
 
     monkeypatch.setattr(store, "atomic_write", full_after_begin)
     with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:

@@ -351,7 +351,7 @@ def seed_failed_day(output_dir: Path) -> None:
         Entry(id="2410.05258", paper=paper, error="model server answered HTTP 500: upstream error"),
         Entry(id="2410.99999", error="2410.99999 not found on arXiv"),
     ])
-    days.write(Settings(output_dir=output_dir), DAY, digest)
+    days.write(Settings(output_dir=output_dir), DAY, digest, force=True)  # over whatever day is there
 
 
 def authoring_scenarios(papers, summaries) -> None:

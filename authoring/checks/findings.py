@@ -242,7 +242,7 @@ def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, li
         if day > max(wanted):
             break
         try:
-            digest = stored.load(settings, day)
+            digest = stored.peek(settings, day)  # checks never write: a run's journal is applied in memory
         except StoreError as problem:
             if day in wanted:  # reported, and the other days are still checked
                 yield day.isoformat(), Digest(date=day.isoformat()), [Finding(ERROR, "unreadable", None, str(problem))]

@@ -206,11 +206,12 @@ def undo(
     from authoring.store import days, history
 
     settings = load_settings(output_dir=output_dir)
-    command, kept = days.undo(settings, day, force=force, notice=warn)
+    commands, kept = days.undo(settings, day, force=force, notice=warn)
     left = len(history.snapshots(settings.output_dir, day))
     if kept is not None:
         warn(f"Your hand-edited DATE.md is kept in {kept}")
-    say(f"Undid `digest {command}` on {day}; {count(left, 'earlier change')} can still be undone")
+    undone = " and ".join(f"`digest {command}`" for command in commands)
+    say(f"Undid {undone} on {day}; {count(left, 'earlier change')} can still be undone")
 
 
 @commands.command()
@@ -287,13 +288,28 @@ def import_(
                 existing = days.load(settings, day, notice=warn)
             except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
                 warn(f"Warning: {problem}; importing {file} in its place")
+        rows, changed_since = row_hashes(text), []
+        base = days.render_of(settings, day, existing, rows) if existing is not None else None
         digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
-                                   authors_style=settings.authors_style, imported_rows=row_hashes(text))
-        _, markdown = days.commit(settings, day, digest, "import")
+                                   authors_style=settings.authors_style, imported_rows=rows, base_rows=base,
+                                   changed_since=changed_since)
+        if changed_since:
+            warn(f"Warning: {', '.join(changed_since)} also changed since {file} was rendered; the file's text "
+                 f"wins (`digest undo {day}` brings the day before back)")
+        # DATE.md taken into its own day is the input, not a file to guard (a copy is kept all the same)
+        itself = _same_file(file, store.markdown_path(settings.output_dir, day))
+        _, markdown = days.commit(settings, day, digest, "import", force=force or itself, notice=warn)
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
     say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
         f"({store.json_path(settings.output_dir, day)}, {markdown})")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return False
 
 
 @commands.command()

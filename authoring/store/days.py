@@ -6,6 +6,7 @@ write DATE.json or DATE.md themselves. Edits of a Digest in memory live in `edit
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -60,7 +61,7 @@ def load(settings: Settings, day: date, *, notice: Notice | None = None) -> Dige
         try:
             with locked(settings, day, "resume-fold", notice):
                 digest = store.load_digest(settings.output_dir, day)
-                kept = _fold(settings, day, digest)
+                kept = _fold(settings, day, digest, notice=notice)
         except StoreError as problem:
             digest = store.load_digest(settings.output_dir, day)
             if apply_journal(digest, store.read_journal(settings.output_dir, day)).changed and notice is not None:
@@ -72,6 +73,30 @@ def load(settings: Settings, day: date, *, notice: Notice | None = None) -> Dige
                 notice(f"{entry_id} was changed by hand while a run summarised it; the run's summary is in {where}")
         return digest
     return store.load_digest(settings.output_dir, day)
+
+
+def peek(settings: Settings, day: date) -> Digest:
+    """Read a day without writing anything: a journal left by a run is applied in memory only (for `check`)."""
+    digest = store.load_digest(settings.output_dir, day)
+    apply_journal(digest, store.read_journal(settings.output_dir, day))
+    return digest
+
+
+def render_of(settings: Settings, day: date, digest: Digest, rows: dict[str, str]) -> dict[str, str] | None:
+    """The render a markdown file with these row hashes came from: DATE.md as last rendered, or an earlier render
+    noted by a DATE.json kept in the history (not its DATE.md copy: that may be a hand edit), whichever shares the
+    most rows with it (the latest on a tie). Its row hashes, in order."""
+    candidates = [digest.rendered_rows] if digest.rendered_rows is not None else []
+    for snapshot in reversed(history.snapshots(settings.output_dir, day)):
+        try:
+            rows = json.loads(snapshot.read_bytes()).get("rendered_rows")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(rows, dict):
+            candidates.append(rows)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda base: sum(1 for i, row in rows.items() if base.get(i) == row))
 
 
 def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
@@ -93,9 +118,14 @@ def markdown_state(settings: Settings, day: date, digest: Digest) -> str:
 
 
 def guard_markdown(settings: Settings, day: date, digest: Digest, *, force: bool) -> None:
-    """Refuse to overwrite a hand-edited DATE.md unless forced (the old file is kept in the history anyway)."""
+    """Refuse to overwrite a DATE.md that digest did not render (edited by hand, or written with no DATE.json beside
+    it) unless forced; `write` keeps a forced-over file in the history."""
     if not force and markdown_state(settings, day, digest) == EDITED:
         path = store.markdown_path(settings.output_dir, day)
+        if not store.json_path(settings.output_dir, day).exists():
+            raise StoreError(f"{path} exists and digest did not write it (there is no DATE.json beside it); pass "
+                             f"--force to replace it (it is kept in {history.kept_dir(settings.output_dir, day)} "
+                             "first)")
         raise StoreError(
             f"{path} was edited by hand since it was last rendered; take the edits in with "
             f"`digest import {path} --force`, or pass --force to overwrite them"
@@ -103,27 +133,62 @@ def guard_markdown(settings: Settings, day: date, digest: Digest, *, force: bool
 
 
 # ---------------------------------------------------------------------------------------------------- writing
-def write(settings: Settings, day: date, digest: Digest, *, render: bool = True) -> tuple[Path, Path]:
+def write(settings: Settings, day: date, digest: Digest, *, render: bool = True, force: bool = False,
+          command: str = "render", notice: Notice | None = None) -> tuple[Path, Path]:
     """Save DATE.json, then DATE.md rendered from it (unless render is False). DATE.json first, noting the
     DATE.md it replaces: a crash between the two writes leaves a DATE.md that reads as stale, never as edited by
-    hand. A file whose bytes would not change is not written at all."""
+    hand. A file whose bytes would not change is not written at all. A DATE.md digest did not render is replaced
+    only with `force`, and kept in the history first; one saved while this write ran is kept there too."""
     json_file = store.json_path(settings.output_dir, day)
     markdown_file = store.markdown_path(settings.output_dir, day)
     markdown = None
     if render:
+        guard_markdown(settings, day, digest, force=force)
+        seen = _sha_of(markdown_file)
         state = markdown_state(settings, day, digest)
         markdown = markdown_for(digest, settings)
         new_sha = sha256(markdown)
-        if state in (IN_SYNC, STALE) and _sha_of(markdown_file) != new_sha:
-            digest.previous_rendered_sha256 = _sha_of(markdown_file)
+        if state == EDITED and seen != new_sha:
+            _keep_unless_held(settings.output_dir, day, f"edited-before-{command}.md", markdown_file.read_bytes())
+        if state in (IN_SYNC, STALE) and seen != new_sha:
+            digest.previous_rendered_sha256 = seen
         elif state in (EDITED, MISSING):
             digest.previous_rendered_sha256 = None
         digest.rendered_sha256, digest.rendered_from = new_sha, content_hash(digest, settings)
         digest.rendered_rows = row_hashes(markdown)
     store.write_if_changed(json_file, digest.model_dump_json(indent=2) + "\n")
     if markdown is not None:
-        store.write_if_changed(markdown_file, markdown)
+        store.write_if_changed(markdown_file, markdown,
+                               before_replace=_keeping_what_was_saved_since(settings, day, seen, command, notice))
     return json_file, markdown_file
+
+
+def _keeping_what_was_saved_since(settings: Settings, day: date, seen: str | None, command: str,
+                                  notice: Notice | None) -> Callable[[], None]:
+    """Run just before DATE.md is replaced: a file saved by hand since it was seen (with hash `seen`; an editor
+    holds no lock) is kept in the history, so the rename loses nothing."""
+    path = store.markdown_path(settings.output_dir, day)
+
+    def check() -> None:
+        try:
+            found = path.read_bytes()
+        except FileNotFoundError:
+            return
+        if sha256(found) != seen:
+            kept = history.keep(settings.output_dir, day, f"edited-during-{command}.md", found)
+            if notice is not None:
+                notice(f"Warning: {path} was saved by hand while `digest {command}` wrote the day; your file is "
+                       f"kept in {kept} (`digest import {kept} --date {day.isoformat()} --force` takes it in)")
+
+    return check
+
+
+def _keep_unless_held(output_dir: Path, day: date, name: str, data: bytes) -> None:
+    """Keep a DATE.md about to be replaced in the history, unless the latest snapshot holds these bytes already."""
+    existing = history.snapshots(output_dir, day)
+    held = existing[-1].with_suffix(".md") if existing else None
+    if held is None or not held.exists() or held.read_bytes() != data:
+        history.keep(output_dir, day, name, data)
 
 
 def _sha_of(path: Path) -> str | None:
@@ -133,12 +198,14 @@ def _sha_of(path: Path) -> str | None:
         return None
 
 
-def commit(settings: Settings, day: date, digest: Digest, command: str) -> tuple[Path, Path]:
+def commit(settings: Settings, day: date, digest: Digest, command: str, *, force: bool = False,
+           notice: Notice | None = None) -> tuple[Path, Path]:
     """Keep the day as it is on disk for `digest undo`, then save the changed digest (call under the lock)."""
     kept = history.snapshot(settings.output_dir, day, command)
-    paths = write(settings, day, digest)
-    history.drop_if_unchanged(settings.output_dir, day, kept)
-    return paths
+    try:
+        return write(settings, day, digest, force=force, command=command, notice=notice)
+    finally:
+        history.drop_if_unchanged(settings.output_dir, day, kept)
 
 
 @contextmanager
@@ -151,14 +218,15 @@ def change(
         digest = load(settings, day, notice=notice)
         guard_markdown(settings, day, digest, force=force)
         yield digest
-        commit(settings, day, digest, command)
+        commit(settings, day, digest, command, force=force, notice=notice)
 
 
 def undo(
     settings: Settings, day: date, *, force: bool = False, notice: Notice | None = None
-) -> tuple[str, Path | None]:
-    """Restore the day as it was before its last change; returns the command undone and, with force over a
-    hand-edited DATE.md, where that file was kept."""
+) -> tuple[list[str], Path | None]:
+    """Restore the day as it was before its last change; returns the commands undone (newest first: more than one
+    when the day before a change is unreadable and undo steps past it) and, with force over a hand-edited DATE.md,
+    where that file was kept. An unreadable day is never restored: it is kept aside, and undo goes one further."""
     with locked(settings, day, "undo", notice):
         current = load(settings, day, notice=notice)
         state = markdown_state(settings, day, current)
@@ -172,11 +240,19 @@ def undo(
                     f"(keeps the edited file in {history.kept_dir(settings.output_dir, day)})"
                 )
             kept = history.keep(settings.output_dir, day, "edited-before-undo.md", path.read_bytes())
-        snapshot, command = history.latest(settings.output_dir, day)
+        seen = _sha_of(store.markdown_path(settings.output_dir, day))
+        existing = history.snapshots(settings.output_dir, day)
         on_disk = store.json_path(settings.output_dir, day).read_bytes()
-        while snapshot.read_bytes() == on_disk:  # a command killed after keeping the day, before changing it
-            history.forget(snapshot)
-            snapshot, command = history.latest(settings.output_dir, day)
+        while existing and existing[-1].read_bytes() == on_disk:  # a command killed after keeping the day, before
+            history.forget(existing.pop())  # changing it
+        history.latest(settings.output_dir, day)  # nothing (left) to undo is an error
+        unreadable = _unreadable_tail(existing, day)
+        if not existing:
+            first, problem = unreadable[0]
+            raise StoreError(f"the day before `digest {history.command_of(first)}` cannot be restored ({problem}) "
+                             f"and no earlier day is kept; nothing was changed ({first} holds it as it was)")
+        snapshot = existing[-1]
+        commands = [*(history.command_of(path) for path, _ in unreadable), history.command_of(snapshot)]
         markdown_copy = snapshot.with_suffix(".md")
         # DATE.md first, then DATE.json, both byte for byte. The current DATE.json is first told that the DATE.md
         # about to come back replaces its own (previous_rendered_sha256), so a crash in between reads as stale, not
@@ -186,15 +262,38 @@ def undo(
             if current.previous_rendered_sha256 != sha256(restored):
                 current.previous_rendered_sha256 = sha256(restored)
                 store.atomic_write(store.json_path(settings.output_dir, day), current.model_dump_json(indent=2) + "\n")
-            store.atomic_write(store.markdown_path(settings.output_dir, day), restored)
+            store.atomic_write(store.markdown_path(settings.output_dir, day), restored,
+                               before_replace=_keeping_what_was_saved_since(settings, day, seen, "undo", notice))
         store.atomic_write(store.json_path(settings.output_dir, day), snapshot.read_bytes())
         if not markdown_copy.exists():  # snapshotted before its first render
             try:
-                write(settings, day, store.load_digest(settings.output_dir, day))
+                restored = store.load_digest(settings.output_dir, day)
+                restored.previous_rendered_sha256 = _sha_of(store.markdown_path(settings.output_dir, day))
+                write(settings, day, restored, command="undo", notice=notice)  # the DATE.md undone reads as stale
             except StoreError:
                 pass  # an unreadable day goes back as it was; `digest list` reports it
         history.forget(snapshot)
-    return command, kept
+        for path, problem in unreadable:  # kept aside, never restored over a readable day
+            aside = history.keep(settings.output_dir, day, f"unreadable-{path.name}", path.read_bytes())
+            if (markdown := path.with_suffix(".md")).exists():
+                history.keep(settings.output_dir, day, f"unreadable-{markdown.name}", markdown.read_bytes())
+            history.forget(path)
+            if notice is not None:
+                notice(f"Warning: the day before `digest {history.command_of(path)}` cannot be restored ({problem}); "
+                       f"it is kept in {aside}, and undo went back one change further")
+    return commands, kept
+
+
+def _unreadable_tail(existing: list[Path], day: date) -> list[tuple[Path, str]]:
+    """Pop the newest snapshots that cannot be read as the day (corrupt, foreign, another date) off `existing`."""
+    unreadable = []
+    while existing:
+        try:
+            store.read_digest(existing[-1], day)
+            break
+        except StoreError as problem:
+            unreadable.append((existing.pop(), str(problem)))
+    return unreadable
 
 
 def render_day(
@@ -211,10 +310,9 @@ def render_day(
         if _rendered_already(settings, day, digest):
             return digest, False
         if markdown_state(settings, day, digest) == IN_SYNC:
-            write(settings, day, digest)  # DATE.md is right; DATE.json learns what it was rendered from
+            write(settings, day, digest, notice=notice)  # DATE.md is right; DATE.json learns what it was rendered from
             return digest, True
-        guard_markdown(settings, day, digest, force=force)
-        commit(settings, day, digest, "render")  # a forced render keeps the edited file in the history
+        commit(settings, day, digest, "render", force=force, notice=notice)  # refuses over a hand edit unless forced
         return digest, True
 
 
@@ -275,7 +373,7 @@ class Checkpoints:
                 digest.rendered_sha256, digest.rendered_from = replaced.rendered_sha256, replaced.rendered_from
                 digest.previous_rendered_sha256 = replaced.previous_rendered_sha256
             self.snapshot = history.snapshot(self.settings.output_dir, self.day, self.command)
-            write(self.settings, self.day, digest)
+            write(self.settings, self.day, digest, force=self.force, command=self.command, notice=self.notice)
             history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
         self.owned = {entry.id: fingerprint(entry) for entry in owned}
         return digest
@@ -296,7 +394,7 @@ class Checkpoints:
         self._journal.close()
         with locked(self.settings, self.day, self.command, self.notice):
             digest = store.load_digest(self.settings.output_dir, self.day)
-            _fold(self.settings, self.day, digest, force=self.force)
+            _fold(self.settings, self.day, digest, force=self.force, notice=self.notice)
             edited = markdown_state(self.settings, self.day, digest) == EDITED
             # a run that ends where it began (new --force giving the same day) leaves nothing to undo
             history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
@@ -359,7 +457,8 @@ def apply_journal(digest: Digest, records: list[dict]) -> _Applied:
     return applied
 
 
-def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False) -> dict[str, str]:
+def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False,
+          notice: Notice | None = None) -> dict[str, str]:
     """Apply the journal to digest (in place) and save it; returns the entries whose result lost to a person's
     change (id -> where it was kept). A fold that replaces summaries keeps the day as it was for `undo` first;
     filling pending entries keeps nothing (nothing is lost)."""
@@ -376,7 +475,7 @@ def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False)
     if applied.changed or markdown_state(settings, day, digest) == STALE:
         render = force or markdown_state(settings, day, digest) != EDITED
         snapshot = history.snapshot(settings.output_dir, day, applied.command) if applied.replaced else None
-        write(settings, day, digest, render=render)
+        write(settings, day, digest, render=render, force=force, command=applied.command, notice=notice)
         history.drop_if_unchanged(settings.output_dir, day, snapshot)
     store.remove_journal(settings.output_dir, day)
     return kept

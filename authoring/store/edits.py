@@ -110,29 +110,40 @@ def merge_import(
     max_authors: int,
     authors_style: str = "arxiv",
     imported_rows: dict[str, str] | None = None,
+    base_rows: dict[str, str] | None = None,
+    changed_since: list[str] | None = None,
 ) -> Digest:
-    """Take an imported markdown digest into a day, as a three-way merge against DATE.md as it was last rendered
-    (`existing.rendered_rows`; `imported_rows` are the same hashes of the file imported):
-    - a row the person did not touch keeps the day's entry as it is now, even if it changed after that render
-      (a run finished meanwhile);
-    - a row the person changed takes the markdown's text (the entry keeps its metadata) and is marked edited;
+    """Take an imported markdown digest into a day, as a three-way merge by entry against the render the file came
+    from (`base_rows`, row hashes in that render's order; by default DATE.md as last rendered, `existing.rendered_rows`;
+    `imported_rows` are the same hashes of the file imported):
+    - a row the person did not touch keeps the day's entry as it is now, even if it changed after that render (a
+      `set`, a run); an entry removed since that render stays removed;
+    - a row the person changed takes the markdown's text (the entry keeps its metadata) and is marked edited; its id
+      goes into `changed_since` when the day also changed it after that render (the day before is in the history);
     - a row the person deleted is dropped; an entry that was never rendered (pending, failed, added since) is
-      kept, in its place.
+      kept, in its place;
+    - the order is the person's if they reordered rows, else the day's as it is now (a `move` since stays).
     Days rendered before row hashes were kept compare each row with what the day renders now."""
     if existing is None:
         return imported
-    rendered = existing.rendered_rows
+    rendered = existing.rendered_rows if base_rows is None else base_rows
+    now = existing.rendered_rows or {}
+    file_rows = imported_rows or {}
     merged: list[Entry] = []
     for new in imported.entries:
         old = existing.entry(new.id)
+        row = file_rows.get(new.id)
+        untouched = rendered is not None and row is not None and row == rendered.get(new.id)
         if old is None:
-            merged.append(new)
+            if not untouched:  # added by the person (an untouched row of an entry removed since stays removed)
+                merged.append(new)
             continue
-        row = (imported_rows or {}).get(new.id)
-        if rendered is not None and row is not None and row == rendered.get(new.id):
-            # untouched by the person
+        if untouched:
             merged.append(old)
             continue
+        if rendered is not None and new.id in rendered and now.get(new.id) != rendered.get(new.id) \
+                and changed_since is not None:
+            changed_since.append(new.id)
         if not old.ok:
             merged.append(new)
             continue
@@ -149,14 +160,27 @@ def merge_import(
                 entry.summary, entry.summary_markdown = new.summary, new.summary_markdown
             mark_edited(entry)
         merged.append(entry)
+    if rendered is not None and [i for i in file_rows if i in rendered] == [i for i in rendered if i in file_rows]:
+        merged = _in_the_days_order(merged, existing)  # the person did not reorder rows: keep the day's order
     in_file = {entry.id for entry in imported.entries}
     for number, old in enumerate(existing.entries):
         never_rendered = not old.ok if rendered is None else old.id not in rendered
         if old.id in in_file or not never_rendered:
-            continue  # in the file, or deleted from it by the person
+            continue  # in the file, or deleted from it by the person (or removed since the file's render)
         before = {e.id for e in existing.entries[:number]}
         at = max((n + 1 for n, e in enumerate(merged) if e.id in before), default=0)
         merged.insert(at, old)
     return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256,
                   rendered_from=existing.rendered_from, previous_rendered_sha256=existing.previous_rendered_sha256,
                   rendered_rows=existing.rendered_rows)
+
+
+def _in_the_days_order(merged: list[Entry], existing: Digest) -> list[Entry]:
+    """`merged` in the day's current order; entries the day does not hold follow the entry before them."""
+    position = {entry.id: n for n, entry in enumerate(existing.entries)}
+    ordered = sorted((e for e in merged if e.id in position), key=lambda e: position[e.id])
+    for n, entry in enumerate(merged):
+        if entry.id not in position:
+            after = merged[n - 1] if n else None
+            ordered.insert(ordered.index(after) + 1 if after in ordered else 0, entry)
+    return ordered

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -33,9 +34,10 @@ def markdown_path(output_dir: Path, day: date) -> Path:
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
-def atomic_write(path: Path, text: str | bytes) -> None:
+def atomic_write(path: Path, text: str | bytes, *, before_replace: Callable[[], None] | None = None) -> None:
     """Write text to path via a temporary file and a rename: readers see the old file or the new, never half.
-    A symlink is followed: the file it points to is replaced, and the link stays."""
+    A symlink is followed: the file it points to is replaced, and the link stays. `before_replace` runs once the
+    new bytes are on disk, immediately before the rename (to look at the file about to be replaced)."""
     if path.is_symlink():
         path = path.resolve()
     try:
@@ -51,6 +53,8 @@ def atomic_write(path: Path, text: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
@@ -86,7 +90,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_if_changed(path: Path, data: str | bytes) -> bool:
+def write_if_changed(path: Path, data: str | bytes, *, before_replace: Callable[[], None] | None = None) -> bool:
     """Write `data` atomically unless the file already holds exactly these bytes; returns whether it wrote."""
     data = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -94,7 +98,7 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
             return False
     except OSError:
         pass
-    atomic_write(path, data)
+    atomic_write(path, data, before_replace=before_replace)
     return True
 
 
@@ -114,7 +118,11 @@ def _first_problem(err: ValidationError) -> str:
 
 def load_digest(output_dir: Path, day: date) -> Digest:
     """Read output/DATE.json; a missing, unreadable or foreign file is a StoreError naming it."""
-    path = json_path(output_dir, day)
+    return read_digest(json_path(output_dir, day), day)
+
+
+def read_digest(path: Path, day: date) -> Digest:
+    """Read a digest file of `day` (DATE.json, or a copy of it in the history); StoreError naming what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -127,6 +135,9 @@ def load_digest(output_dir: Path, day: date) -> Digest:
         raise StoreError(f"{path} is not a digest file ({_first_problem(err)}); it was left untouched") from None
     if digest.schema_version != SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {digest.schema_version}; this digest reads {SCHEMA_VERSION}")
+    if digest.date != day.isoformat():  # two days would end up on one page
+        raise StoreError(f"{path} holds the day {digest.date}, not {day.isoformat()}; rename the file to its day, "
+                         "or fix its `date`")
     return digest
 
 

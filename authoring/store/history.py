@@ -69,6 +69,11 @@ def latest(output_dir: Path, day: date) -> tuple[Path, str]:
     return existing[-1], _SNAPSHOT.match(existing[-1].name).group(2)
 
 
+def command_of(snapshot_path: Path) -> str:
+    """The command a snapshot was kept before."""
+    return _SNAPSHOT.match(snapshot_path.name).group(2)
+
+
 def forget(snapshot_path: Path) -> None:
     """Drop a snapshot once it has been restored."""
     snapshot_path.with_suffix(".md").unlink(missing_ok=True)
