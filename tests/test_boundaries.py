@@ -402,6 +402,22 @@ def test_imported_summary_cells_keep_their_bytes():
     assert render_markdown(digest) == markdown
 
 
+def test_bidirectional_overrides_and_isolates_are_stripped_from_the_digest_and_the_site(tmp_path):
+    """Issue 17: a title that reads one way and links another (U+202A-U+202E, U+2066-U+2069) never reaches a file."""
+    out, site = tmp_path / "out", tmp_path / "site"
+    assert run("import", "tests/data/reference-2024-10-08.md", "--output-dir", str(out)).exit_code == 0
+    bidi = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    title = run("set", "2024-10-08", "2410.05046", "title", f"Safe{bidi}title", "--output-dir", str(out))
+    objective = run("set", "2024-10-08", "2410.05046", "objective", f"gnp.exe{bidi}.txt", "--output-dir", str(out))
+    assert title.exit_code == 0 and objective.exit_code == 0, title.output + objective.output
+    assert run("site", "--out", str(site), "--output-dir", str(out)).exit_code == 0
+    markdown, page = (out / "2024-10-08.md").read_text(), (site / "2024-10-08.html").read_text()
+    assert "Safetitle" in markdown and "gnp.exe.txt" in markdown
+    assert "Safetitle" in page and "gnp.exe.txt" in page
+    for text in (markdown, page, (site / "feed.xml").read_text()):
+        assert not any(char in text for char in bidi)
+
+
 def test_terminal_text_drops_controls_and_keeps_unicode():
     assert terminal_text("a\x1b[2Jb\x07c\u202eé🤖\n\tx") == "a[2Jbcé🤖\n\tx"
 
