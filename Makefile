@@ -48,6 +48,8 @@ cassettes: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV)
 
-# Loopback benchmark of `digest new` (see tools/bench.py); prints figures, asserts nothing.
+# Loopback benchmark of `digest new` (see tools/bench.py), then backslash runs through `set`, `check` and `import`
+# (tools/bench_backslashes.py); both print figures and assert nothing.
 bench: $(VENV)/.installed-base
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_backslashes.py

@@ -146,10 +146,14 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value of the settings, to scrub wherever a server echoes one back: the API key and the
-        credentials in any configured URL."""
+        credentials in any configured URL and in the proxy variables of the environment (which the clients read)."""
+        import urllib.request
+
         from authoring.redact import url_secrets
 
-        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint)
+        proxies = (url if "://" in url else f"http://{url}"
+                   for scheme, url in urllib.request.getproxies_environment().items() if scheme != "no")
+        urls = (self.base_url, self.arxiv_api_url, self.arxiv_pdf_url, self.hf_endpoint, *proxies)
         key = self.api_key.get_secret_value() if self.api_key else None
         return [value for value in (key, *(s for url in urls for s in url_secrets(url))) if value]
 

@@ -1,10 +1,13 @@
 """Secrets out of every URL that is written or printed: user info (`http://user:KEY@host`) and key-like query
-parameters. The one place that knows what a secret in a URL looks like."""
+parameters; and every form a secret takes on the wire out of any text (see `scrub`). The one place that knows what
+a secret looks like."""
 
 from __future__ import annotations
 
+import base64
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 SECRET_QUERY_PARAMETERS = ("key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "password",
@@ -44,27 +47,51 @@ def redact_url(url: str | None) -> str:
 
 
 def url_secrets(url: str | None) -> list[str]:
-    """The secret values a URL carries (its user info, its key-like query parameters), to scrub wherever a server
-    echoes them back (an error body, a feed that quotes its query)."""
+    """The secret values a URL carries, to scrub wherever a server echoes them back (an error body, a feed that
+    quotes its query): its key-like query parameters and user info, as written and URL-decoded, and the base64 of
+    `user:password` that an HTTP client sends as `Authorization: Basic` (or `Proxy-Authorization`)."""
     if not url:
         return []
     try:
         parts = urlsplit(url)
     except ValueError:
         return []
-    found = [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if _is_secret(name) and value]
+    found = []
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if _is_secret(unquote_plus(name)) and value:
+            found += [value, unquote(value), unquote_plus(value)]
     if "@" in parts.netloc:
         user_info = parts.netloc.rpartition("@")[0]
-        found += [part for part in user_info.split(":") if part]
-    return found
+        user, _, password = user_info.partition(":")
+        found += [part for part in (user, password, unquote(user), unquote(password)) if part]
+        for pair in {f"{user}:{password}", f"{unquote(user)}:{unquote(password)}"}:
+            basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            found += [basic, basic.rstrip("=")]
+    return list(dict.fromkeys(found))
 
 
 def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """`text` with every known secret value (an API key, a URL's credentials) replaced by REDACTED."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
+    """`text` with every known secret value (an API key, a URL's credentials) replaced by REDACTED, in any form it
+    takes on the wire: as is, or with any of its characters percent-encoded (either case of hex digits), a space
+    written as `+` or `%20`; so `a/b c` is found as `a/b+c`, `a%2Fb+c`, `a%2fb%20c`... A secret under 4 characters
+    would redact ordinary words and is left alone."""
+    pattern = _secrets_pattern(tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)))
+    return pattern.sub(REDACTED, text) if pattern is not None else text
+
+
+@lru_cache(maxsize=16)
+def _secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    # Each character is a fixed alternation (itself, or its percent-encoding): no nested quantifier, linear time.
+    if not secrets:
+        return None
+    return re.compile("|".join("".join(_char_forms(char) for char in secret) for secret in secrets))
+
+
+def _char_forms(char: str) -> str:
+    encoded = "".join(f"%(?i:{byte:02x})" for byte in char.encode("utf-8"))
+    spaces = "|\\+" if char == " " else ""
+    return f"(?:{re.escape(char)}|{encoded}{spaces})"
 
 
 def redact_text(text: str) -> str:

@@ -28,8 +28,9 @@ _BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # A paragraph gap of an imported summary: the line breaks of the original answer became runs of spaces in the
 # table cell. A numbered marker ("1.  Could ...") does not end a paragraph.
 _GAP = re.compile(r"(?<=[.:?!\"')\]*])(?<!\b\d\.)(?<!\b\d\d\.) {2,}(?=\S)")
-# A run of backslashes directly before a pipe: doubled, so the pipe's own escape stays an escape.
-_PIPE = re.compile(r"(\\*)\|")
+# A whole run of backslashes with the pipe that may follow it, or a lone pipe. Each match consumes its run, so a
+# run is scanned once (a pattern that could start inside a run would rescan it from every backslash: quadratic).
+_RUN_AND_PIPE = re.compile(r"\\+\|?|\|")
 
 
 def default_prompts_dir() -> Path:
@@ -41,7 +42,13 @@ def default_prompts_dir() -> Path:
 def escape_cell(value: object) -> str:
     """Make text safe for one markdown table cell: no line breaks or tabs, every `|` escaped."""
     text = _BREAKS.sub(" ", str(value))
-    return _PIPE.sub(lambda m: m.group(1) * 2 + "\\|", text).strip()
+    return _RUN_AND_PIPE.sub(_escape_pipe, text).strip()
+
+
+def _escape_pipe(found: re.Match[str]) -> str:
+    # The backslashes before a pipe are doubled, so the pipe's own escape stays an escape; other runs stay as written.
+    run = found.group()
+    return run[:-1] * 2 + "\\|" if run.endswith("|") else run
 
 
 def text_cell(value: object) -> str:
@@ -52,7 +59,15 @@ def text_cell(value: object) -> str:
 
 def unescape_cell(text: str) -> str:
     """Inverse of text_cell's escaping (line breaks turned into spaces, and control characters, cannot come back)."""
-    return restore_html(re.sub(r"(\\*)\\\|", lambda m: m.group(1)[: len(m.group(1)) // 2] + "|", text))
+    return restore_html(_RUN_AND_PIPE.sub(_unescape_pipe, text))
+
+
+def _unescape_pipe(found: re.Match[str]) -> str:
+    # `\|` is a pipe; the backslashes before that escape were doubled by escape_cell. A bare `|` or run stays.
+    run = found.group()
+    if not run.endswith("|") or run == "|":
+        return run
+    return "\\" * ((len(run) - 2) // 2) + "|"
 
 
 def paragraphs(text: str) -> list[str]:

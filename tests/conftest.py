@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from authoring.config import Settings
 from authoring.model.replay import match_body
@@ -14,6 +16,13 @@ from authoring.models import Paper
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 FAKE_KEY = "sk-test-not-a-real-key"
+
+# Property tests give one answer under CI=true (the same examples on every run, no example database); locally they
+# draw new examples each run, and every counterexample they ever found is kept as an @example beside its test.
+hypothesis_settings.register_profile("digest-ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("digest-dev", derandomize=False, print_blob=True)
+_ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+hypothesis_settings.load_profile("digest-ci" if _ON_CI else "digest-dev")
 
 
 def pytest_recording_configure(config, vcr) -> None:

@@ -13,13 +13,13 @@ from authoring.markdown.render import render_markdown
 from authoring.model import llm, replay
 from authoring.model.prompts import build_messages
 from authoring.models import Digest, Entry, Paper, Summary
-from authoring.redact import redact_text, redact_url
+from authoring.redact import redact_text, redact_url, scrub, url_secrets
 from authoring.runs import pipeline
 from authoring.text import terminal_text
 from tests.conftest import FAKE_KEY
 from tests.test_cli import run
 from tests.test_resilience import clock, local, ok, paper, title_of
-from tools.standin import Reply, StandIn, chat_completion
+from tools.standin import Reply, StandIn, chat_completion, echo_credentials
 
 DAY = date(2024, 10, 8)
 VALID = {"objective": "O.", "method": "M.", "result": "R: 42%.", "implication": "I.", "questions": ["Q1?", "Q2?"]}
@@ -405,6 +405,22 @@ def test_imported_summary_cells_keep_their_bytes():
     assert render_markdown(digest) == markdown
 
 
+def test_bidirectional_overrides_and_isolates_are_stripped_from_the_digest_and_the_site(tmp_path):
+    """Issue 17: a title that reads one way and links another (U+202A-U+202E, U+2066-U+2069) never reaches a file."""
+    out, site = tmp_path / "out", tmp_path / "site"
+    assert run("import", "tests/data/reference-2024-10-08.md", "--output-dir", str(out)).exit_code == 0
+    bidi = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    title = run("set", "2024-10-08", "2410.05046", "title", f"Safe{bidi}title", "--output-dir", str(out))
+    objective = run("set", "2024-10-08", "2410.05046", "objective", f"gnp.exe{bidi}.txt", "--output-dir", str(out))
+    assert title.exit_code == 0 and objective.exit_code == 0, title.output + objective.output
+    assert run("site", "--out", str(site), "--output-dir", str(out)).exit_code == 0
+    markdown, page = (out / "2024-10-08.md").read_text(), (site / "2024-10-08.html").read_text()
+    assert "Safetitle" in markdown and "gnp.exe.txt" in markdown
+    assert "Safetitle" in page and "gnp.exe.txt" in page
+    for text in (markdown, page, (site / "feed.xml").read_text()):
+        assert not any(char in text for char in bidi)
+
+
 def test_terminal_text_drops_controls_and_keeps_unicode():
     assert terminal_text("a\x1b[2Jb\x07c\u202eé🤖\n\tx") == "a[2Jbcé🤖\n\tx"
 
@@ -538,6 +554,50 @@ def test_a_redirect_target_is_named_without_its_credentials(clinical_paper, sett
         with pytest.raises(llm.FatalModelError, match="redirects") as info:
             _summarise(clinical_paper, settings.replace(base_url=f"{server.url}/v1"))
     assert "s3cretPW" not in str(info.value) and "REDACTED" in str(info.value)
+
+
+# Every form each secret takes on the wire, or after a server decodes it: none may be stored or printed.
+ECHOED_FORMS = {
+    # http://alice:pa55word@host -> Authorization: Basic base64("alice:pa55word")
+    "user info": ["pa55word", "YWxpY2U6cGE1NXdvcmQ"],
+    # ?api_key=a/b+c -> sent as api_key=a%2Fb+c
+    "query": ["a/b+c", "a%2Fb+c", "a%2fb+c", "a%2Fb%2Bc", "a/b%2Bc", "a/b c", "a%2Fb%20c"],
+    # HTTP_PROXY=http://bob:prox1pw@host -> Proxy-Authorization: Basic base64("bob:prox1pw")
+    "proxy": ["prox1pw", "Ym9iOnByb3gxcHc"],
+}
+
+
+@pytest.mark.parametrize("status", [200, 400], ids=["in a summary", "in an error body"])
+@pytest.mark.parametrize("where", sorted(ECHOED_FORMS))
+def test_a_credential_echoed_back_in_any_encoding_is_in_no_output_file_or_cassette(tmp_path, where, status):
+    ids = ["2410.00001"]
+    with StandIn({i: paper(i) for i in ids}, routes=echo_credentials(status)) as stand_in:
+        env = {"OPENAI_API_KEY": SECRET, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
+        base_url = {"user info": stand_in.url.replace("http://", "http://alice:pa55word@") + "/v1",
+                    "query": f"{stand_in.url}/v1?api_key=a/b+c", "proxy": "http://llm.invalid/v1"}[where]
+        if where == "proxy":
+            env["HTTP_PROXY"] = stand_in.url.replace("http://", "http://bob:prox1pw@")
+        result = run("new", "2024-10-08", *ids, "--base-url", base_url, "--output-dir", str(tmp_path / "out"),
+                     "--cassette", str(tmp_path / "c.yaml"), "--record", "--json", env=env)
+    assert result.exit_code == (0 if status == 200 else 1), result.output
+    out = tmp_path / "out"
+    written = [out / "2024-10-08.json", out / "2024-10-08.md"] + sorted(tmp_path.glob("*c.yaml*"))
+    assert len(written) == 3 and "REDACTED" in (out / "2024-10-08.json").read_text()  # the echo came back, scrubbed
+    texts = {"stdout (--json)": result.stdout, "stderr": result.stderr}
+    texts.update({path.name: path.read_text() for path in tmp_path.rglob("*") if path.is_file()})
+    for name, text in texts.items():
+        for form in ECHOED_FORMS[where]:
+            assert form not in text, (name, form)
+
+
+def test_every_wire_form_of_a_url_secret_is_scrubbed():
+    query = url_secrets("http://h/v1?api_key=a/b+c&page=2")
+    for echoed in ("a/b+c", "a/b c", "a%2Fb+c", "a%2fb%2bc", "a/b%2Bc", "a%2Fb%20c"):
+        assert scrub(f"key {echoed}.", query) == "key REDACTED.", echoed
+    assert scrub("page 2 a/b", query) == "page 2 a/b"
+    basic = url_secrets("http://alice:pa%24%24word@h/v1")
+    assert scrub("Basic YWxpY2U6cGEkJHdvcmQ= and pa$$word and pa%24%24word", basic) == \
+        "Basic REDACTED and REDACTED and REDACTED"
 
 
 def test_a_key_a_server_echoes_back_is_in_no_message_file_or_cassette(tmp_path):

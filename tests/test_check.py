@@ -191,6 +191,14 @@ def test_table_breakers_are_reported_with_line_numbers(tmp_path):
     assert entries == ["2410.02707", "2410.04364"]
 
 
+def test_an_escaped_pipe_in_a_row_without_its_closing_pipe_is_text_not_a_cell_break():
+    from authoring.checks.findings import check_table
+
+    head = "## Papers for 2024-10-08\n\n| Title | Authors | Summary |\n|-------|---------|---------|\n"
+    row = "| T (Read more on [arXiv](https://arxiv.org/abs/2410.00001)) | A | x \\| y\n"
+    assert [f.message for f in check_table(head + row)] == ["line 5: no closing '|'"]
+
+
 def test_markdown_out_of_sync_and_missing(tmp_path):
     seed_golden_day(tmp_path)
     md = tmp_path / f"{DAY}.md"

@@ -1,3 +1,5 @@
+import signal
+import time
 from pathlib import Path
 
 from hypothesis import given
@@ -94,3 +96,46 @@ def test_escaped_cells_hold_no_breaks_or_bare_pipes_and_unescape_back(text):
     kept = drop_controls(text.replace("\r\n", "\n"))
     expected = "".join(" " if ch in breaks else ch for ch in kept)
     assert unescape_cell(escaped) == expected.strip()
+
+
+def _backslash_pipeline(count: int) -> float:
+    """Seconds (fastest of 3) to escape, render-read, import and check a cell of `count` backslashes."""
+    from authoring.checks.findings import check_digest, check_table
+    from authoring.markdown.parse import parse_digest
+    from authoring.markdown.rows import read_table
+
+    run = "\\" * count
+    head = "## Papers for 2024-10-08\n\n| Title | Authors | Summary |\n|-------|---------|---------|\n"
+    link = "T (Read more on [arXiv](https://arxiv.org/abs/2410.00001))"
+    closed, unclosed = f"{head}| {link} | A | {run} |\n", f"{head}| {link} | A | {run}| x{run}\n"
+    fastest = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        escape_cell(run + "|")
+        unescape_cell(text_cell(run) + "\\|")
+        read_table(unclosed.split("\n"))
+        for text in (closed, unclosed):
+            check_digest(parse_digest(text, source="x").digest, source_text=lambda entry: None)
+            check_table(text)
+        fastest = min(fastest, time.perf_counter() - start)
+        if fastest > 0.5:  # slow enough to measure once (and a quadratic pipeline is not waited for thrice)
+            break
+    return fastest
+
+
+def test_a_run_of_backslashes_costs_time_linear_in_its_length():
+    """Issue 20: 100,000 backslashes once cost 30 s (patterns rescanned the run from each backslash). 10x the
+    characters may cost about 10x the time; quadratic would be 100x, and is stopped at 30x."""
+    small = _backslash_pipeline(10_000)
+
+    def too_slow(signum, frame):
+        raise AssertionError(f"100,000 backslashes took over 30x the {small:.3f} s of 10,000: not linear")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.setitimer(signal.ITIMER_REAL, 30 * small + 0.5)
+    try:
+        large = _backslash_pipeline(100_000)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert large / small < 30, f"10,000: {small:.4f} s, 100,000: {large:.4f} s"

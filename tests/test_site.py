@@ -347,6 +347,34 @@ def test_a_day_no_longer_stored_loses_its_page_and_an_unreadable_day_keeps_it(st
     assert day_links(index) == ["2024-10-08.html"]
 
 
+def test_a_symlink_in_the_site_folder_is_replaced_and_never_written_through(store_settings, tmp_path):
+    out, outside = tmp_path / "site", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    for name in ("index.html", "2024-10-08.html", ".digest-site.json"):
+        (outside / name).write_text("not the site's", encoding="utf-8")
+        (out / name).symlink_to(outside / name)
+    result = run_site(store_settings, out)
+    assert result.exit_code == 0, result.output
+    assert [(outside / name).read_text(encoding="utf-8") for name in sorted(os.listdir(outside))] == \
+        ["not the site's"] * 3
+    for name in ("index.html", "2024-10-08.html", ".digest-site.json"):
+        assert not (out / name).is_symlink() and (out / name).is_file()
+    assert "Papers for 2024-10-08" in (out / "2024-10-08.html").read_text(encoding="utf-8")
+
+
+def test_only_day_pages_the_site_wrote_are_removed(store_settings, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "2020-01-01.html").write_text("a page of mine", encoding="utf-8")  # never written by `site`
+    assert run_site(store_settings, out).exit_code == 0
+    store.json_path(store_settings.output_dir, date(2024, 10, 7)).unlink()
+    result = run_site(store_settings, out)
+    assert result.exit_code == 0 and "Removed" in result.stdout and not (out / "2024-10-07.html").exists()
+    assert (out / "2020-01-01.html").read_text(encoding="utf-8") == "a page of mine"
+    assert "2020-01-01.html" not in result.stdout
+
+
 def test_an_empty_output_folder_publishes_an_empty_site(tmp_path):
     result = runner.invoke(app, ["site", "--out", str(tmp_path / "site"), "--output-dir", str(tmp_path / "none")])
     assert result.exit_code == 0 and "0 days, 0 papers" in result.stdout

@@ -32,3 +32,7 @@ def test_the_benchmarks_run_measures_one_real_digest_process():
     result = run_digest(synthetic_papers(3), Model(0.0, 0.0), concurrency=2)
     assert (result["exit"], result["ok"], result["model_calls"], result["arxiv_requests"]) == (0, 3, 3, 1)
     assert result["cpu"] > 0 and result["peak_rss_mb"] > 10 and result["wall"] > 0
+
+
+def test_the_backslash_benchmark_runs():
+    assert "(promise: at most 3x)" in _run("tools/bench_backslashes.py", "--sizes", "40", "400", "--repeat", "1")

@@ -111,6 +111,29 @@ def chat_completion(content: str | None, *, model: str, created: int, finish_rea
     return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def echo_credentials(status: int = 200) -> Callable[[str, str, bytes, dict[str, str]], Reply | None]:
+    """`routes` for a StandIn whose chat endpoint echoes what identifies the caller (its Authorization and
+    Proxy-Authorization headers and the request's path with its query) back in an `X-Echo` header, and in a
+    summary (`status` 200) or an error body (any other status). A server that quotes credentials is how secrets
+    reach files."""
+
+    def route(method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply | None:
+        if method != "POST" or not urlsplit(path).path.endswith("/chat/completions"):
+            return None
+        named = {name.lower(): value for name, value in headers.items()}
+        echo = (f"authorization {named.get('authorization')}, proxy-authorization "
+                f"{named.get('proxy-authorization')}, path {path}")
+        if status != 200:
+            error = {"error": {"message": f"refused: {echo}"}}
+            return Reply(status, json.dumps(error).encode("utf-8"), {"X-Echo": echo})
+        summary = {"objective": f"Echo: {echo}.", "method": "M.", "result": "R: 42%.", "implication": "I.",
+                   "questions": ["Q1?", "Q2?"]}
+        return Reply(200, chat_completion(json.dumps(summary), model="m", created=1728345600, usage=(10, 5)),
+                     {"X-Echo": echo})
+
+    return route
+
+
 def hub_item(paper_id: str, title: str, authors: list[tuple[str, str | None]], *, upvotes: int = 0,
              day: str = "2024-10-09", summary: str = "") -> dict[str, Any]:
     """One item of GET /api/daily_papers in the Hub's JSON shape (shared/TECH_NOTES.md): `authors` are (name,

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-# A run of escape pairs or anything but a pipe, up to an unescaped pipe: how GFM splits a row.
-_CELL = re.compile(r"((?:\\.|[^|\\])*)\|")
+# An escape pair (skipped whole) or an unescaped pipe: GFM splits a row at the pipes. Each match consumes what it
+# scans, so a row is read once (a cell pattern retried from every position of an unclosed row is quadratic).
+_ESCAPE_OR_PIPE = re.compile(r"\\.|\|")
 _READ_MORE = re.compile(r"\(Read more on \[arXiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)",
                         re.IGNORECASE)
 _ARXIV_URL = re.compile(r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s|\]]+")
@@ -83,7 +84,8 @@ def has_arxiv_link(line: str) -> bool:
 
 
 def _columns(header: str) -> tuple[str, ...] | None:
-    names = tuple(cell.strip().strip("*").strip().lower() for cell in _CELL.findall(header.strip().lstrip("|") + "|"))
+    cells, _ = split_cells(header.strip().lstrip("|") + "|")
+    names = tuple(cell.strip().strip("*").strip().lower() for cell in cells)
     names = tuple(n for n in names if n)
     return names if "title" in names and "summary" in names else None
 
@@ -111,11 +113,17 @@ def read_table(lines: list[str]) -> Table:
         else:
             current.text, current.last_line = f"{current.text} {line}", number
     for row in table.rows:
-        text = row.text[1:] if row.text.startswith("|") else row.text
-        row.cells, end = [], 0
-        for cell in _CELL.finditer(text):
-            row.cells.append(cell.group(1))
-            end = cell.end()
-        if text[end:].strip():  # a row without its closing pipe still has its last cell
-            row.cells.append(text[end:])
+        row.cells, rest = split_cells(row.text[1:] if row.text.startswith("|") else row.text)
+        if rest.strip():  # a row without its closing pipe still has its last cell
+            row.cells.append(rest)
     return table
+
+
+def split_cells(text: str) -> tuple[list[str], str]:
+    """The cells of a row (its leading pipe removed) up to each unescaped pipe, and the text after the last one."""
+    cells, start = [], 0
+    for found in _ESCAPE_OR_PIPE.finditer(text):
+        if found.group() == "|":
+            cells.append(text[start : found.start()])
+            start = found.end()
+    return cells, text[start:]

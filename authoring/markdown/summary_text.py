@@ -68,11 +68,14 @@ def _sentence_start(text: str, position: int) -> int:
 
 def _questions(text: str, block_start: int) -> list[str]:
     """Questions of a block: split at item markers in sequence (1., 2., 3. or bullets); unmarked questions are
-    split after each '?'."""
+    split after each '?'. A marker that would leave the item before it empty is text: the question '3)' renders as
+    '2. 3)  3. ...', where '3)' is item 2's words, not item 3."""
     starts: list[tuple[int, int]] = []  # (marker start, text start)
     expected, bullets = 1, None
     for item in _ITEM.finditer(text, block_start):
         if not _item_boundary(text, item.start(), block_start):
+            continue
+        if starts and not text[starts[-1][1] : item.start()].strip():
             continue
         if item["number"] is not None and bullets is not True and int(item["number"]) == expected:
             bullets, expected = False, expected + 1

@@ -27,7 +27,7 @@ import pydantic
 from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials
 from authoring.errors import ConfigError, ModelError, passes_through
 from authoring.models import Summary, Usage
-from authoring.redact import redact_text, redact_url, scrub, url_secrets
+from authoring.redact import redact_text, redact_url, scrub
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
 # The SDK honours Retry-After up to 120 s and gives up on a longer one; a longer one is brought down to 120 s, so
@@ -259,7 +259,7 @@ def _scrubbed(err: ModelError, settings: Settings) -> ModelError:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    return [*settings.secrets(), *url_secrets(_environment_proxy(settings))]
+    return settings.secrets()
 
 
 def _summarise(

@@ -16,8 +16,8 @@ from authoring.errors import CassetteError, DigestError
 from authoring.redact import redact_url, scrub
 
 REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
-SECRET_REQUEST_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie", "openai-organization",
-                          "openai-project"]
+SECRET_REQUEST_HEADERS = ["authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie",
+                          "openai-organization", "openai-project"]
 # Headers that change with every SDK release or machine (x-stainless-os, -runtime-version, -retry-count...): left
 # out of recordings so re-recording gives small diffs. Matching never looks at headers.
 _VOLATILE_REQUEST_HEADERS = ("x-stainless-", "user-agent")
@@ -59,6 +59,10 @@ def _scrub_response(response: dict, secrets: tuple[str, ...] = ()) -> dict:
     for name in list(headers):
         if name.lower() in _DROPPED_RESPONSE_HEADERS:
             del headers[name]
+        elif secrets:
+            values = headers[name]  # vcrpy stores a list of values
+            cleaned = [scrub(str(value), secrets) for value in (values if isinstance(values, list) else [values])]
+            headers[name] = cleaned if isinstance(values, list) else cleaned[0]
     body = response.get("body") or {}
     if secrets and isinstance(body.get("string"), bytes | str):
         raw = body["string"]

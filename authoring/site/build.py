@@ -1,9 +1,11 @@
 """The static site: stored days -> an index page, one page per day, a stylesheet and an Atom feed, rendered through
 the HTML environment (autoescaped; a templates folder may replace any template). `build` is pure (days in, files as
-bytes out); `publish` writes through store.atomic_write only the files whose bytes differ from what is there."""
+bytes out); `publish` writes through store.atomic_write only the files whose bytes differ from what is there, keeps
+the names of the files it wrote in a manifest in the site folder, and removes only files named there."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from authoring.templating import html_environment
 from authoring.text import drop_controls
 
 INDEX, FEED, STYLE = "index.html", "feed.xml", "style.css"
+# The files `publish` wrote into the site folder: the only ones it may remove (a page a user put there stays).
+MANIFEST = ".digest-site.json"
 DEFAULT_TITLE = "Daily AI paper digests"
 TITLES_ON_INDEX = 3
 # A day page's name: what `publish` may remove once its day is no longer stored.
@@ -174,18 +178,24 @@ def _xml_text(text: str) -> str:
 
 def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
     """Write the site into out_dir: a file whose bytes are already there is not touched; the others are written
-    atomically. A day page whose day is no longer stored (`stored`: every DATE.json, readable or not) is removed."""
+    atomically, as regular files: a symlink in their place is replaced, never followed out of the folder. A day
+    page this publish wrote before (the manifest) whose day is no longer stored (`stored`: every DATE.json,
+    readable or not) is removed; files it never wrote are left alone."""
     done = Published()
+    owned = _manifest(out_dir)
     for name, data in site.files.items():
         path = out_dir / name
+        _unlink_symlink(path)
         (done.written if store.write_if_changed(path, data) else done.unchanged).append(path)
     keep = {d.isoformat() for d in stored}
-    if out_dir.is_dir():
-        for path in sorted(out_dir.iterdir()):
-            match = _DAY_PAGE.match(path.name)
-            if match and match.group(1) not in keep and path.name not in site.files and path.is_file():
-                path.unlink()
-                done.removed.append(path)
+    for name in sorted(owned - set(site.files)):
+        path, match = out_dir / name, _DAY_PAGE.match(name)
+        if match and match.group(1) not in keep and path.is_file() and not path.is_symlink():
+            path.unlink()
+            done.removed.append(path)
+    owned = {name for name in owned if (out_dir / name).is_file()} | set(site.files)
+    _unlink_symlink(out_dir / MANIFEST)
+    store.write_if_changed(out_dir / MANIFEST, json.dumps({"files": sorted(owned)}, indent=1) + "\n")
     return done
 
 
@@ -194,3 +204,23 @@ def _authors_of(options: SiteOptions):
     from authoring.markdown.render import shown_authors
 
     return lambda entry: shown_authors(entry, options.max_authors, options.authors_style)
+
+
+def _unlink_symlink(path: Path) -> None:
+    """A symlink where the site writes a file is removed (the link, not what it points to): an atomic write would
+    follow it and replace a file outside the site folder."""
+    if path.is_symlink():
+        path.unlink()
+
+
+def _manifest(out_dir: Path) -> set[str]:
+    """The names of the files an earlier publish wrote (plain names in out_dir only); none when there is no
+    readable manifest."""
+    path = out_dir / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return set()
+    try:
+        names = json.loads(path.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {name for name in names if isinstance(name, str) and name == Path(name).name and name not in ("", ".", "..")}
