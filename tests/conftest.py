@@ -39,6 +39,8 @@ def _isolated_environment(monkeypatch):
                 "HF_ENDPOINT", "DIGEST_ARXIV_PDF_URL", "DIGEST_LOCK_TIMEOUT", "DIGEST_TEMPLATES_DIR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    # The project's own replays are strict: a changed prompt must fail them, never borrow a recorded answer.
+    monkeypatch.setenv("DIGEST_STRICT_REPLAY", "1")
 
 
 @pytest.fixture

@@ -32,17 +32,27 @@ def test_recording_filters_secrets_both_ways(tmp_path, clinical_paper, settings)
     assert not path.with_name(".run.yaml.recording").exists()
 
 
-def test_failed_recording_keeps_the_previous_cassette(tmp_path, clinical_paper, settings):
+def test_recording_over_a_file_that_is_no_cassette_is_refused_before_any_request(tmp_path, clinical_paper,
+                                                                                   settings):
     path = tmp_path / "run.yaml"
     path.write_text("previous recording")
+    with StandIn(chat=_reply) as stand_in:
+        local = settings.replace(base_url=f"{stand_in.url}/v1")
+        with pytest.raises(CassetteError, match="not the layout digest records"):
+            with replay.cassette(path, record=True):
+                llm.summarise(llm.make_client(local), build_messages(clinical_paper), local)
+    assert path.read_text() == "previous recording" and stand_in.requests() == []
+
+
+def test_a_failed_recording_still_extends_the_cassette(tmp_path, clinical_paper, settings):
+    path = tmp_path / "run.yaml"
     with StandIn(chat=lambda body: Reply(500, b"{}")) as stand_in:
         local = settings.replace(base_url=f"{stand_in.url}/v1", model_attempts=1)
-        with pytest.raises(llm.ModelError) as info, replay.cassette(path, record=True):
+        with pytest.raises(llm.ModelError), replay.cassette(path, record=True) as recording:
             llm.summarise(llm.make_client(local), build_messages(clinical_paper), local)
-    assert path.read_text() == "previous recording"
-    kept = tmp_path / ".run.yaml.recording"
-    assert f"{path} is unchanged; this run's recording is in {kept}" in str(info.value)
-    assert "code: 500" in kept.read_text()
+    assert "code: 500" in path.read_text()
+    assert not recording.scratch.parent.exists() and not recording.scratch.is_relative_to(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]  # nothing for `git add -A` to take
 
 
 def test_replay_uses_a_placeholder_key_and_no_waits(settings):

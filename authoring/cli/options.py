@@ -86,6 +86,12 @@ Cassette = Annotated[
     typer.Option(help="Replay all HTTP (arXiv and model) from this vcrpy cassette; with --record, record into it."),
 ]
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
+StrictReplay = Annotated[
+    bool,
+    typer.Option("--strict-replay", envvar="DIGEST_STRICT_REPLAY",
+                 help="With --cassette: fail on a model request whose prompt was not recorded, instead of answering it "
+                      "with the answer recorded for the same paper and model."),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print a machine-readable run summary on stdout.")]
 Source = Annotated[

@@ -27,6 +27,7 @@ from authoring.cli.options import (
     Quiet,
     Record,
     Source,
+    StrictReplay,
     Temperature,
     Verify,
     style,
@@ -53,6 +54,7 @@ def new(
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
+    strict_replay: StrictReplay = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output/DATE.json (kept in the history).")] = False,
     source: Source = "abstract",
     verify: Verify = False,
@@ -78,16 +80,14 @@ def new(
         raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
+        with network_run(settings, cassette, record, quiet, strict_replay) as run:
             run_settings, display = run
             hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
             report = pipeline.create_digest(
                 day, (hub.ids if hub else []) + raw_ids, run_settings, clock=datetime.now, force=force,
                 source=source.value, verify=verify, progress=display, hub=hub.hub if hub else None,
             )
-            if report.failed:
-                run.failed()
-    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, run.recording, hub)
+    _finish(report, settings, "new", f"Wrote {report.markdown_path}", as_json, started, hub)
 
 
 @commands.command()
@@ -101,6 +101,7 @@ def resume(
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
+    strict_replay: StrictReplay = False,
     source: Source = "abstract",
     verify: Verify = False,
     authors: Authors = None,
@@ -117,13 +118,11 @@ def resume(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
+        with network_run(settings, cassette, record, quiet, strict_replay) as run:
             run_settings, display = run
             report = pipeline.resume(day, run_settings, clock=datetime.now, source=source.value, verify=verify,
                                      progress=display)
-            if report.failed:
-                run.failed()
-    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started, run.recording)
+    _finish(report, settings, "resume", f"Resumed {report.markdown_path}", as_json, started)
 
 
 @commands.command()
@@ -143,6 +142,7 @@ def regen(
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
+    strict_replay: StrictReplay = False,
     force: Annotated[
         bool, typer.Option(help="Regenerate entries edited by hand, and overwrite a hand-edited DATE.md.")
     ] = False,
@@ -163,16 +163,14 @@ def regen(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
+        with network_run(settings, cassette, record, quiet, strict_replay) as run:
             run_settings, display = run
             report = pipeline.regenerate(
                 day, ids or [], run_settings, clock=datetime.now, all_failed=all_failed, hint=hint, force=force,
                 source=source.value, verify=verify, progress=display,
             )
-            if report.failed:
-                run.failed()
     done = f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}"
-    _finish(report, settings, "regen", done, as_json, started, run.recording)
+    _finish(report, settings, "regen", done, as_json, started)
 
 
 @commands.command()
@@ -189,6 +187,7 @@ def add(
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
+    strict_replay: StrictReplay = False,
     force: OverEdits = False,
     from_hf: FromHf = False,
     limit: HubLimit = None,
@@ -209,16 +208,14 @@ def add(
 
         settings = load_settings(model=model, base_url=base_url, concurrency=concurrency, temperature=temperature,
                                  prompts_dir=prompts, output_dir=output_dir, authors_style=style(authors))
-        with network_run(settings, cassette, record, quiet) as run:
+        with network_run(settings, cassette, record, quiet, strict_replay) as run:
             run_settings, display = run
             hub = _from_hub(day, run_settings, display, from_hf, limit, min_upvotes)
             report = pipeline.add_papers(day, (hub.ids if hub else []) + list(ids or []), run_settings,
                                          clock=datetime.now, at=at, force=force, source=source.value,
                                          progress=display, hub=hub.hub if hub else None)
-            if report.failed:
-                run.failed()
     done = f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}"
-    _finish(report, settings, "add", done, as_json, started, run.recording, hub)
+    _finish(report, settings, "add", done, as_json, started, hub)
 
 
 def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> None:
@@ -267,10 +264,9 @@ def _read_ids_file(ids_file: str | None) -> list[str]:
         raise DigestError(f"cannot read ids file {ids_file}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def _finish(report, settings, command: str, done: str, as_json: bool, started: float, recording=None,
-            hub=None) -> None:
+def _finish(report, settings, command: str, done: str, as_json: bool, started: float, hub=None) -> None:
     """The run's outcome: one `Failed:` line per failed paper and an error line (exit 1), or the success line;
-    with --json, a machine-readable summary on stdout as well. A failed --record says where its recording went."""
+    with --json, a machine-readable summary on stdout as well."""
     import json
 
     from authoring.model.pricing import estimate
@@ -310,9 +306,6 @@ def _finish(report, settings, command: str, done: str, as_json: bool, started: f
         warn(f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)")
     for arxiv_id, message in report.failed.items():  # ("2410.99999 not found on arXiv" names its id already)
         warn(f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}")
-    if recording is not None and recording.kept is not None:
-        warn(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is in "
-             f"{recording.kept}")
     if report.failed:
         rows = sum(1 for entry in report.digest.entries if entry.ok)
         kept = sum(1 for arxiv_id in report.failed if (entry := report.digest.entry(arxiv_id)) and entry.ok)
