@@ -429,6 +429,8 @@ def _causes(err: BaseException) -> Iterator[BaseException]:
 
 def _is_transient(err: BaseException) -> bool:
     if isinstance(err, openai.APIStatusError):
+        if _api_field(err, "code") == "insufficient_quota":  # a 429 that waiting does not cure
+            return False
         return err.status_code in (408, 409, 429) or err.status_code >= 500
     if _rejected(err) is not None:
         return False  # too large or wrongly encoded: the same again
@@ -498,6 +500,15 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
         proxy = redact_url(model_proxy(settings)) or "between here and the server"
         return FatalModelError(f"the proxy {proxy} wants credentials (HTTP 407) for {where}; put them in its "
                                "address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)")
+    if _api_field(err, "code") == "insufficient_quota":
+        return FatalModelError(f"{where} refused the call: the account's quota is exhausted (HTTP {err.status_code} "
+                               "insufficient_quota); add credit or raise the limit in the account's billing settings")
+    param = _api_field(err, "param")
+    if err.status_code == 400 and isinstance(param, str) and param and not param.startswith(("messages", "input")):
+        fix = ("drop --temperature (this model accepts only its default)" if param == "temperature"
+               else "check --model and the options that set it")
+        return FatalModelError(f"{where} rejected the parameter {param!r} for model {settings.model!r} (HTTP 400): "
+                               f"{detail.rstrip('.')}; {fix}")
     if 300 <= err.status_code < 400:  # not followed: every paper would get the same
         location = _one_line(redact_text(redact_url(str(err.response.headers.get("location") or "nowhere")[:500])),
                              200)
@@ -512,6 +523,13 @@ def _describe(err: BaseException) -> str:
 
 def _describe_body(value: Any) -> str:
     return f"a {type(value).__name__}"
+
+
+def _api_field(err: openai.APIStatusError, name: str) -> object:
+    """A field of the server's error object (`code`, `param`), whether the body is the object or wraps it."""
+    body = err.body
+    inner = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
+    return inner.get(name) if isinstance(inner, dict) else None
 
 
 def _api_message(err: openai.APIStatusError) -> str:
