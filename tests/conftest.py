@@ -50,6 +50,8 @@ def _isolated_environment(monkeypatch):
                 "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    # The project's own replays are strict: a changed prompt must fail them, never borrow a recorded answer.
+    monkeypatch.setenv("DIGEST_STRICT_REPLAY", "1")
 
 
 @pytest.fixture

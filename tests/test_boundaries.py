@@ -309,11 +309,12 @@ def test_recordings_drop_volatile_sdk_headers(tmp_path, clinical_paper, settings
 
 
 # ---------------------------------------------------------------------------- cassettes
-def test_a_failed_record_over_a_good_cassette_leaves_it_byte_identical(tmp_path):
+def test_a_failed_record_over_a_good_cassette_extends_it(tmp_path):
+    from authoring.model.replay import _load
+
     ids = ["2410.00001", "2410.00002"]
     cassette = tmp_path / "good.yaml"
     cassette.write_bytes(b"interactions: []\nversion: 1\n# a good cassette\n")
-    before = cassette.read_bytes()
 
     def chat(body):
         return HOSTILE["html page"] if title_of(body) == ids[1] else ok(body)
@@ -323,11 +324,10 @@ def test_a_failed_record_over_a_good_cassette_leaves_it_byte_identical(tmp_path)
                      str(tmp_path / "out"), "--cassette", str(cassette), "--record",
                      env={"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
     assert result.exit_code == 1
-    assert cassette.read_bytes() == before
-    kept = tmp_path / ".good.yaml.recording"
-    assert f"Not recorded: {cassette} is unchanged because papers failed; this run's recording is in {kept}" in (
-        result.stderr)
-    assert kept.read_text().count("uri:") == 3
+    # the finished paper's answer is kept for the run that finishes the day; nothing is left beside the cassette
+    assert [i["response"]["status"]["code"] for i in _load(cassette)] == [200, 200, 200]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.yaml", "out"]
+    assert "Not recorded" not in result.stderr
 
 
 @pytest.mark.parametrize("text", [

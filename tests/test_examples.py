@@ -36,16 +36,31 @@ def test_actionlint_does_fail_on_a_broken_workflow(tmp_path):
     assert result.returncode == 1 and "stpes" in result.stdout and "secret" in result.stdout
 
 
-def test_the_recipes_run_what_the_readme_promises():
-    daily = (WORKFLOWS / "daily.yml").read_text()
-    replay = (WORKFLOWS / "replay.yml").read_text()
-    assert "cron:" in daily and "digest new today --from-hf" in daily and "digest check today --fail-on error" in daily
-    assert "secrets.OPENAI_API_KEY" in daily and "git add output/" in daily
-    assert daily.index("git add output/") < daily.index("digest check today")  # a day failing the gate is kept
-    assert "digest site" in daily and "actions/deploy-pages" in daily
-    assert "pull_request:" in replay and "--cassette" in replay and "digest render --all" in replay
-    assert "git diff --exit-code -- output/" in replay and "digest check" in replay
-    assert "OPENAI_API_KEY" not in replay  # replays need no key
+def _pin() -> str:
+    """`uses:` of digest's own action at this release: the repository of [project.urls] and the tag v<version>."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    repository = project["urls"]["Repository"].removeprefix("https://github.com/")
+    return f"{repository}@v{project['version']}"
+
+
+def test_the_recipes_install_through_the_action_pinned_to_this_release():
+    import yaml
+
+    from authoring import __version__
+
+    pin = _pin()
+    assert pin.endswith(f"@v{__version__}")
+    for name in ("daily.yml", "replay.yml"):
+        text = (WORKFLOWS / name).read_text()
+        assert f"uses: {pin}\n" in text and "repository_owner }}/digest" not in text and "pipx" not in text
+    readme = (ROOT / "README.md").read_text()
+    assert f"uses: {pin}" in readme and "github.com/OWNER" not in readme
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    install = action["runs"]["steps"][-1]["run"]
+    assert 'pip install --disable-pip-version-check --quiet "$GITHUB_ACTION_PATH"' in install
 
 
 def test_a_day_with_failed_papers_is_still_committed_and_the_job_still_fails():
@@ -54,11 +69,13 @@ def test_a_day_with_failed_papers_is_still_committed_and_the_job_still_fails():
     steps = yaml.safe_load((WORKFLOWS / "daily.yml").read_text())["jobs"]["digest"]["steps"]
     names = [step.get("id") or step.get("name", "") for step in steps]
     write = next(step for step in steps if step.get("id") == "write")
-    assert "digest new today" in write["run"] and write.get("continue-on-error") is True
-    commit = next(n for n, step in enumerate(steps) if "git add output/" in step.get("run", ""))
+    assert "digest new \"$day\" --from-hf" in write["run"] and write.get("continue-on-error") is True
+    commit = next(n for n, step in enumerate(steps) if "git add -- \"$path\"" in step.get("run", ""))
     assert "if" not in steps[commit] and commit > names.index("write")  # runs whatever the write step did
     fail = next(n for n, step in enumerate(steps) if step.get("if") == "steps.write.outcome == 'failure'")
     assert fail > commit and "exit 1" in steps[fail]["run"]
+    check = next(n for n, step in enumerate(steps) if "digest check" in step.get("run", ""))
+    assert check > fail  # a day failing the gate is still kept
 
 
 def test_show_completion_prints_a_bash_completion_script():

@@ -205,6 +205,7 @@ def settings_for(stand_in: StandIn) -> Settings:
 def record(name: str, stand_in: StandIn, run, *, serve: bool = True) -> Path:
     """Record `run` into cassettes/NAME.yaml; serve=False when the caller keeps the stand-in running across steps."""
     path = CASSETTES / f"{name}.yaml"
+    path.unlink(missing_ok=True)  # assembled afresh: a recording would otherwise extend the previous assembly
     before = len(stand_in.log)
     with stand_in if serve else contextlib.nullcontext(), replay.cassette(path, record=True):
         run(settings_for(stand_in))

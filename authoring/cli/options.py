@@ -90,6 +90,12 @@ Cassette = Annotated[
     typer.Option(help="Replay all HTTP (arXiv and model) from this vcrpy cassette; with --record, record into it."),
 ]
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
+StrictReplay = Annotated[
+    bool,
+    typer.Option("--strict-replay", envvar="DIGEST_STRICT_REPLAY",
+                 help="With --cassette: fail on a model request whose prompt was not recorded, instead of answering it "
+                      "with the answer recorded for the same paper and model."),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
 def _errors_as_json(ctx: typer.Context, value: bool) -> bool:
     """With --json, the app's error handler prints an error as JSON on stdout too (session.JSON_ERRORS)."""
@@ -145,6 +151,7 @@ class RunOptions(ModelOptions):
     """The options of the commands that summarise papers as they run (new, resume, regen, add)."""
 
     concurrency: Concurrency = None
+    strict_replay: StrictReplay = False
     source: Source = SourceKind.abstract
     verify: Verify = False
     authors: Authors = None

@@ -22,7 +22,6 @@ class Outcome:
     done: str  # the success line's start: "Wrote output/2024-10-08.md"
     started: float  # time.monotonic() when the command started
     prices: dict[str, tuple[float, float]]
-    recording: object = None  # replay.Recording of a --record, or None
     hub: object = None  # the Hub's selection with --from-hf, or None
 
 
@@ -70,9 +69,8 @@ def summary(outcome: Outcome, cost: float, unpriced: list[str]) -> dict:
 
 
 def warnings(outcome: Outcome) -> list[str]:
-    """The stderr lines before the verdict: conflicts, a DATE.md left alone, unverified figures, failed papers, a
-    --record that kept the old cassette."""
-    report, recording = outcome.report, outcome.recording
+    """The stderr lines before the verdict: conflicts, a DATE.md left alone, unverified figures, failed papers."""
+    report = outcome.report
     lines = [f"Warning: {arxiv_id} was changed or removed by another command during the run; that change is kept, "
              f"and this run's summary is in {kept}" for arxiv_id, kept in report.conflicts.items()]
     if report.markdown_edited:
@@ -82,9 +80,6 @@ def warnings(outcome: Outcome) -> list[str]:
               for arxiv_id, figures in report.unverified.items()]
     lines += [f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}"
               for arxiv_id, message in report.failed.items()]  # ("2410.99999 not found on arXiv" names its id)
-    if recording is not None and recording.kept is not None:
-        lines.append(f"Not recorded: {recording.path} is unchanged because papers failed; this run's recording is "
-                     f"in {recording.kept}")
     return lines
 
 

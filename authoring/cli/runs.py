@@ -148,13 +148,10 @@ def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub:
     any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette."""
     started = time.monotonic()
     settings = load_settings(**options.settings_flags())
-    with network_run(settings, options.cassette, options.record, options.quiet) as run:
+    with network_run(settings, options.cassette, options.record, options.quiet, options.strict_replay) as run:
         selection = hub(run) if hub else None
         report = work(run, selection)
-        if report.failed:
-            run.failed()
-    finish(Outcome(report, command, done(report), started, settings.prices, run.recording, selection),
-           options.as_json)
+    finish(Outcome(report, command, done(report), started, settings.prices, selection), options.as_json)
 
 
 def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> None:

@@ -159,11 +159,11 @@ def load_settings(**flags) -> Settings:
 
 
 class NetworkRun(tuple):
-    """(settings, display) for a run, plus the --record in progress (or None) as `.recording`."""
+    """(settings, display) for a run, plus the cassette session (a replay or a --record, or None) as `.cassette`."""
 
-    def __new__(cls, settings, display, recording):
+    def __new__(cls, settings, display, cassette):
         run = super().__new__(cls, (settings, display))
-        run.recording = recording
+        run.cassette = cassette
         return run
 
     @property
@@ -174,15 +174,12 @@ class NetworkRun(tuple):
     def display(self):
         return self[1]
 
-    def failed(self) -> None:
-        """The run failed: a --record keeps the previous cassette (and says where the new recording went)."""
-        if self.recording is not None:
-            self.recording.fail()
-
 
 @contextmanager
-def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> Iterator[NetworkRun]:
-    """Settings and progress display for a run, inside a cassette when one is given."""
+def network_run(settings, cassette: Path | None, record: bool, quiet: bool,
+                strict_replay: bool = False) -> Iterator[NetworkRun]:
+    """Settings and progress display for a run, inside a cassette when one is given; what the cassette has to
+    say (answers recorded with other prompts) is printed when the run ends."""
     from authoring.cli.progress import PlainProgress, QuietProgress, RichProgress
     from authoring.model import replay
 
@@ -192,6 +189,8 @@ def network_run(settings, cassette: Path | None, record: bool, quiet: bool) -> I
         settings = replay.replay_settings(settings, record)
     display = QuietProgress() if quiet else RichProgress(err) if err.is_terminal else PlainProgress(err)
     scrubbed = tuple(settings.secrets()) if record else ()
-    with replay.cassette(cassette, record=record, secrets=scrubbed) if cassette else nullcontext() as recording, \
-            display:
-        yield NetworkRun(settings, display, recording)
+    with replay.cassette(cassette, record=record, secrets=scrubbed, strict=strict_replay) if cassette \
+            else nullcontext() as session, display:
+        yield NetworkRun(settings, display, session)
+    for notice in session.notices() if session is not None else []:
+        warn(notice)

@@ -194,8 +194,20 @@ def _headers_came(settings: Settings, response: httpx2.Response) -> None:
         if length.isdigit() and int(length) > MAX_ANSWER_BYTES:
             raise _Rejected(f"the answer is larger than {MAX_ANSWER_BYTES // 1024 // 1024} MB")
         _fit_retry_after(response.headers, settings)
+        if response.status_code == 429 and _quota_exhausted(response):
+            response.headers["x-should-retry"] = "false"  # the SDK's own switch: waiting does not cure a quota
     if call is not None:
         call.answered(response)
+
+
+def _quota_exhausted(response: httpx2.Response) -> bool:
+    """A 429 whose error code says the account's quota is used up (the body is small: read here, as httpx's
+    event-hook documentation does, and read again by the SDK from memory)."""
+    try:
+        error = json.loads(response.read()).get("error")
+    except (ValueError, AttributeError, httpx2.HTTPError):
+        return False
+    return isinstance(error, dict) and error.get("code") == "insufficient_quota"
 
 
 def _fit_retry_after(headers: httpx2.Headers, settings: Settings) -> None:
@@ -648,6 +660,15 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
         proxy = redact_url(_environment_proxy(settings)) or "between here and the server"
         return FatalModelError(f"the proxy {proxy} wants credentials (HTTP 407) for {where}; put them in its "
                                "address (http://user:password@host:port in HTTPS_PROXY or HTTP_PROXY)")
+    if _api_field(err, "code") == "insufficient_quota":
+        return FatalModelError(f"{where} refused the call: the account's quota is exhausted (HTTP {err.status_code} "
+                               "insufficient_quota); add credit or raise the limit in the account's billing settings")
+    param = _api_field(err, "param")
+    if err.status_code == 400 and isinstance(param, str) and param and not param.startswith(("messages", "input")):
+        fix = ("drop --temperature (this model accepts only its default)" if param == "temperature"
+               else "check --model and the options that set it")
+        return FatalModelError(f"{where} rejected the parameter {param!r} for model {settings.model!r} (HTTP 400): "
+                               f"{detail.rstrip('.')}; {fix}")
     if 300 <= err.status_code < 400:  # not followed: every paper would get the same
         location = _one_line(redact_text(redact_url(str(err.response.headers.get("location") or "nowhere")[:500])),
                              200)
@@ -662,6 +683,13 @@ def _describe(err: BaseException) -> str:
 
 def _describe_body(value: Any) -> str:
     return f"a {type(value).__name__}"
+
+
+def _api_field(err: openai.APIStatusError, name: str) -> object:
+    """A field of the server's error object (`code`, `param`), whether the body is the object or wraps it."""
+    body = err.body
+    inner = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
+    return inner.get(name) if isinstance(inner, dict) else None
 
 
 def _api_message(err: openai.APIStatusError) -> str:

@@ -1,10 +1,16 @@
 """The --cassette wrapper: runs a whole command's HTTP (arXiv and model) from, or into, a vcrpy cassette.
-`vcr_config` and `match_body` are shared with the test suite's conftest, so tests and CLI match alike."""
+`vcr_config` and `match_body` are shared with the test suite's conftest, so tests and CLI match alike.
+A recording extends the cassette (nothing recorded is lost); a replay may answer a chat request whose prompt
+changed with the answer recorded for the same paper and model."""
 
 from __future__ import annotations
 
 import json
-import os
+import re
+import shutil
+import tempfile
+import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -12,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from authoring.config import Settings
-from authoring.errors import CassetteError, DigestError
+from authoring.errors import CassetteError, DigestError, StoreError
 from authoring.redact import redact_url, scrub
+from authoring.text import count
 
 REPLAY_PLACEHOLDER_KEY = "sk-replay-placeholder"  # the SDK wants a key; a replay never sends a real one
 SECRET_REQUEST_HEADERS = ["authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key", "cookie",
@@ -34,7 +41,10 @@ def match_body(recorded: Any, sent: Any) -> None:
 
 
 def _body_key(request: Any) -> Any:
-    body = request.body
+    return _key_of_body(request.body)
+
+
+def _key_of_body(body: Any) -> Any:
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     if not body:
@@ -94,14 +104,14 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
-def make_vcr(secrets: tuple[str, ...] = ()):
+def make_vcr(secrets: tuple[str, ...] = (), matcher=match_body):
     import vcr  # imported here: only --cassette runs and tests pay for it
 
     config = vcr_config()
     if secrets:
         config["before_record_response"] = lambda response: _scrub_response(response, secrets)
     recorder = vcr.VCR(**config)
-    recorder.register_matcher("digest_body", match_body)
+    recorder.register_matcher("digest_body", matcher)
     return recorder
 
 
@@ -118,78 +128,267 @@ def replay_settings(settings: Settings, record: bool) -> Settings:
 
 @dataclass
 class Recording:
-    """A --record in progress: `fail()` marks the run as failed, so the old cassette is kept; `kept` then says
-    where the new recording is."""
+    """A --record in progress into `path`; the run's requests go to `scratch` (in the system's temporary folder,
+    where no `git add -A` takes it) and are merged into `path` when the run ends. `added` counts the
+    interactions the merge added or replaced."""
 
     path: Path
-    target: Path
-    failed: bool = False
-    kept: Path | None = None
+    scratch: Path
+    added: int = 0
 
-    def fail(self) -> None:
-        self.failed = True
+    def notices(self) -> list[str]:
+        return []
+
+
+class Replay:
+    """A replay of `path`. Unless strict, a chat request whose exact messages are not recorded is answered with the
+    answer recorded for the same paper (its arXiv title, from the cassette's arXiv answers) and model; `notices()`
+    says how many were."""
+
+    def __init__(self, path: Path, interactions: list[dict], strict: bool):
+        self.path, self.strict = path, strict
+        self._recorded = {_freeze(_key_of_body(i["request"].get("body"))) for i in interactions}
+        self._titles = _titles(interactions)
+        self._substituted: set[str] = set()
+        self._lock = threading.Lock()
+
+    def match(self, sent: Any, recorded: Any) -> None:
+        """vcrpy matcher (sent request, recorded request): the exact match of `match_body`, or the fallback."""
+        sent_key, recorded_key = _body_key(sent), _body_key(recorded)
+        if sent_key == recorded_key:
+            return
+        if not self.strict and _is_chat(sent_key) and _is_chat(recorded_key) \
+                and _freeze(sent_key) not in self._recorded \
+                and sent_key["model"] == recorded_key["model"] \
+                and (paper := self._paper(sent_key)) is not None and paper == self._paper(recorded_key):
+            with self._lock:
+                self._substituted.add(_freeze(sent_key))
+            return
+        raise AssertionError("request bodies differ (model or messages for chat requests)")
+
+    def _paper(self, key: dict) -> str | None:
+        """The recorded paper whose title the messages hold (the longest, should one title contain another)."""
+        text = _collapse(" ".join(str(m.get("content", "")) for m in key["messages"] if isinstance(m, dict)))
+        found = [title for title in self._titles if title in text]
+        return self._titles[max(found, key=len)] if found else None
+
+    def notices(self) -> list[str]:
+        n = len(self._substituted)
+        if not n:
+            return []
+        were = "was" if n == 1 else "were"
+        return [f"{count(n, 'answer')} {were} recorded with other prompts; re-record to see the new prompts' "
+                "effect (--strict-replay fails instead)"]
+
+
+def _is_chat(key: Any) -> bool:
+    return isinstance(key, dict) and "messages" in key and isinstance(key["messages"], list)
+
+
+def _freeze(key: Any) -> str:
+    return json.dumps(key, sort_keys=True, ensure_ascii=False)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _titles(interactions: list[dict]) -> dict[str, str]:
+    """Title (whitespace collapsed) -> arXiv id, from the arXiv answers recorded in the cassette."""
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles: dict[str, str] = {}
+    for interaction in interactions:
+        body = (interaction.get("response") or {}).get("body") or {}
+        raw = body.get("string") if isinstance(body, dict) else None
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        if not isinstance(raw, bytes) or b"<feed" not in raw[:2000]:
+            continue
+        try:
+            feed = ET.fromstring(raw)
+        except ET.ParseError:
+            continue
+        for entry in feed.iter(f"{atom}entry"):
+            title, ident = entry.findtext(f"{atom}title"), entry.findtext(f"{atom}id")
+            if title and ident and _collapse(title):
+                titles[_collapse(title)] = re.sub(r"v\d+$", "", ident.rsplit("/", 1)[-1])
+    return titles
+
+
+# Requests digest sends: the model's chat/files/batches endpoints, the Hub's listing, arXiv's API and PDFs.
+_OUR_PATHS = re.compile(r"(/chat/completions|/files|/batches|/api/daily_papers|/api/query)(/|$)|/pdf/")
+
+
+def _is_ours(request: dict) -> bool:
+    uri = str(request.get("uri", ""))
+    path, _, query = uri.partition("?")
+    return bool(_OUR_PATHS.search(path)) or "id_list=" in query
+
+
+def _load(path: Path) -> list[dict]:
+    """The interactions of a cassette of this tool, or one CassetteError saying what it is instead."""
+    from vcr.serializers import yamlserializer
+
+    try:
+        data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CassetteError(f"cannot read the cassette {path}: {err.strerror or err}") from None
+    except Exception as err:  # YAML errors, an unsafe tag, bytes that are not UTF-8
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CassetteError(
+            f"cassette {path} is not a usable vcrpy cassette ({type(err).__name__}: {first})"
+        ) from None
+    if data is None:
+        return []
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
+        and "uri" in i["request"] and "method" in i["request"] for i in interactions
+    ):
+        raise CassetteError(f"cassette {path} is not a usable vcrpy cassette (not the layout digest records: "
+                            "`interactions:`, each a request and a response); record one with --cassette PATH --record")
+    if interactions and not any(_is_ours(i["request"]) for i in interactions):
+        first = interactions[0]["request"]
+        raise CassetteError(
+            f"cassette {path} was not recorded by digest: none of its {count(len(interactions), 'request')} goes to "
+            f"arXiv, the Hub or a model server (the first is {first['method']} {redact_url(str(first['uri']))}); "
+            "record one with --cassette PATH --record"
+        )
+    return interactions
 
 
 @contextmanager
-def cassette(path: Path, *, record: bool, secrets: tuple[str, ...] = ()) -> Iterator[Recording | None]:
-    """Replay every HTTP request from `path` (a miss fails naming the request), or record a live run into it.
-    A recording goes to a temporary file renamed over `path` only when the run succeeds: after an error, or
-    when the caller called `fail()` on the yielded Recording, `path` is left byte-identical and the new recording
-    stays beside it (`Recording.kept`)."""
+def cassette(path: Path, *, record: bool, secrets: tuple[str, ...] = (),
+             strict: bool = True) -> Iterator[Recording | Replay]:
+    """Replay every HTTP request from `path` (a miss fails naming the request), or record a live run and merge it
+    into `path`: the cassette keeps every earlier interaction (a run that sends nothing leaves it byte-identical),
+    the run's new answers are added, and a failed answer never replaces a recorded success (see `merge`). The
+    merge happens however the run ends, so a day finished by a later run replays whole."""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     if path.is_dir():
         raise CassetteError(f"cassette {path} is a folder; give the path of a .yaml file")
     if not record and not path.is_file():
         raise CassetteError(f"cassette {path} does not exist; record one with --cassette {path} --record")
-    target = path.with_name(f".{path.name}.recording") if record else path
-    recording = Recording(path, target) if record else None
+    interactions = _load(path) if path.is_file() else []
     if record:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)
-        except OSError as err:
-            raise CassetteError(f"cannot record into {path}: {err.strerror or err}") from None
+        session: Recording | Replay = Recording(path, Path(tempfile.mkdtemp(prefix="digest-recording-")) / path.name)
+        target = session.scratch
+    else:
+        session, target = Replay(path, interactions, strict), path
     try:
         with ExitStack() as stack:
-            _enter(stack, path, target, record, secrets)
-            yield recording
+            _enter(stack, path, target, record, secrets, None if record else session.match)
+            yield session
     except CannotOverwriteExistingCassetteException as err:
         request = err.failed_request
         context = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
+        strictly = " (--strict-replay: the prompts must be the recorded ones)" if isinstance(session, Replay) \
+            and session.strict and _is_chat(_body_key(request)) else ""
         raise CassetteError(
-            f"request not recorded in {path}: {request.method} {redact_url(request.uri)}{context}; "
+            f"request not recorded in {path}: {request.method} {redact_url(request.uri)}{context}{strictly}; "
             "re-record with --record"
         ) from None
     except DigestError as err:
-        if record and target.exists():  # the failed run's recording, for a look; the cassette is untouched
-            err.args = (f"{err} (the cassette {path} is unchanged; this run's recording is in {target})",)
+        if record:
+            _merge_after_error(session, interactions, err)
         raise
     except BaseException:
         if record:
-            target.unlink(missing_ok=True)
+            _merge_after_error(session, interactions, None)
         raise
-    if not record:
-        return
-    if not target.exists():
-        raise CassetteError(f"nothing was recorded into {path}")
-    if recording.failed:
-        recording.kept = target
+    if record:
+        _merge_into(session, interactions)
+
+
+def _merge_after_error(recording: Recording, old: list[dict], err: DigestError | None) -> None:
+    """The failed run's answers still go into the cassette (its finished papers are on disk); a merge that fails
+    then is said in the run's own error, never instead of it."""
+    try:
+        _merge_into(recording, old)
+    except CassetteError as problem:
+        if err is not None:
+            err.args = (f"{err} ({problem})",)
+
+
+def _merge_into(recording: Recording, old: list[dict]) -> None:
+    from vcr.serializers import yamlserializer
+
+    scratch = recording.scratch
+    if not scratch.is_file():  # the run sent no request: the cassette is left as it was
+        shutil.rmtree(scratch.parent, ignore_errors=True)
         return
     try:
-        os.replace(target, path)
-    except OSError as err:
-        recording.kept = target
-        raise CassetteError(f"cannot write the cassette {path} ({err.strerror or err}); this run's recording is in "
-                            f"{target}") from None
+        new = _load(scratch)
+        merged, recording.added = merge(old, new)
+        if recording.added:
+            from authoring.store.files import atomic_write
+
+            atomic_write(recording.path, yamlserializer.serialize({"interactions": merged, "version": 1}))
+    except (CassetteError, StoreError) as err:
+        raise CassetteError(f"cannot write the cassette {recording.path} ({err}); this run's recording is in "
+                            f"{scratch}") from None
+    shutil.rmtree(scratch.parent, ignore_errors=True)
 
 
-def _enter(stack: ExitStack, path: Path, target: Path, record: bool, secrets: tuple[str, ...] = ()) -> None:
-    """Load the cassette and patch the HTTP stacks; a malformed, unsafe or unreadable cassette is one error."""
+def _identity(interaction: dict) -> str:
+    request = interaction["request"]
+    return _freeze([request.get("method"), request.get("uri"), _key_of_body(request.get("body"))])
+
+
+def _ok(interaction: dict) -> bool:
+    status = (interaction["response"].get("status") or {}).get("code")
+    return isinstance(status, int) and status < 400
+
+
+def _answer(interaction: dict) -> Any:
+    response = interaction["response"]
+    body = response.get("body") or {}
+    return (response.get("status") or {}).get("code"), body.get("string") if isinstance(body, dict) else body
+
+
+def merge(old: list[dict], new: list[dict]) -> tuple[list[dict], int]:
+    """`old` extended by `new`, and how many interactions that added or replaced. Interactions are grouped by request
+    (method, URI, body as matched); a new group replaces the recorded one only if it holds a successful answer, the
+    recorded group does not or the request is a POST (a regenerated summary), and its answers differ: so the first
+    answers a day was built from (the Hub's listing, arXiv's metadata) stay, and a re-run changes nothing."""
+    groups_old: dict[str, list[dict]] = {}
+    groups_new: dict[str, list[dict]] = {}
+    for interaction in old:
+        groups_old.setdefault(_identity(interaction), []).append(interaction)
+    for interaction in new:
+        groups_new.setdefault(_identity(interaction), []).append(interaction)
+    final: dict[str, list[dict]] = {}
+    added = 0
+    for key, fresh in groups_new.items():
+        before = groups_old.get(key)
+        if before is None:
+            final[key], added = fresh, added + len(fresh)
+            continue
+        improves = any(map(_ok, fresh)) and (
+            not any(map(_ok, before)) or str(fresh[0]["request"].get("method")).upper() == "POST")
+        if improves and [_answer(i) for i in fresh] != [_answer(i) for i in before]:
+            final[key], added = fresh, added + len(fresh)
+    merged: list[dict] = []
+    placed: set[str] = set()
+    for interaction in old:
+        key = _identity(interaction)
+        if key not in final:
+            merged.append(interaction)
+        elif key not in placed:
+            placed.add(key)
+            merged.extend(final[key])
+    merged.extend(i for key, group in final.items() if key not in placed for i in group)
+    return merged, added
+
+
+def _enter(stack: ExitStack, path: Path, target: Path, record: bool, secrets: tuple[str, ...] = (),
+           matcher=None) -> None:
+    """Patch the HTTP stacks around the cassette (loaded and checked by `_load` first)."""
     import yaml
 
     try:
-        stack.enter_context(make_vcr(secrets).use_cassette(
+        stack.enter_context(make_vcr(secrets, matcher or match_body).use_cassette(
             str(target), record_mode="all" if record else "none", record_on_exception=True
         ))
     except (yaml.YAMLError, OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:

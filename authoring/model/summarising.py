@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from authoring.checks.grounding import Source, parts_text, ungrounded
 from authoring.config import Settings
-from authoring.errors import DigestError, passes_through
+from authoring.errors import ConfigError, DigestError, passes_through
 from authoring.ids import ArxivId
 from authoring.model.prompts import build_messages
 from authoring.models import Digest, Entry, Paper, Provenance, Usage
@@ -173,7 +173,7 @@ def summarise(
                     entry.summary_markdown, entry.error = None, None
                     if unverified:
                         report.unverified[entry.id] = unverified
-                except llm.FatalModelError:
+                except (llm.FatalModelError, ConfigError):  # a prompt template that does not render fails them all
                     run.stopped = True
                     raise
                 except DigestError as err:
@@ -225,7 +225,7 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
                 generation = ask(f"{run.hint} {correction}".strip())
                 usage += generation.usage
                 redone = f"regenerated once by --verify ({figures} not in the {label})"
-            except llm.FatalModelError:
+            except (llm.FatalModelError, ConfigError):
                 raise
             except DigestError as problem:  # keep the first answer rather than lose the entry
                 redone = f"--verify could not regenerate it ({problem})"
