@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_IDS := 2410.05258 2410.02707 2410.04364 2410.02675 2410.05167 2410.05046 2410.04932 2410.04734 \
             2410.04534 2410.02884 2410.04698 2410.05262 2410.03825 2410.03187 2410.03959
 
-.PHONY: demo test lint cassettes bench clean site screenshots
+.PHONY: demo test lint cassettes bench clean site screenshots docs docs-serve
 
 $(VENV)/.installed-base: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed-base: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(VENV)/.installed-base $@
 
 demo: $(VENV)/.installed-base
@@ -36,6 +36,15 @@ screenshots: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The documentation site: regenerate the CLI reference, the settings table and the DATE.json schema from the code
+# (tools/docs_reference.py; tests/test_docs.py fails when they are out of date), then build it into build/docs-site.
+docs: $(VENV)/.installed-test
+	$(BIN)/python tools/docs_reference.py
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.installed-test
+	$(BIN)/mkdocs serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check authoring tests tools
