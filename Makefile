@@ -41,10 +41,10 @@ test: $(VENV)/.installed-test
 # (tools/docs_reference.py; tests/test_docs.py fails when they are out of date), then build it into build/docs-site.
 docs: $(VENV)/.installed-test
 	$(BIN)/python tools/docs_reference.py
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 docs-serve: $(VENV)/.installed-test
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check authoring tests tools

@@ -82,7 +82,7 @@ def test_mkdocs_build_strict(tmp_path):
         pytest.skip("mkdocs is not installed (pip install -e '.[docs]'); CI installs it through `make test`")
     result = subprocess.run(
         [mkdocs, "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
