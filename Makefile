@@ -24,9 +24,9 @@ demo: $(VENV)/.installed-base
 	$(BIN)/digest new 2024-10-08 $(DEMO_IDS) --cassette cassettes/demo-2024-10-08.yaml --force
 	@echo
 	@echo "digest is installed in $(VENV), not on your PATH: run $(BIN)/digest, or 'source $(BIN)/activate'"
-	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see README, Install."
+	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see docs/how-to/install.md."
 
-# The static site of every day in output/ (see README, `digest site`).
+# The static site of every day in output/ (see docs/how-to/publish-site.md).
 site: $(VENV)/.installed-base
 	$(BIN)/digest site --out site
 
