@@ -157,7 +157,8 @@ def _flags() -> set[str]:
 
 
 def _show_default(value: Any) -> str:
-    value = getattr(value, "get_secret_value", lambda: value)()  # a SecretStr default shows as its value
+    if hasattr(value, "get_secret_value"):  # a SecretStr default is never shown
+        return "not set" if not value.get_secret_value() else "(secret)"
     if value is None:
         return "not set"
     if isinstance(value, dict):
