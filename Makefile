@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_IDS := 2410.05258 2410.02707 2410.04364 2410.02675 2410.05167 2410.05046 2410.04932 2410.04734 \
             2410.04534 2410.02884 2410.04698 2410.05262 2410.03825 2410.03187 2410.03959
 
-.PHONY: demo test lint cassettes bench clean site screenshots
+.PHONY: demo test lint cassettes bench clean site screenshots docs docs-serve
 
 $(VENV)/.installed-base: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,16 +17,16 @@ $(VENV)/.installed-base: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(VENV)/.installed-base $@
 
 demo: $(VENV)/.installed-base
 	$(BIN)/digest new 2024-10-08 $(DEMO_IDS) --cassette cassettes/demo-2024-10-08.yaml --force
 	@echo
 	@echo "digest is installed in $(VENV), not on your PATH: run $(BIN)/digest, or 'source $(BIN)/activate'"
-	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see README, Install."
+	@echo "and then digest. To install it as a tool: pipx install . (or uv tool install .); see docs/how-to/install.md."
 
-# The static site of every day in output/ (see README, `digest site`).
+# The static site of every day in output/ (see docs/how-to/publish-site.md).
 site: $(VENV)/.installed-base
 	$(BIN)/digest site --out site
 
@@ -36,6 +36,15 @@ screenshots: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The documentation site: regenerate the CLI reference, the settings table and the DATE.json schema from the code
+# (tools/docs_reference.py; tests/test_docs.py fails when they are out of date), then build it into build/docs-site.
+docs: $(VENV)/.installed-test
+	$(BIN)/python tools/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check authoring tests tools

@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots of `digest site` (`make screenshots`): the demo day (tests/golden) plus two
+"""Regenerate the docs' screenshots of `digest site` (`make screenshots`): the demo day (tests/golden) plus two
 days imported from older layouts (tests/data/corpus), published with the real CLI, shot in headless Chromium.
 
     python tools/screenshots.py [--docs DIR]
