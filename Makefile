@@ -35,7 +35,7 @@ screenshots: $(VENV)/.installed-base
 	$(BIN)/python tools/screenshots.py
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # The documentation site: regenerate the CLI reference, the settings table and the DATE.json schema from the code
 # (tools/docs_reference.py; tests/test_docs.py fails when they are out of date), then build it into build/docs-site.
@@ -48,6 +48,8 @@ docs-serve: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check authoring tests tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Re-assemble every cassette from tests/data (copies of ../shared) through a loopback stand-in (see
 # cassettes/README.md); it gives the same bytes again unless the requests digest sends have changed.

@@ -19,7 +19,7 @@ from pydantic_settings import (
 )
 
 from authoring.errors import ConfigError
-from authoring.model.pricing import DEFAULT_PRICES
+from authoring.pricing import DEFAULT_PRICES
 
 CONFIG_FILE = "digest.toml"
 DEFAULT_MODEL = "gpt-5-mini"

@@ -260,8 +260,8 @@ def test_pipe_repair_keeps_the_padding():
 
 # ------------------------------------------------------------------------------------------------ linear cost
 def test_check_over_all_days_reads_each_day_once(tmp_path, monkeypatch):
-    from authoring.checks import findings as check
     from authoring.config import Settings
+    from authoring.runs import checking
     from authoring.store import files as store
 
     text = REFERENCE.read_text()
@@ -273,7 +273,7 @@ def test_check_over_all_days_reads_each_day_once(tmp_path, monkeypatch):
     real = store.load_digest
     monkeypatch.setattr(store, "load_digest", lambda d, day: loads.append(day) or real(d, day))
     settings = Settings(output_dir=tmp_path / "out")
-    results = list(check.check_days(settings, store.stored_days(settings.output_dir)))
+    results = list(checking.check_days(settings, store.stored_days(settings.output_dir)))
     assert len(results) == 8 and len(loads) == 8
     duplicates = [f for f in results[-1][2] if f.kind == "duplicate"]
     assert len(duplicates) == 15 * 7  # every paper, once per earlier day

@@ -24,6 +24,7 @@ from authoring.config import Settings
 from authoring.markdown.parse import parse_digest
 from authoring.markdown.summary_text import follow_up
 from authoring.models import Digest, Entry, Paper, Provenance
+from authoring.runs import checking
 from authoring.store import days
 from authoring.store import files as store
 
@@ -47,7 +48,7 @@ def build_archive(folder: Path, count: int) -> Settings:
 
 def time_check(settings: Settings) -> tuple[float, int]:
     start = time.perf_counter()
-    results = list(check.check_days(settings, store.stored_days(settings.output_dir)))
+    results = list(checking.check_days(settings, store.stored_days(settings.output_dir)))
     return time.perf_counter() - start, sum(len(findings) for _, _, findings in results)
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authoring.checks import findings as check
 from authoring.checks.grounding import Source, ungrounded
 from authoring.config import Settings
 from authoring.markdown.parse import parse_digest
+from authoring.runs import checking
 from authoring.store import days
 from authoring.store import files as store
 
@@ -81,7 +81,7 @@ def reference_day(folder: Path) -> Counter:
     days.write(settings, date(2024, 10, 8), digest)
     prose = [e.id for e in digest.entries if e.summary is None]
     tally: Counter = Counter()
-    for _, _, findings in check.check_days(settings, store.stored_days(folder)):
+    for _, _, findings in checking.check_days(settings, store.stored_days(folder)):
         score([(f.entry, f.kind, f.severity) for f in findings], [(i, "structure", "info") for i in prose], tally)
     return tally
 
@@ -89,7 +89,7 @@ def reference_day(folder: Path) -> Counter:
 def defects_corpus() -> Counter:
     labels = json.loads((DATA / "corpus" / "defects.expected.json").read_text())
     text = (DATA / "corpus" / "defects.md").read_text(encoding="utf-8")
-    _, findings = check.check_file(Settings(output_dir=Path("/nonexistent")), "defects.md", text)
+    _, findings = checking.check_file(Settings(output_dir=Path("/nonexistent")), "defects.md", text)
     tally: Counter = Counter()
     score([(f.entry, f.kind, f.severity) for f in findings],
           [(entry, kind, severity) for entry, pairs in labels.items() for kind, severity in pairs], tally)
@@ -113,7 +113,7 @@ def generated_days(count: int, rng: random.Random) -> Counter:
             labels += [(arxiv_id, kind, severity) for kind, severity in case_labels]
         text = f"\n\n## Papers for 2025-02-{day % 28 + 1:02d}\n\n| Title | Authors | Summary |\n" \
                f"|-------|---------|---------|\n" + "\n".join(rows) + "\n"
-        _, findings = check.check_file(Settings(output_dir=Path("/nonexistent")), "generated.md", text)
+        _, findings = checking.check_file(Settings(output_dir=Path("/nonexistent")), "generated.md", text)
         score([(f.entry, f.kind, f.severity) for f in findings], labels, tally)
     return tally
 

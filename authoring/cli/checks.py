@@ -49,23 +49,24 @@ def check(
 
     ignored = _kinds(ignore)
     from authoring.checks import findings as checks
+    from authoring.runs import checking
     from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
     results = []
     if target and (target.endswith(".md") or Path(target).is_file()):
         text = read_text_file(Path(target))
-        digest, findings = checks.check_file(settings, target, text)
+        digest, findings = checking.check_file(settings, target, text)
         results.append((target, digest, findings))
     else:
         the_days = [parse_day(target)] if target else store.stored_days(settings.output_dir)
         if not the_days:
             raise DigestError(f"no digests in {settings.output_dir}/ to check")
-        results = list(checks.check_days(settings, the_days))
+        results = list(checking.check_days(settings, the_days))
     if arxiv:
         with network_run(settings, cassette, record, True) as (run_settings, _):
             for _, digest, findings in results:
-                findings += checks.check_against_arxiv(digest, run_settings)
+                findings += checking.check_against_arxiv(digest, run_settings)
     results = [(name, digest, [f for f in findings if f.kind not in ignored]) for name, digest, findings in results]
     if as_json:
         out.print_json(json.dumps([

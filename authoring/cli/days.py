@@ -45,8 +45,7 @@ def edit(
     """
     import click
 
-    from authoring.markdown import document
-    from authoring.store import days, edits
+    from authoring.store import days, document, edits
     from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
@@ -111,7 +110,7 @@ def _with_base(text: str, base: str) -> str:
 def _starting_text(recovery: Path, entry, day, current: str) -> str:
     """The document to edit: the entry, or the unsaved text kept earlier; if the entry changed since that text was
     typed, say so and show the entry as it is now below it (as comments), so nothing is reverted unseen."""
-    from authoring.markdown import document
+    from authoring.store import document
 
     if not recovery.exists():
         return document.to_document(entry, day)

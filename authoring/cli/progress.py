@@ -5,34 +5,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from authoring.runs.progress import QuietProgress
 from authoring.text import terminal_text
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from authoring.models import Entry
-
-
-class QuietProgress:
-    """Reports nothing: --quiet, and the default of core functions called without a display."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        pass
-
-    def notice(self, message: str) -> None:
-        pass
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, entry: Entry, problem: str | None = None) -> None:
-        pass
-
-    def retry(self, reason: str) -> None:
-        pass
 
 
 class PlainProgress(QuietProgress):

@@ -27,7 +27,7 @@ class Outcome:
 
 def finish(outcome: Outcome, as_json: bool) -> None:
     """Print the outcome and exit 1 when a paper failed or a result was not applied."""
-    from authoring.model.pricing import estimate
+    from authoring.pricing import estimate
 
     report = outcome.report
     cost, unpriced = estimate([e for e in report.processed if e.id not in report.failed], outcome.prices)

@@ -16,8 +16,8 @@ from authoring.errors import DigestError, ModelError
 from authoring.ids import parse_id, read_id_lines
 from authoring.model import llm
 from authoring.model.prompts import build_messages
-from authoring.model.summarising import Clock, RunReport, provenance_for
 from authoring.models import Digest, Entry
+from authoring.runs.summarising import Clock, RunReport, provenance_for
 from authoring.sources import arxiv_api as arxiv_source
 from authoring.store import days
 from authoring.store import files as store

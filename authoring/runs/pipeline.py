@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from authoring.cli.progress import QuietProgress
 from authoring.config import Settings, check_credentials
 from authoring.errors import DigestError, HubError, StoreError, passes_through
 from authoring.ids import ArxivId, normalise
-from authoring.model.summarising import Clock, Progress, Run, RunReport, summarise
 from authoring.models import Digest, Entry, HubInfo
+from authoring.runs.progress import QuietProgress
+from authoring.runs.summarising import Clock, Progress, Run, RunReport, summarise
 from authoring.sources import arxiv_api as arxiv_source
 from authoring.sources import hub as hf_source
 from authoring.store import days, edits
