@@ -17,8 +17,7 @@ from authoring.redact import redact_text, redact_url, scrub, url_secrets
 from authoring.runs import pipeline
 from authoring.text import terminal_text
 from tests.conftest import FAKE_KEY
-from tests.test_cli import run
-from tests.test_resilience import clock, local, ok, paper, title_of
+from tests.helpers import clock, local, ok, paper, run, title_of
 from tools.standin import Reply, StandIn, chat_completion, echo_credentials
 
 DAY = date(2024, 10, 8)

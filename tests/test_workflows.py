@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import FAKE_KEY, ROOT
-from tests.test_resilience import paper
+from tests.helpers import paper
 from tests.workflows import Runner, clone, digests_repository, git
 from tools.standin import Reply, StandIn, chat_completion, hub_item
 

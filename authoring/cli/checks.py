@@ -64,9 +64,12 @@ def check(
             raise DigestError(f"no digests in {settings.output_dir}/ to check")
         results = list(checking.check_days(settings, the_days))
     if arxiv:
+        from authoring.sources import arxiv_api
+
         with network_run(settings, cassette, record, True) as (run_settings, _):
             for _, digest, findings in results:
-                findings += checking.check_against_arxiv(digest, run_settings)
+                findings += checking.check_against_arxiv(
+                    digest, lambda ids: arxiv_api.fetch_papers(ids, run_settings), run_settings.max_authors)
     results = [(name, digest, [f for f in findings if f.kind not in ignored]) for name, digest, findings in results]
     if as_json:
         out.print_json(json.dumps([

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 
 from authoring.checks.findings import (
     ERROR,
@@ -19,9 +20,11 @@ from authoring.errors import StoreError
 from authoring.ids import parse_id
 from authoring.markdown.parse import parse_digest
 from authoring.models import Digest, Entry
-from authoring.sources import arxiv_api
 from authoring.store import days as stored
 from authoring.store import files as store
+
+if TYPE_CHECKING:  # the arXiv client is loaded only by `check --arxiv`, which passes its fetch in
+    from authoring.sources.arxiv_api import FetchResult
 
 
 def earlier_days_index(output_dir, day: str) -> dict[str, list[str]]:
@@ -105,15 +108,15 @@ def check_file(settings, path, text: str) -> tuple[Digest, list[Finding]]:
     return digest, findings + check_table(text)
 
 
-def check_against_arxiv(digest: Digest, settings) -> list[Finding]:
-    """Drift of titles and authors from arXiv's current metadata (one request per 100 entries)."""
-
+def check_against_arxiv(digest: Digest, fetch: Callable[[list], FetchResult], max_authors: int) -> list[Finding]:
+    """Drift of titles and authors from arXiv's current metadata, as `fetch` (sources.arxiv_api.fetch_papers with
+    the run's settings; one request per 100 entries) gives it for the entries' ids."""
     entries = [e for e in digest.entries if e.paper is not None]
-    fetched = arxiv_api.fetch_papers([parse_id(e.id) for e in entries], settings)
+    fetched = fetch([parse_id(e.id) for e in entries])
     findings = []
     for entry in entries:
         if entry.id in fetched.withdrawn or entry.id in fetched.unreadable:
             findings.append(Finding(WARNING, "drift", entry.id, fetched.error_for(parse_id(entry.id))))
         else:
-            findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=settings.max_authors)
+            findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=max_authors)
     return findings

@@ -11,11 +11,11 @@ from authoring.checks.grounding import Source, figures, ungrounded
 from authoring.runs import pipeline
 from authoring.sources.fulltext import FullTextError, extract_text, fit, sections
 from tests.conftest import CASSETTES
-from tests.test_cli import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, run
 from tools.assemble_cassettes import VERIFY_WRONG, seed_golden_day
 from tools.standin import Reply, StandIn, chat_completion
 
-REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
+REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
 DAY = "2024-10-08"
 PROSE_ROWS = ["2410.05258", "2410.02707", "2410.02675", "2410.02884", "2410.04698", "2410.05262", "2410.03187",
               "2410.03959"]

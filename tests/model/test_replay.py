@@ -92,8 +92,7 @@ def test_no_cassette_holds_a_secret(cassette: Path):
 
 
 def test_record_then_replay_a_whole_cli_run(tmp_path):
-    from tests.test_cli import run
-    from tests.test_resilience import ok, paper
+    from tests.helpers import ok, paper, run
 
     ids = ["2410.00001", "2410.00002", "2410.00003"]
     cassette = tmp_path / "run.yaml"
@@ -111,7 +110,7 @@ def test_record_then_replay_a_whole_cli_run(tmp_path):
 
 
 def test_a_cassette_path_that_is_a_folder_is_one_line_before_any_request(tmp_path):
-    from tests.test_cli import assert_one_line_error, run
+    from tests.helpers import assert_one_line_error, run
 
     folder = tmp_path / "day.yaml"
     folder.mkdir()
@@ -161,14 +160,14 @@ class _Day:
     replays after it has stopped, use the same one)."""
 
     def __init__(self, tmp_path, ids, chat):
-        from tests.test_resilience import paper
+        from tests.helpers import paper
 
         self.cassette, self.ids, self.chat = tmp_path / "day.yaml", ids, chat
         self.stand_in = StandIn({i: paper(i) for i in ids}, chat=lambda body: self.chat(body))
         self.stand_in.__enter__()
 
     def __call__(self, out, *extra, record=True):
-        from tests.test_cli import run
+        from tests.helpers import run
 
         return run("new", "2024-10-08", *self.ids, "--base-url", f"{self.stand_in.url}/v1", "--cassette",
                    str(self.cassette), *(["--record"] if record else []), "--output-dir", str(out), *extra,
@@ -179,7 +178,7 @@ class _Day:
 
 
 def _answer_naming_the_paper(body):
-    from tests.test_resilience import title_of
+    from tests.helpers import title_of
 
     answer = {"objective": f"About {title_of(body)}.", "method": "M.", "result": "R 1%.", "implication": "I.",
               "questions": ["a?", "b?"]}
@@ -268,7 +267,7 @@ def test_another_model_is_not_answered_from_the_recording(tmp_path, monkeypatch)
      "https://api.github.com/repos/x/y)"),
 ], ids=["old vcrpy layout", "another layout", "another tool's requests"])
 def test_a_cassette_that_is_not_one_of_digest_is_one_line_before_any_day_is_written(tmp_path, text, fragment):
-    from tests.test_cli import assert_one_line_error, run
+    from tests.helpers import assert_one_line_error, run
 
     cassette = tmp_path / "other.yaml"
     cassette.write_text(text)

@@ -11,8 +11,8 @@ from authoring.templating import escape_cell, text_cell, unescape_cell
 from authoring.text import drop_controls
 from tests.helpers import gfm_table, table_cells, table_rows
 
-GOLDEN = Path(__file__).parent / "golden"
-REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
+GOLDEN = Path(__file__).parents[1] / "golden"
+REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
 HOSTILE = [
     "pipes | in | text",
     "a line\nbreak and\r\nwindows and\rold mac",

@@ -36,7 +36,7 @@ def test_existing_day_is_refused_before_any_request(settings):
 
 
 def test_each_arxiv_chunk_is_summarised_while_the_next_waits_its_turn(settings):
-    from tests.test_resilience import local, ok, paper
+    from tests.helpers import local, ok, paper
 
     ids = [f"2410.{n:05d}" for n in range(1, 151)]  # two chunks: 100 + 50
     with StandIn({i: paper(i) for i in ids}, chat=ok) as stand_in:
@@ -50,7 +50,7 @@ def test_each_arxiv_chunk_is_summarised_while_the_next_waits_its_turn(settings):
 
 def test_an_arxiv_failure_on_a_later_chunk_keeps_the_earlier_summaries_and_resume_finishes(settings):
     from authoring.errors import ArxivError
-    from tests.test_resilience import local, ok, paper
+    from tests.helpers import local, ok, paper
     from tools.standin import Reply
 
     ids = [f"2410.{n:05d}" for n in range(1, 121)]

@@ -16,8 +16,7 @@ from authoring.models import Digest
 from authoring.runs import pipeline
 from authoring.store import days
 from tests.conftest import FAKE_KEY, ROOT
-from tests.test_cli import assert_one_line_error, run
-from tests.test_resilience import clock, local, ok, paper
+from tests.helpers import assert_one_line_error, clock, local, ok, paper, run
 from tools.assemble_cassettes import seed_golden_day
 from tools.standin import StandIn
 

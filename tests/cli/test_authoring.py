@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CASSETTES
-from tests.helpers import table_rows
-from tests.test_cli import assert_one_line_error, assert_usage_error, run
+from tests.helpers import assert_one_line_error, assert_usage_error, run, table_rows
 from tools.assemble_cassettes import REGEN_HINT, seed_failed_day, seed_golden_day
 
 DAY = "2024-10-08"

@@ -10,7 +10,7 @@ from authoring.ids import parse_id
 from authoring.sources import arxiv_api as arxiv_source
 from tools.standin import Reply, StandIn
 
-WIRE = Path(__file__).parent / "data" / "wire"
+WIRE = Path(__file__).parents[1] / "data" / "wire"
 
 
 def _paper(arxiv_id: str) -> dict:

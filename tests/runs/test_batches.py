@@ -9,8 +9,7 @@ from authoring.model.prompts import build_messages
 from authoring.models import Digest
 from authoring.runs import batches
 from tests.conftest import CASSETTES
-from tests.helpers import table_rows
-from tests.test_cli import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, run, table_rows
 from tools.assemble_cassettes import BATCH_IDS, summary_reply
 from tools.standin import BatchService, StandIn
 

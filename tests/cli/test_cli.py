@@ -6,42 +6,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from authoring.cli import app
 from tests.conftest import CASSETTES, ROOT
-from tests.helpers import table_rows
+from tests.helpers import assert_one_line_error, assert_usage_error, run, table_rows
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 DEMO_IDS = ["2410.05258", "2410.02707", "2410.04364", "2410.02675", "2410.05167", "2410.05046", "2410.04932",
             "2410.04734", "2410.04534", "2410.02884", "2410.04698", "2410.05262", "2410.03825", "2410.03187",
             "2410.03959"]
 DEMO = str(CASSETTES / "demo-2024-10-08.yaml")
 DAY_FOR_RENDER = "2024-10-08"
 
-
-def run(*args, input=None, env=None):
-    return CliRunner().invoke(app, list(args), input=input, env=env)
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    errors = [line for line in lines if line.startswith("Error: ")]
-    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # progress lines may come before it
-    for fragment in fragments:
-        assert fragment in errors[0]
-    assert "Traceback" not in result.output
-
-
-def assert_usage_error(result, *fragments):
-    """A usage error: exit 2, and one `Error:` line (after click's usage lines) naming the bad value."""
-    assert result.exit_code == 2, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0]
-    assert "Traceback" not in result.output
 
 
 def test_demo_day_replays_to_the_golden_digest(tmp_path):
@@ -52,7 +28,7 @@ def test_demo_day_replays_to_the_golden_digest(tmp_path):
     markdown = (out / "2024-10-08.md").read_bytes()
     assert markdown == (GOLDEN / "2024-10-08.md").read_bytes()
     assert (out / "2024-10-08.json").read_bytes() == (GOLDEN / "2024-10-08.json").read_bytes()
-    reference = (Path(__file__).parent / "data" / "reference-2024-10-08.md").read_text(encoding="utf-8")
+    reference = (Path(__file__).parents[1] / "data" / "reference-2024-10-08.md").read_text(encoding="utf-8")
     ours = table_rows(markdown.decode())
     assert [r.split(")|")[0] for r in ours] == [r.split(")|")[0] for r in table_rows(reference)]
 

@@ -1,8 +1,7 @@
 """Failures no paper can escape stop the run at once: one `Error:` line naming the cause and what to do, no further
 calls (a prompt template that does not render; an exhausted quota; a parameter the model rejects)."""
 
-from tests.test_cli import run
-from tests.test_resilience import ok, paper
+from tests.helpers import ok, paper, run
 from tools.standin import Reply, StandIn
 
 IDS = [f"2410.{n:05d}" for n in range(1, 10)]

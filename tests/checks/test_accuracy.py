@@ -14,9 +14,9 @@ from authoring.markdown.parse import parse_digest
 from authoring.markdown.render import render_markdown
 from authoring.markdown.summary_text import follow_up
 from authoring.models import Digest, Entry, Paper, Provenance
-from tests.test_cli import run
+from tests.helpers import run
 
-REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
+REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -67,7 +67,7 @@ def test_grounding_of_figures_with_units(summary, source, missing):
 
 
 # ------------------------------------------------------------------------------------------------ the corpus
-CORPUS = Path(__file__).parent / "data" / "corpus"
+CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 
 
 def test_the_defects_corpus_gives_exactly_its_labelled_findings(tmp_path):

@@ -15,16 +15,15 @@ from authoring.markdown.parse import parse_digest
 from authoring.markdown.render import render_markdown
 from authoring.models import Digest, Entry, Paper, Summary
 from tests.conftest import ROOT
-from tests.helpers import gfm_table, table_cells, table_rows
-from tests.test_cli import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, gfm_table, run, table_cells, table_rows
 from tools.assemble_cassettes import seed_golden_day
 
-REFERENCE = Path(__file__).parent / "data" / "reference-2024-10-08.md"
+REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
 DAY = "2024-10-08"
 
 
 def test_the_reference_and_the_golden_digest_are_whole_gfm_tables():
-    for path in (REFERENCE, Path(__file__).parent / "golden" / f"{DAY}.md"):
+    for path in (REFERENCE, Path(__file__).parents[1] / "golden" / f"{DAY}.md"):
         rows = gfm_table(path.read_text(encoding="utf-8"))
         assert len(rows) == 16 and all(len(cells) == 3 for cells in rows)
 
@@ -52,7 +51,7 @@ def test_reference_structure_is_recognised_where_it_exists():
 
 
 def test_our_own_digest_imports_fully_structured():
-    golden = (Path(__file__).parent / "golden" / f"{DAY}.md").read_text(encoding="utf-8")
+    golden = (Path(__file__).parents[1] / "golden" / f"{DAY}.md").read_text(encoding="utf-8")
     digest = parse_digest(golden, source="golden").digest
     assert all(e.summary is not None and e.summary_markdown is None for e in digest.entries)
     assert render_markdown(digest) == golden

@@ -8,43 +8,18 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from authoring.runs import pipeline
 from tests.conftest import FAKE_KEY, ROOT
-from tests.test_cli import run
+from tests.helpers import clock, local, ok, paper, run, title_of
 from tools.standin import Reply, StandIn, chat_completion
 
 DAY = date(2024, 10, 8)
-VALID = {"objective": "O.", "method": "M.", "result": "R: 42%.", "implication": "I.", "questions": ["Q1?", "Q2?"]}
 
 
-def paper(arxiv_id: str, **changes) -> dict:
-    return {
-        "id": arxiv_id, "version": 1, "title": f"Paper {arxiv_id}", "authors": ["A. Author", "B. Author"],
-        "abstract": f"Abstract of {arxiv_id} with 42% gains.", "categories": ["cs.LG"], "primary_category": "cs.LG",
-        "published": "2024-10-07T10:00:00Z", "updated": "2024-10-07T10:00:00Z", "comment": None, **changes,
-    }
-
-
-def ok(body, delay: float = 0.0) -> Reply:
-    return Reply(200, chat_completion(json.dumps(VALID), model=body["model"], created=1728345600, usage=(100, 50)),
-                 delay=delay)
-
-
-def title_of(body) -> str:
-    content = body["messages"][-1]["content"]
-    return content.split("Title: Paper ", 1)[1].split("\n", 1)[0]
-
-
-def local(settings, stand_in, **changes):
-    return settings.replace(arxiv_api_url=f"{stand_in.url}/api/query", base_url=f"{stand_in.url}/v1", **changes)
-
-
-def clock():
-    return datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def test_every_fault_kind_is_survived_and_no_paper_is_lost(settings):
