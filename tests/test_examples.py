@@ -78,8 +78,18 @@ def test_a_day_with_failed_papers_is_still_committed_and_the_job_still_fails():
     assert check > fail  # a day failing the gate is still kept
 
 
-def test_show_completion_prints_a_bash_completion_script():
+def test_show_completion_prints_a_bash_completion_script(monkeypatch):
+    """Independent of the shell the tests run under (or none: setsid, a container's init): typer's own switch
+    makes --show-completion take the shell as its value instead of detecting the parent process's."""
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    monkeypatch.setattr("shellingham.detect_shell", _no_shell)
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="digest")
     assert result.exit_code == 0, result.output
     assert "_DIGEST_COMPLETE=complete_bash" in result.stdout
     assert "complete -o default -F _digest_completion digest" in result.stdout
+
+
+def _no_shell(*args, **kwargs):
+    import shellingham
+
+    raise shellingham.ShellDetectionFailure("no parent shell")
