@@ -87,7 +87,8 @@ OutputDir = Annotated[Path | None, typer.Option(help="Folder for DATE.json and D
 OverEdits = Annotated[bool, typer.Option(help="Overwrite a hand-edited DATE.md.")]
 Cassette = Annotated[
     Path | None,
-    typer.Option(help="Replay all HTTP (arXiv, the Hub and the model) from this vcrpy cassette; with --record, record into it."),
+    typer.Option(help="Replay all HTTP (arXiv, the Hub and the model) from this vcrpy cassette; with --record, "
+                      "record into it."),
 ]
 Record = Annotated[bool, typer.Option(help="With --cassette: record a live run into the cassette.")]
 StrictReplay = Annotated[

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -347,7 +346,7 @@ class Checkpoints:
         self.snapshot: Path | None = None  # the day before this run, kept for undo
         self.replaced = False  # `new --force` replaced a day that was there
         self._lock = None  # the day's FileLock, kept for the per-entry checkpoints
-        self.began = time.time() - 1  # conflict files kept since then are this run's (mtime granularity: 1 s slack)
+        self.run = uuid.uuid4().hex[:12]  # names this run's records, so the conflict files kept for it are its own
         self._journal = store.Journal(settings.output_dir, day)
 
     def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
@@ -383,7 +382,8 @@ class Checkpoints:
         result = fingerprint(entry)
         if result == self.owned.get(entry.id):
             return
-        record = {"command": self.command, "base": self.owned.get(entry.id), "entry": entry.model_dump(mode="json")}
+        record = {"command": self.command, "run": self.run, "base": self.owned.get(entry.id),
+                  "entry": entry.model_dump(mode="json")}
         self._lock = self._lock or file_lock(self.settings, self.day)
         with locked(self.settings, self.day, self.command, self.notice, tidy=False, lock=self._lock):
             self._journal.append(record)  # begin() tidied already
@@ -399,25 +399,21 @@ class Checkpoints:
             # a run that ends where it began (new --force giving the same day) leaves nothing to undo
             history.drop_if_unchanged(self.settings.output_dir, self.day, self.snapshot)
         # A result lost only if whoever folded it (this run, or another command that read the day meanwhile) found
-        # its entry changed and kept it aside; a change made after the result landed is a later change, not a loss.
+        # its entry changed and kept it aside, under this run's name; a change made after the result landed is a
+        # later change, not a loss.
         conflicts = {}
         for entry_id, result in self.recorded.items():
-            path = conflict_path(self.settings.output_dir, self.day, entry_id, result)
-            if _kept_since(path, self.began):
+            path = conflict_path(self.settings.output_dir, self.day, entry_id, result, self.run)
+            if path.exists():
                 conflicts[entry_id] = str(path)
         return RunOutcome(digest, conflicts, edited)
 
 
-def _kept_since(path: Path, since: float) -> bool:
-    try:
-        return path.stat().st_mtime >= since
-    except OSError:
-        return False
-
-
-def conflict_path(output_dir: Path, day: date, entry_id: str, result: str) -> Path:
-    """Where a run's result is kept when a person changed or removed its entry meanwhile."""
-    return history.kept_dir(output_dir, day) / f"conflict-{entry_id.replace('/', '_')}-{result[:12]}.json"
+def conflict_path(output_dir: Path, day: date, entry_id: str, result: str, run: str = "") -> Path:
+    """Where a run's result is kept when a person changed or removed its entry meanwhile (`run`: the run that made
+    it, as its journal records name it)."""
+    suffix = f"-{run}" if run else ""
+    return history.kept_dir(output_dir, day) / f"conflict-{entry_id.replace('/', '_')}-{result[:12]}{suffix}.json"
 
 
 @dataclass
@@ -426,7 +422,7 @@ class _Applied:
     (id -> the run's entry), whether a summary was replaced (worth a history snapshot), and by which command."""
 
     changed: bool = False
-    lost: dict[str, Entry] = field(default_factory=dict)
+    lost: dict[str, tuple[Entry, str]] = field(default_factory=dict)  # id -> (the run's entry, the run's name)
     replaced: bool = False
     command: str = "resume"
 
@@ -448,7 +444,7 @@ def apply_journal(digest: Digest, records: list[dict]) -> _Applied:
         if current is not None and fingerprint(current) == result_print:
             continue  # applied already
         if current is None or fingerprint(current) != record.get("base"):
-            applied.lost[result.id] = result
+            applied.lost[result.id] = (result, str(record.get("run") or ""))
             continue
         applied.replaced = applied.replaced or current.has_summary
         applied.command = str(record.get("command") or applied.command)
@@ -465,11 +461,9 @@ def _fold(settings: Settings, day: date, digest: Digest, *, force: bool = False,
     records = store.read_journal(settings.output_dir, day)
     applied = apply_journal(digest, records)
     kept: dict[str, str] = {}
-    for entry_id, result in applied.lost.items():
-        path = conflict_path(settings.output_dir, day, entry_id, fingerprint(result))
-        if path.exists():
-            os.utime(path)  # kept again now: the run that made it learns it lost (Checkpoints.finish)
-        else:
+    for entry_id, (result, run) in applied.lost.items():
+        path = conflict_path(settings.output_dir, day, entry_id, fingerprint(result), run)
+        if not path.exists():
             store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
         kept[entry_id] = str(path)
     if applied.changed or markdown_state(settings, day, digest) == STALE:
