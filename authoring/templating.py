@@ -134,6 +134,7 @@ def markdown_templates_hash(templates_dir: Path | None = None) -> str | None:
     if templates_dir is None or not any((templates_dir / name).is_file() for name in MARKDOWN_TEMPLATES):
         return None
     env = environment(None, templates_dir)
+    assert env.loader is not None
     digest = hashlib.sha256()
     for name in MARKDOWN_TEMPLATES:
         source, _, _ = env.loader.get_source(env, f"digest/{name}")
@@ -144,6 +145,7 @@ def markdown_templates_hash(templates_dir: Path | None = None) -> str | None:
 def prompt_hash(prompts_dir: Path | None = None) -> str:
     """A short hash of the prompt templates in use, recorded in each entry's provenance."""
     env = environment(prompts_dir)
+    assert env.loader is not None
     digest = hashlib.sha256()
     for name in PROMPT_TEMPLATES:
         source, _, _ = env.loader.get_source(env, f"prompts/{name}")

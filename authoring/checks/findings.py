@@ -150,7 +150,8 @@ def _content(entry: Entry) -> list[Finding]:
 def check_table(markdown: str) -> list[Finding]:
     """Anything in a markdown digest that breaks, or would break, its table (one finding a row, naming each
     defect); and papers listed twice."""
-    findings, seen = [], {}
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
     for row in read_table(markdown.split("\n")).rows:
         url = row.url
         base = _base_id(url) if url else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,9 @@ from authoring.cli.options import (
 from authoring.cli.session import load_settings, out, read_text_file, say, warn
 from authoring.errors import DigestError, StoreError
 from authoring.text import count
+
+if TYPE_CHECKING:
+    from authoring.models import Digest
 
 commands = typer.Typer()
 
@@ -141,19 +144,19 @@ def set_(
 
     Example: digest set 2024-10-08 2410.05258 questions "What does it cost?" "Does it scale?"
     """
-    field = field.value
+    name = field.value
     from authoring.store import days, edits
     from authoring.store import files as store
 
     if values == ["-"]:
         values = sys.stdin.read().splitlines()
-        values = values if field in ("authors", "questions") else [" ".join(values)]
+        values = values if name in ("authors", "questions") else [" ".join(values)]
     settings = load_settings(output_dir=output_dir)
     with days.change(settings, day, "set", force=force, notice=warn) as digest:
         entry = edits.find(digest, arxiv_id)
-        edits.set_field(entry, field, values)
+        edits.set_field(entry, name, values)
     markdown = store.markdown_path(settings.output_dir, day)
-    say(f"Set {field} of {entry.id} in {markdown}")
+    say(f"Set {name} of {entry.id} in {markdown}")
 
 
 @commands.command()
@@ -287,7 +290,8 @@ def import_(
                 existing = days.load(settings, day, notice=warn)
             except StoreError as problem:  # an unreadable day is replaced; its bytes stay in the history
                 warn(f"Warning: {problem}; importing {file} in its place")
-        rows, changed_since = row_hashes(text), []
+        rows = row_hashes(text)
+        changed_since: list[str] = []
         base = days.render_of(settings, day, existing, rows) if existing is not None else None
         digest = edits.merge_import(existing, result.digest, max_authors=settings.max_authors,
                                    authors_style=settings.authors_style, imported_rows=rows, base_rows=base,
@@ -340,7 +344,7 @@ def list_(output_dir: OutputDir = None) -> None:
     settings = load_settings(output_dir=output_dir)
     if settings.output_dir.exists() and not settings.output_dir.is_dir():
         raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
-    rows = []
+    rows: list[tuple[Path, Digest | None, str]] = []
     for day in store.stored_days(settings.output_dir):
         path = store.json_path(settings.output_dir, day)
         try:

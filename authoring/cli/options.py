@@ -38,16 +38,9 @@ class SourceKind(StrEnum):
     pdf = "pdf"
 
 
-class FieldName(StrEnum):
-    """The fields `digest set` changes (authoring.store.days.FIELDS; a test keeps the two in step)."""
-
-    title = "title"
-    authors = "authors"
-    objective = "objective"
-    method = "method"
-    result = "result"
-    implication = "implication"
-    questions = "questions"
+# The fields `digest set` changes (authoring.store.days.FIELDS; a test keeps the two in step); each member's value is
+# its name. Made by a call: in a class body, the member `title` would stand where str.title was.
+FieldName = StrEnum("FieldName", "title authors objective method result implication questions")
 
 
 class AuthorsStyle(StrEnum):

@@ -10,6 +10,7 @@ from authoring.text import terminal_text
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
 
     from authoring.models import Entry
 
@@ -60,7 +61,7 @@ class RichProgress(PlainProgress):
             console=console,
             transient=True,
         )
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         self.bar.start()

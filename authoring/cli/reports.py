@@ -6,23 +6,28 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from authoring.cli.session import out, say, warn
 from authoring.text import count
 
+if TYPE_CHECKING:
+    from authoring.runs.pipeline import HubSelection
+    from authoring.runs.summarising import RunReport
+
 
 @dataclass(frozen=True)
 class Outcome:
     """A finished run as the CLI reports it."""
 
-    report: object  # runs.pipeline.RunReport
+    report: RunReport
     command: str  # new, resume, regen, add
     done: str  # the success line's start: "Wrote output/2024-10-08.md"
     started: float  # time.monotonic() when the command started
     prices: dict[str, tuple[float, float]]
-    hub: object = None  # the Hub's selection with --from-hf, or None
+    hub: HubSelection | None = None  # the Hub's selection with --from-hf, or None
 
 
 def finish(outcome: Outcome, as_json: bool) -> None:
@@ -83,7 +88,7 @@ def warnings(outcome: Outcome) -> list[str]:
     return lines
 
 
-def failure(report) -> str | None:
+def failure(report: RunReport) -> str | None:
     """The `Error:` line of a run that failed (exit 1), or None."""
     if report.failed:
         rows = sum(1 for entry in report.digest.entries if entry.ok)

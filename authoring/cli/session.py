@@ -20,6 +20,7 @@ from authoring.text import terminal_text
 
 if TYPE_CHECKING:
     from authoring.config import Settings
+    from authoring.model.replay import Recording, Replay
 
 
 class _ReaderMayLeave:
@@ -86,7 +87,9 @@ class OneErrorHandler(TyperGroup):
     and exit 130; DIGEST_DEBUG=1 re-raises. Usage errors are click's (exit 2); anything else is a bug, and shows
     its traceback (without locals: pretty_exceptions_show_locals=False)."""
 
-    def invoke(self, ctx: typer.Context):
+    # typer makes every context a typer.Context, but declares its base's invoke with the click it vendors in a
+    # private module (typer._click), so the narrower parameter is an override mypy cannot accept.
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DigestError as error:
@@ -160,6 +163,8 @@ def load_settings(**flags) -> Settings:
 
 class NetworkRun(tuple):
     """(settings, display) for a run, plus the cassette session (a replay or a --record, or None) as `.cassette`."""
+
+    cassette: Recording | Replay | None
 
     def __new__(cls, settings, display, cassette):
         run = super().__new__(cls, (settings, display))

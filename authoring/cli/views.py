@@ -36,7 +36,7 @@ def day_table(digest: Digest) -> Table:
 
 
 def entry_view(entry: Entry, position: int) -> Group:
-    lines: list[Text] = [Text(f"#{position} {entry.id}", style="bold")]
+    lines: list[RichText] = [Text(f"#{position} {entry.id}", style="bold")]
     paper = entry.paper
     if paper:
         lines.append(Text(f"Title: {paper.title}"))

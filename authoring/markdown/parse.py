@@ -97,13 +97,14 @@ def _entry(number: int, url: str, title: str, authors: list[str], summary_markdo
         warnings.append(f"line {number}: {url} is not an arXiv paper link; skipped")
         return None
     summary = structured_summary(unescape_cell(summary_markdown))
+    cell: str | None = summary_markdown
     if summary is not None and summary_cell(summary) == summary_markdown:
-        summary_markdown = None  # the structure alone renders the very same cell
+        cell = None  # the structure alone renders the very same cell
     return number, Entry(
         id=arxiv_id.base,
         paper=Paper(id=arxiv_id.base, version=arxiv_id.version, title=title, authors=authors),
         summary=summary,
-        summary_markdown=summary_markdown,
+        summary_markdown=cell,
         provenance=Provenance(source="import"),
     )
 
@@ -111,7 +112,8 @@ def _entry(number: int, url: str, title: str, authors: list[str], summary_markdo
 def _bullet_entries(lines: list[str], warnings: list[str]) -> list[tuple[int, Entry] | None]:
     """Papers of the bullet-list layout: title line, an optional 'Authors:' line, the summary, then the
     '- read more on [arXiv](…)' line that closes each paper."""
-    entries, block = [], []
+    entries: list[tuple[int, Entry] | None] = []
+    block: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         link = _BULLET_LINK.match(line)
         if link is None:
@@ -122,7 +124,8 @@ def _bullet_entries(lines: list[str], warnings: list[str]) -> list[tuple[int, En
             warnings.append(f"line {number}: an arXiv link with no paper before it; skipped")
             continue
         start, title = block[0]
-        authors, summary = [], []
+        authors: list[str] = []
+        summary: list[str] = []
         for _, text in block[1:]:
             found = _AUTHORS_LINE.match(text)
             if found and not authors:
@@ -146,7 +149,9 @@ def structured_summary(text: str) -> Summary | None:
     """The a)-d) parts and questions of a summary written in that structure, or None (prose summaries)."""
     text = text.strip()
     block = follow_up(text)
-    parts = split_parts(text[: block.start]) if block is not None else None
+    if block is None:
+        return None
+    parts = split_parts(text[: block.start])
     if parts is None:
         return None
     try:

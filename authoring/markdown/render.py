@@ -56,4 +56,6 @@ def row_hashes(markdown: str) -> dict[str, str]:
 
 def summary_cell(summary: Summary) -> str:
     """The summary cell exactly as the digest template writes it (the template's own macro, escaped)."""
-    return text_cell(environment().get_template(SUMMARY_TEMPLATE).module.summary_text(summary))
+    module = environment().get_template(SUMMARY_TEMPLATE).module
+    # jinja2 sets a template's macros on its module at run time; TemplateModule's types do not declare them
+    return text_cell(module.summary_text(summary))  # type: ignore[attr-defined]

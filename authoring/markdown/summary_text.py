@@ -105,7 +105,8 @@ def split_parts(text: str) -> dict[str, str] | None:
     """objective, method, result, implication of a text that opens with a) and has b), c), d) in order (the
     follow-up block excluded by the caller); None otherwise."""
     markers = part_markers(text)
-    wanted, positions = "abcd", []
+    wanted = "abcd"
+    positions: list[tuple[int, int]] = []
     for letter, start, end in markers:
         if len(positions) < 4 and letter == wanted[len(positions)]:
             positions.append((start, end))

@@ -162,7 +162,9 @@ def _environment_proxy(settings: Settings) -> str | None:
     """The proxy the environment names for the model server, as httpx picks it (for messages only)."""
     url = urlsplit(_base_url(settings))
     proxies = urllib.request.getproxies_environment()
-    if _loopback(url.hostname or "") or urllib.request.proxy_bypass_environment(url.hostname or "", proxies):
+    # proxy_bypass_environment is in urllib.request (undocumented, since 3.x) but not in typeshed's stubs
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if _loopback(url.hostname or "") or bypass(url.hostname or "", proxies):
         return None
     proxy = proxies.get(url.scheme.lower()) or proxies.get("all")
     return proxy if proxy is None or "://" in proxy else f"http://{proxy}"
@@ -497,7 +499,9 @@ def response_format() -> dict[str, Any]:
     every request, sync and batch alike (the SDK's parse() would rebuild it for each call). Not to be changed."""
     from openai.lib import type_to_response_format_param
 
-    return dict(type_to_response_format_param(Summary))
+    param = type_to_response_format_param(Summary)
+    assert isinstance(param, dict)  # a model class gives its json_schema format, never Omit
+    return dict(param)
 
 
 def request_body(messages: list[dict[str, str]], settings: Settings) -> dict[str, Any]:
@@ -695,7 +699,8 @@ def _api_field(err: openai.APIStatusError, name: str) -> object:
 def _api_message(err: openai.APIStatusError) -> str:
     body = err.body
     if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        error = body.get("error")
+        inner = error if isinstance(error, dict) else body
         if inner.get("message"):
             return _one_line(redact_text(str(inner["message"])[:2000]))
     return _one_line(redact_text(str(err.message)[:2000]))

@@ -77,9 +77,9 @@ def _scrub_response(response: dict, secrets: tuple[str, ...] = ()) -> dict:
     if secrets and isinstance(body.get("string"), bytes | str):
         raw = body["string"]
         text = raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
-        cleaned = scrub(text, secrets)
-        if cleaned != text:
-            body["string"] = cleaned.encode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else cleaned
+        scrubbed = scrub(text, secrets)
+        if scrubbed != text:
+            body["string"] = scrubbed.encode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else scrubbed
     return response
 
 
@@ -271,34 +271,38 @@ def cassette(path: Path, *, record: bool, secrets: tuple[str, ...] = (),
     if not record and not path.is_file():
         raise CassetteError(f"cassette {path} does not exist; record one with --cassette {path} --record")
     interactions = _load(path) if path.is_file() else []
+    recording: Recording | None = None  # one of the two, as `record` says
+    replay: Replay | None = None
+    session: Recording | Replay
     if record:
-        session: Recording | Replay = Recording(path, Path(tempfile.mkdtemp(prefix="digest-recording-")) / path.name)
-        target = session.scratch
+        session = recording = Recording(path, Path(tempfile.mkdtemp(prefix="digest-recording-")) / path.name)
+        target = recording.scratch
     else:
-        session, target = Replay(path, interactions, strict), path
+        session = replay = Replay(path, interactions, strict)
+        target = path
     try:
         with ExitStack() as stack:
-            _enter(stack, path, target, record, secrets, None if record else session.match)
+            _enter(stack, path, target, record, secrets, None if replay is None else replay.match)
             yield session
     except CannotOverwriteExistingCassetteException as err:
         request = err.failed_request
         context = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
-        strictly = " (--strict-replay: the prompts must be the recorded ones)" if isinstance(session, Replay) \
-            and session.strict and _is_chat(_body_key(request)) else ""
+        strictly = " (--strict-replay: the prompts must be the recorded ones)" if replay is not None \
+            and replay.strict and _is_chat(_body_key(request)) else ""
         raise CassetteError(
             f"request not recorded in {path}: {request.method} {redact_url(request.uri)}{context}{strictly}; "
             "re-record with --record"
         ) from None
     except DigestError as err:
-        if record:
-            _merge_after_error(session, interactions, err)
+        if recording is not None:
+            _merge_after_error(recording, interactions, err)
         raise
     except BaseException:
-        if record:
-            _merge_after_error(session, interactions, None)
+        if recording is not None:
+            _merge_after_error(recording, interactions, None)
         raise
-    if record:
-        _merge_into(session, interactions)
+    if recording is not None:
+        _merge_into(recording, interactions)
 
 
 def _merge_after_error(recording: Recording, old: list[dict], err: DigestError | None) -> None:

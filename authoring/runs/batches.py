@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel
 
@@ -23,7 +25,11 @@ from authoring.store import days
 from authoring.store import files as store
 from authoring.templating import prompt_hash
 
-ENDPOINT = "/v1/chat/completions"
+if TYPE_CHECKING:
+    from openai import OpenAI
+    from openai.types import Batch
+
+ENDPOINT: Final = "/v1/chat/completions"
 FINISHED = {"completed", "failed", "expired", "cancelled"}
 
 
@@ -81,7 +87,9 @@ def submit(
     _fill_metadata(digests, settings, notices)  # network: no day is locked meanwhile
     digests = {day: _save_metadata(settings, day, digest) for day, digest in digests.items()}
     templates_hash = prompt_hash(settings.prompts_dir)
-    lines, requests, submitted = [], {}, {}
+    lines: list[str] = []
+    requests: dict[str, list[str]] = {}
+    submitted: dict[str, str] = {}
     for digest in digests.values():
         for entry in digest.entries:
             if entry.ok or entry.paper is None:
@@ -171,7 +179,7 @@ def _chosen(settings: Settings, batch_id: str | None) -> list[BatchRecord]:
     return pending
 
 
-def status(settings: Settings, batch_id: str | None = None) -> list[tuple[BatchRecord, object]]:
+def status(settings: Settings, batch_id: str | None = None) -> list[tuple[BatchRecord, Batch]]:
     """The API's view of each uncollected batch (or of one): (record, batch object); records are updated. With
     none to ask about, no client is needed (nor a key)."""
     chosen = _chosen(settings, batch_id)
@@ -180,7 +188,7 @@ def status(settings: Settings, batch_id: str | None = None) -> list[tuple[BatchR
     client = llm.make_client(settings)
     found = []
     for record in chosen:
-        batch = llm.call(settings, lambda record=record: client.batches.retrieve(record.id))
+        batch = llm.call(settings, partial(client.batches.retrieve, record.id))
         record.status = batch.status
         _save_record(settings.output_dir, record)
         found.append((record, batch))
@@ -196,7 +204,7 @@ def collect(settings: Settings, clock: Clock, batch_id: str | None = None) -> tu
     client = llm.make_client(settings)
     reports, waiting = [], []
     for record in chosen:
-        batch = llm.call(settings, lambda record=record: client.batches.retrieve(record.id))
+        batch = llm.call(settings, partial(client.batches.retrieve, record.id))
         record.status = batch.status
         if batch.status not in FINISHED:
             waiting.append(f"{record.id} is {batch.status}")
@@ -214,13 +222,17 @@ def collect(settings: Settings, clock: Clock, batch_id: str | None = None) -> tu
     return reports, waiting
 
 
+def _file_text(client: OpenAI, file_id: str) -> str:
+    return client.files.content(file_id).text
+
+
 def _results(client, batch, settings: Settings) -> dict[str, llm.Generation | str]:
     """custom_id -> Generation, or the reason that request failed."""
     results: dict[str, llm.Generation | str] = {}
     for file_id in (batch.output_file_id, batch.error_file_id):
         if not file_id:
             continue
-        text = llm.call(settings, lambda file_id=file_id: client.files.content(file_id).text)
+        text = llm.call(settings, partial(_file_text, client, file_id))
         for line in text.splitlines():
             if line.strip():
                 item = json.loads(line)

@@ -116,7 +116,9 @@ def check_against_arxiv(digest: Digest, fetch: Callable[[list], FetchResult], ma
     findings = []
     for entry in entries:
         if entry.id in fetched.withdrawn or entry.id in fetched.unreadable:
-            findings.append(Finding(WARNING, "drift", entry.id, fetched.error_for(parse_id(entry.id))))
+            error = fetched.error_for(parse_id(entry.id))
+            assert error is not None  # withdrawn or unreadable
+            findings.append(Finding(WARNING, "drift", entry.id, error))
         else:
             findings += check_drift(entry, fetched.papers.get(entry.id), max_authors=max_authors)
     return findings

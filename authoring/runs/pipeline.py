@@ -161,14 +161,24 @@ def regenerate(
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is None:
             raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
-        return current, [current.entry(i) for i in _chosen(current, wanted, False, force)]  # the day as it is now
+        return current, _held(current, _chosen(current, wanted, False, force))  # the day as it is now
 
     checkpoints = days.Checkpoints(settings, day, command, force=force, notice=run.progress.notice)
     digest = checkpoints.begin(prepare)
-    entries = [digest.entry(i) for i in wanted]
+    entries = _held(digest, wanted)
     report = run.report = _report(digest, settings, day)
     _refetch_missing(entries, run, report)
     return _summarise_and_fold(entries, run, report, checkpoints)
+
+
+def _held(digest: Digest, ids: Sequence[str]) -> list[Entry]:
+    """The entries of `ids`, which the day holds (`_chosen` found each in it)."""
+    entries = []
+    for arxiv_id in ids:
+        entry = digest.entry(arxiv_id)
+        assert entry is not None, f"{arxiv_id} is not in the day"
+        entries.append(entry)
+    return entries
 
 
 def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
@@ -183,7 +193,7 @@ def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
 
 
 def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
-            skip: set[str] = frozenset()) -> list[str]:
+            skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """The ids of the entries to regenerate, each once, in the order named (then the failed ones not in `skip`)."""
     chosen: list[str] = []
     failed = [e for e in digest.entries if all_failed and not e.ok and e.id not in skip]
@@ -192,7 +202,7 @@ def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: boo
             chosen.append(entry.id)
     if not chosen and not all_failed:
         raise DigestError("nothing to regenerate: name entries, or pass --all-failed")
-    edited = [i for i in chosen if (e := digest.entry(i)).provenance and e.provenance.edited]
+    edited = [i for i in chosen if (e := digest.entry(i)) is not None and e.provenance and e.provenance.edited]
     if edited and not force:
         raise DigestError(f"{', '.join(edited)} edited by hand; pass --force to regenerate and replace the edits")
     return chosen
@@ -234,7 +244,7 @@ def add_papers(
     checkpoints = days.Checkpoints(settings, day, "add", force=force, notice=run.progress.notice)
     digest = checkpoints.begin(prepare)
     report.digest = digest
-    new_entries = [digest.entry(e.id) for e in fetched if digest.entry(e.id) is not None]
+    new_entries = [entry for e in fetched if (entry := digest.entry(e.id)) is not None]
     return _summarise_and_fold(new_entries, run, report, checkpoints)
 
 

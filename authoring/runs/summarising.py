@@ -102,6 +102,10 @@ class Run:
         self.progress.retry(reason)
 
 
+def _next_batch(arriving: Iterator[list[Entry]]) -> list[Entry] | None:
+    return next(arriving, None)
+
+
 def summarise(
     entries: list[Entry],
     run: Run,
@@ -121,8 +125,11 @@ def summarise(
     settings = run.settings
     # arXiv is asked first, so its answer is on the way while the model client (the openai SDK, the slowest
     # import) is loaded and built.
-    fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arxiv") if arriving is not None else None
-    next_batch = fetcher.submit(next, arriving, None) if fetcher is not None else None
+    fetcher: ThreadPoolExecutor | None = None
+    next_batch: Future[list[Entry] | None] | None = None
+    if arriving is not None:
+        fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arxiv")
+        next_batch = fetcher.submit(_next_batch, arriving)
     try:
         from authoring.model import llm
 
@@ -162,7 +169,8 @@ def summarise(
                     batch = next_batch.result()
                 except DigestError as problem:  # arXiv gave up on a chunk: finish what is in flight, then stop
                     fetch_failed, batch = problem, None
-                next_batch = fetcher.submit(next, arriving, None) if batch is not None else None
+                assert fetcher is not None and arriving is not None  # next_batch came from them
+                next_batch = fetcher.submit(_next_batch, arriving) if batch is not None else None
                 remaining |= start(batch or [])
             remaining -= done
             for future in done:

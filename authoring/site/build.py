@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -79,9 +80,9 @@ def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Si
         site.pending += sum(1 for e in digest.entries if e.pending)
         site.failed += sum(1 for e in digest.entries if not e.ok and not e.pending)
     context = {"title": options.title, "papers": site.papers}
-    days = [
+    days: list[dict[str, Any]] = [
         {"date": d.date, "href": day_page(d.date), "papers": len(entries), "entries": entries,
-         "titles": [{"title": e.paper.title, "href": f"{day_page(d.date)}#{e.id}"} for e in entries[:TITLES_ON_INDEX]]}
+         "titles": [{"title": _title(e), "href": f"{day_page(d.date)}#{e.id}"} for e in entries[:TITLES_ON_INDEX]]}
         for d, entries in zip(digests, shown, strict=True)
     ]
     for i, day in enumerate(days):
@@ -96,6 +97,11 @@ def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Si
     return site
 
 
+def _title(entry: Entry) -> str:
+    assert entry.paper is not None  # an entry shown is ok, so it has its paper
+    return entry.paper.title
+
+
 def _render(env: jinja2.Environment, name: str, **context) -> bytes:
     try:
         return env.get_template(name).render(**context).encode("utf-8")
@@ -107,6 +113,7 @@ def _render(env: jinja2.Environment, name: str, **context) -> bytes:
 
 def _source(env: jinja2.Environment, name: str) -> bytes:
     try:
+        assert env.loader is not None
         source, _, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
         raise ConfigError(f"{name} not found") from None

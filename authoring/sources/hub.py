@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 from authoring.config import Settings
@@ -157,7 +158,8 @@ def _with_deadline(seconds: float) -> None:
             self.body.close()
 
     def deadline(response: httpx2.Response) -> None:  # response hooks run once the headers are in, before the body
-        response.stream = Before(response.stream, time.monotonic() + seconds)
+        # a sync client's answers have a sync stream
+        response.stream = Before(cast(httpx2.SyncByteStream, response.stream), time.monotonic() + seconds)
 
     set_client_factory(lambda: httpx2.Client(timeout=seconds, follow_redirects=True,
                                              event_hooks={"response": [deadline]}))

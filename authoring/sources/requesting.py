@@ -74,6 +74,6 @@ def _read_before(response: requests.Response, deadline: float, seconds: float) -
 def first_line(err: BaseException) -> str:
     """The first line of the error at the root of `err`, secrets redacted."""
     root = err
-    while root.__cause__ or root.__context__:
-        root = root.__cause__ or root.__context__
+    while (parent := root.__cause__ or root.__context__) is not None:
+        root = parent
     return redact_text(str(root).splitlines()[0]) if str(root).strip() else type(root).__name__

@@ -266,9 +266,9 @@ def undo(
         store.atomic_write(store.json_path(settings.output_dir, day), snapshot.read_bytes())
         if not markdown_copy.exists():  # snapshotted before its first render
             try:
-                restored = store.load_digest(settings.output_dir, day)
-                restored.previous_rendered_sha256 = _sha_of(store.markdown_path(settings.output_dir, day))
-                write(settings, day, restored, command="undo", notice=notice)  # the DATE.md undone reads as stale
+                restored_day = store.load_digest(settings.output_dir, day)
+                restored_day.previous_rendered_sha256 = _sha_of(store.markdown_path(settings.output_dir, day))
+                write(settings, day, restored_day, command="undo", notice=notice)  # the DATE.md undone reads as stale
             except StoreError:
                 pass  # an unreadable day goes back as it was; `digest list` reports it
         history.forget(snapshot)
@@ -446,6 +446,7 @@ def apply_journal(digest: Digest, records: list[dict]) -> _Applied:
         if current is None or fingerprint(current) != record.get("base"):
             applied.lost[result.id] = (result, str(record.get("run") or ""))
             continue
+        assert where is not None  # current is digest.entries[where]
         applied.replaced = applied.replaced or current.has_summary
         applied.command = str(record.get("command") or applied.command)
         digest.entries[where] = result

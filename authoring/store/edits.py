@@ -83,6 +83,7 @@ def validated_summary(data: dict) -> Summary:
 
 def set_authors(entry: Entry, authors: list[str]) -> None:
     """Authors written by hand replace the Hub's list too, so the cell shows them in either authors style."""
+    assert entry.paper is not None, "only an entry with arXiv metadata has authors to set"
     if authors != entry.paper.authors and entry.hub is not None:
         entry.hub = entry.hub.model_copy(update={"authors": []})
     entry.paper.authors = authors
@@ -147,12 +148,15 @@ def merge_import(
         if not old.ok:
             merged.append(new)
             continue
+        # old.ok: it has a paper and a summary; a parsed row always has a paper, and a summary or its cell
+        assert old.paper is not None and new.paper is not None
         same_title = old.paper.title == new.paper.title
         same_authors = shown_authors(old, max_authors, authors_style) == new.paper.authors
-        old_cell = old.summary_markdown if old.summary_markdown is not None else summary_cell(old.summary)
-        new_cell = new.summary_markdown if new.summary_markdown is not None else summary_cell(new.summary)
+        old_cell = _cell(old)
+        new_cell = _cell(new)
         entry = old.model_copy(deep=True)
         if not (same_title and same_authors and old_cell == new_cell):
+            assert entry.paper is not None  # a copy of old's
             entry.paper.title = new.paper.title
             if not same_authors:
                 set_authors(entry, new.paper.authors)
@@ -184,3 +188,11 @@ def _in_the_days_order(merged: list[Entry], existing: Digest) -> list[Entry]:
             after = merged[n - 1] if n else None
             ordered.insert(ordered.index(after) + 1 if after in ordered else 0, entry)
     return ordered
+
+
+def _cell(entry: Entry) -> str:
+    """The summary cell of an entry that has a summary: the imported cell as written, else the rendered one."""
+    if entry.summary_markdown is not None:
+        return entry.summary_markdown
+    assert entry.summary is not None, f"{entry.id} has no summary"
+    return summary_cell(entry.summary)

@@ -65,7 +65,7 @@ def atomic_write(path: Path, text: str | bytes, *, before_replace: Callable[[], 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove temporary files left in folder by writers that no longer run (kill -9, power loss)."""
-    removed = []
+    removed: list[Path] = []
     try:
         names = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     except OSError:
@@ -163,7 +163,7 @@ class Journal:
     def append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
-            if self._fd is not None and not self._still_there():
+            if self._fd is not None and not self._still_there(self._fd):
                 self.close()
             if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,9 +181,9 @@ class Journal:
         except OSError as err:
             raise StoreError(f"cannot write {self.path}: {err.strerror or err}") from None
 
-    def _still_there(self) -> bool:
+    def _still_there(self, fd: int) -> bool:
         try:
-            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+            return os.stat(self.path).st_ino == os.fstat(fd).st_ino
         except OSError:
             return False
 

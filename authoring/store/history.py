@@ -37,7 +37,7 @@ def snapshot(output_dir: Path, day: date, command: str) -> Path | None:
     if not current.exists():
         return None
     existing = snapshots(output_dir, day)
-    number = int(_SNAPSHOT.match(existing[-1].name).group(1)) + 1 if existing else 1
+    number = int(_parts(existing[-1].name).group(1)) + 1 if existing else 1
     target = history_dir(output_dir, day) / f"{number:04d}-{command}.json"
     try:
         store.atomic_write(target, current.read_bytes())
@@ -66,12 +66,19 @@ def latest(output_dir: Path, day: date) -> tuple[Path, str]:
     existing = snapshots(output_dir, day)
     if not existing:
         raise StoreError(f"nothing to undo for {day.isoformat()}: {history_dir(output_dir, day)} has no snapshots")
-    return existing[-1], _SNAPSHOT.match(existing[-1].name).group(2)
+    return existing[-1], _parts(existing[-1].name).group(2)
 
 
 def command_of(snapshot_path: Path) -> str:
     """The command a snapshot was kept before."""
-    return _SNAPSHOT.match(snapshot_path.name).group(2)
+    return _parts(snapshot_path.name).group(2)
+
+
+def _parts(name: str) -> re.Match[str]:
+    """The number and command of a snapshot's name (one `snapshots` listed)."""
+    found = _SNAPSHOT.match(name)
+    assert found is not None, f"{name} is not a snapshot's name"
+    return found
 
 
 def forget(snapshot_path: Path) -> None:
