@@ -345,7 +345,7 @@ def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path
     out = tmp_path / "output"
     seed_golden_day(out)
     ids = [f"2410.{n:05d}" for n in range(1, 5)]
-    with StandIn({i: paper(i) for i in ids}, chat=lambda body: ok(body, delay=20)) as stand_in:
+    with StandIn({i: paper(i) for i in ids}, chat=lambda body: ok(body, delay=8)) as stand_in:
         environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
         process = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", *ids, "--force",
                                     "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)], cwd=ROOT,
