@@ -599,7 +599,9 @@ def test_every_wire_form_of_a_url_secret_is_scrubbed():
         "Basic REDACTED and REDACTED and REDACTED"
 
 
-def test_a_key_a_server_echoes_back_is_in_no_message_file_or_cassette(tmp_path):
+def test_a_key_a_server_echoes_back_is_in_no_message_file_or_cassette(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digest.toml").write_text("retry_base_delay = 0\n")  # the 500s are retried at once, not backed off
     echoed = Reply(500, json.dumps({"error": {"message": f"bad key {SECRET} for this org"}}).encode())
     ids = ["2410.00001"]
     with StandIn({i: paper(i) for i in ids}, chat=lambda body: echoed) as stand_in:
