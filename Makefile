@@ -35,7 +35,7 @@ screenshots: $(VENV)/.installed-base
 	$(BIN)/python tools/screenshots.py
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # The documentation site: regenerate the CLI reference, the settings table and the DATE.json schema from the code
 # (tools/docs_reference.py; tests/test_docs.py fails when they are out of date), then build it into build/docs-site.
