@@ -25,7 +25,7 @@ def assert_one_line_error(result, *fragments):
     errors = [line for line in lines if line.startswith("Error: ")]
     assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # progress lines may come before it
     for fragment in fragments:
-        assert fragment in errors[0]
+        assert fragment in errors[0], errors[0]
     assert "Traceback" not in result.output
 
 
@@ -35,7 +35,7 @@ def assert_usage_error(result, *fragments):
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, result.stderr
     for fragment in fragments:
-        assert fragment in errors[0]
+        assert fragment in errors[0], errors[0]
     assert "Traceback" not in result.output
 
 
