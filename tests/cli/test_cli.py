@@ -151,8 +151,15 @@ def test_model_request_missing_from_cassette_names_the_paper_and_request(tmp_pat
     other_prompts = tmp_path / "prompts"
     other_prompts.mkdir()
     (other_prompts / "system.j2").write_text("A different system prompt.")
-    result = run("new", "2024-10-08", *DEMO_IDS, "--cassette", DEMO, "--output-dir", str(tmp_path / "out"),
-                 "--prompts", str(other_prompts))
+    # In its own process (the autouse fixtures' environment is inherited): no model-call thread an earlier
+    # in-process test left behind shares vcrpy's patches with this run.
+    import os
+    from types import SimpleNamespace
+
+    done = subprocess.run([sys.executable, "-m", "authoring", "new", "2024-10-08", *DEMO_IDS, "--cassette", str(DEMO),
+                           "--output-dir", str(tmp_path / "out"), "--prompts", str(other_prompts)], cwd=ROOT,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    result = SimpleNamespace(exit_code=done.returncode, stderr=done.stderr, output=done.stdout + done.stderr)
     assert_one_line_error(result, "request not recorded in", "POST https://api.openai.com/v1/chat/completions",
                           "(while summarising 2410.")
 
