@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer
 
 SCHEMA_VERSION = 1
 
@@ -41,23 +41,41 @@ class Summary(BaseModel):
 
     @field_validator("objective", "method", "result", "implication")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        # A model that repeats the part's marker ("c) ...") would otherwise render "c) c) ...".
-        value = re.sub(r"^\s*[a-d]\)\s+", "", value).strip()
+    def _not_blank(cls, value: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get(DROP_MARKERS):
+            value = without_part_marker(value)
+        value = value.strip()
         if not value:
             raise ValueError("must not be empty")
         return value
 
     @field_validator("questions")
     @classmethod
-    def _two_or_three(cls, value: list[str]) -> list[str]:
-        # Checked here rather than with min/max length so the strict JSON schema stays portable. Numbering a model
-        # adds itself ("1. ...") is dropped: the template numbers the questions.
-        questions = [re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", q).strip() for q in value]
-        questions = [q for q in questions if q]
+    def _two_or_three(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # Checked here rather than with min/max length so the strict JSON schema stays portable.
+        if (info.context or {}).get(DROP_MARKERS):
+            value = [without_item_marker(q) for q in value]
+        questions = [q.strip() for q in value if q.strip()]
         if not 2 <= len(questions) <= 3:
             raise ValueError(f"expected 2 or 3 follow-up questions, got {len(questions)}")
         return questions
+
+
+# Validation context for text that arrives with markers of its own (a model's answer, a value typed for `digest set`):
+# `Summary.model_validate(data, context={DROP_MARKERS: True})`. A model that repeats the part's marker ("c) ...")
+# would otherwise render "c) c) ...", and the template numbers the questions itself. Everything else (a stored day,
+# an imported cell, an edited document) is taken as written: a field that starts with "3) " keeps it.
+DROP_MARKERS = "drop_markers"
+
+
+def without_part_marker(text: str) -> str:
+    """A part's text without one a)-d) marker the writer put at its start."""
+    return re.sub(r"^\s*[a-d]\)\s+", "", text)
+
+
+def without_item_marker(text: str) -> str:
+    """A question without one numbering or bullet the writer put at its start ("1. ", "2) ", "- ")."""
+    return re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", text)
 
 
 class Usage(BaseModel):

@@ -5,7 +5,10 @@ should give, at info), the hand-written defects corpus (tests/data/corpus/defect
 generated here from hand-written phrasings with a known label each (figures with units, follow-up headings and
 numbering, inline lists, empty authors, raw tags, preamble, broken rows, and grounding against an abstract).
 
-    python tools/check_precision.py [--days 40]
+    python tools/check_precision.py [--days 40] [--archive DIR]
+
+With --archive (default: the archive-like days in tests/data/corpus/archive), it also imports every DATE.md of
+DIR as a stored day and prints how many pass `digest check --fail-on error`, with each error of the others.
 """
 
 from __future__ import annotations
@@ -96,6 +99,25 @@ def defects_corpus() -> Counter:
     return tally
 
 
+def archive_gate(archive: Path, folder: Path) -> None:
+    """Every markdown day of an archive imported, then the CI gate (--fail-on error) over each stored day."""
+    settings = Settings(output_dir=folder)
+    files = sorted(archive.glob("*.md"))
+    for path in files:
+        digest = parse_digest(path.read_text(encoding="utf-8"), source=str(path)).digest
+        days.write(settings, date.fromisoformat(digest.date), digest)
+    stored = store.stored_days(folder)
+    failing = [(day, [f for f in findings if f.severity == "error"])
+               for day, _, findings in checking.check_days(settings, stored)]
+    failing = [(day, errors) for day, errors in failing if errors]
+    passing = len(stored) - len(failing)
+    share = passing / len(stored) if stored else 1.0
+    print(f"  {f'archive {archive.name}/':<34} {passing} of {len(stored)} days pass --fail-on error ({share:.1%})")
+    for day, errors in failing:
+        for finding in errors:
+            print(f"    {day}  {finding.entry or '-':<12}  {finding.kind:<9}  {finding.message}")
+
+
 def generated_days(count: int, rng: random.Random) -> Counter:
     tally: Counter = Counter()
     for day in range(count):
@@ -138,6 +160,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=40)
     parser.add_argument("--verbose", action="store_true", help="Print each finding that does not match a label.")
+    parser.add_argument("--archive", type=Path, default=DATA / "corpus" / "archive",
+                        help="A folder of markdown days to import and gate (default: %(default)s).")
     args = parser.parse_args()
     rng = random.Random(12)
     print("digest check: findings against labels")
@@ -146,6 +170,8 @@ def main() -> None:
     report("hand-written defects corpus", defects_corpus())
     report(f"{args.days} generated days ({len(CASES)} rows each)", generated_days(args.days, rng))
     report(f"{args.days * 10} generated grounding pairs", generated_grounding(args.days * 10, rng))
+    with tempfile.TemporaryDirectory() as folder:
+        archive_gate(args.archive, Path(folder))
 
 
 if __name__ == "__main__":

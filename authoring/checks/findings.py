@@ -13,7 +13,7 @@ from authoring.checks.grounding import Source, figures, parts_text, ungrounded
 from authoring.errors import InvalidIdError
 from authoring.ids import parse_id
 from authoring.markdown.rows import read_table
-from authoring.markdown.summary_text import follow_up, part_markers
+from authoring.markdown.summary_text import ROMAN_PARTS, follow_up, part_markers, roman_markers
 from authoring.models import Digest, Entry, Paper
 from authoring.templating import unescape_cell
 
@@ -35,7 +35,10 @@ _META = re.compile(
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"`[^`]*`")
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,200})?/?>")
+_TAG = re.compile(r"</?(?P<name>[A-Za-z][A-Za-z0-9-]{0,30})(?:\s[^<>]{0,200})?/?>")
+# Inline tags GitHub's renderer keeps and shows as formatting (its sanitiser's allow-list): not hidden, not flagged.
+_SHOWN_TAGS = frozenset({"sup", "sub", "b", "i", "em", "strong", "br", "code", "kbd", "s", "strike", "del", "ins",
+                         "mark", "small", "q", "samp", "var", "tt", "abbr", "cite", "dfn", "wbr"})
 _URL = re.compile(r"https?://[^\s)\]|>\"'`]+")
 # Links the digest itself makes (a paper's arXiv and Hub pages): a summary repeating one needs no second look.
 _OWN_LINK = re.compile(r"https?://(?:www\.|export\.)?(?:arxiv\.org|huggingface\.co)/", re.IGNORECASE)
@@ -115,27 +118,50 @@ def _structure(entry: Entry) -> list[Finding]:
     block = follow_up(text)
     parts = text[: block.start] if block else text
     present = {letter for letter, _, _ in part_markers(parts)}
+    # Prose another tool wrote, taken in by `digest import`: its style is reported, never held against it as an
+    # error of ours (the gate stays strict for what digest generated, and for a)-d) text missing a part).
+    imported_prose = not present and entry.provenance is not None and entry.provenance.source == "import"
     found = []
     if not present:
         found.append(Finding(INFO, "structure", entry.id, "imported prose: not in the a)-d) structure"))
+        found += _roman_parts(entry, parts)
     elif missing := [f"{part})" for part in "abcd" if part not in present]:
         found.append(Finding(ERROR, "structure", entry.id,
                              f"the summary does not follow the a)-d) structure (missing {', '.join(missing)})"))
     count = len(block.questions) if block else 0
     if not 2 <= count <= 3:
-        found.append(Finding(ERROR, "questions", entry.id, f"{count} follow-up questions (expected 2 or 3)"))
+        if imported_prose:
+            found.append(Finding(INFO, "questions", entry.id, f"imported prose: {count} numbered follow-up "
+                                                              "questions (digest writes 2 or 3)"))
+        else:
+            found.append(Finding(ERROR, "questions", entry.id, f"{count} follow-up questions (expected 2 or 3)"))
     if not figures(parts):
         found.append(Finding(WARNING, "figure", entry.id, "the summary states no figure"))
     return found
 
 
+def _roman_parts(entry: Entry, parts: str) -> list[Finding]:
+    """A summary written in parts i) to v) (an older layout) that lacks one of them."""
+    present = [numeral for numeral, _, _ in roman_markers(parts)]
+    if len(set(present)) < 3 or "i" not in present:
+        return []  # not written in that layout (an inline 'i) ... ii)' list is not one)
+    if missing := [f"{numeral})" for numeral in ROMAN_PARTS if numeral not in present]:
+        return [Finding(WARNING, "structure", entry.id,
+                        f"the summary's i)-v) parts lack {', '.join(missing)}")]
+    return []
+
+
 def _content(entry: Entry) -> list[Finding]:
-    """Defects a reader sees whatever the source: an empty authors cell, raw tags, the model talking."""
+    """Defects a reader sees whatever the source: an empty authors cell, raw tags (in the title or the summary), the
+    model talking."""
     found = []
     if entry.paper is not None and not entry.paper.authors:
         found.append(Finding(WARNING, "authors", entry.id, "the authors cell is empty"))
+    if entry.paper is not None and (tags := hidden_tags(entry.paper.title)):  # a model's <think> left in a title
+        found.append(Finding(ERROR, "markup", entry.id, f"raw tag {', '.join(tags[:3])} in the title: a markdown "
+                                                         "renderer hides it (write the paper's own title there)"))
     text = _summary_text(entry)
-    tags = list(dict.fromkeys(_TAG.findall(_CODE_SPAN.sub("", text))))
+    tags = hidden_tags(text)
     if tags:
         found.append(Finding(ERROR, "markup", entry.id, f"raw tag {', '.join(tags[:3])} outside a code span: a "
                                                          "markdown renderer hides it (wrap it in backticks)"))
@@ -145,6 +171,13 @@ def _content(entry: Entry) -> list[Finding]:
         what = "opens with model preamble" if opening else "contains meta-talk"
         found.append(Finding(WARNING, "preamble", entry.id, f"the summary {what}: {meta.group(0).strip()!r}"))
     return found
+
+
+def hidden_tags(text: str) -> list[str]:
+    """Raw tags outside code spans that a markdown renderer hides (`<think>`), each once; not `<sup>` and the other
+    inline formatting GitHub shows."""
+    tags = (m for m in _TAG.finditer(_CODE_SPAN.sub("", text)) if m["name"].lower() not in _SHOWN_TAGS)
+    return list(dict.fromkeys(m.group(0) for m in tags))
 
 
 def check_table(markdown: str) -> list[Finding]:
@@ -160,6 +193,7 @@ def check_table(markdown: str) -> list[Finding]:
             defects.append("no arXiv link")
         if defects:
             findings.append(Finding(ERROR, "table", base, f"line {row.line}: {'; '.join(defects)}"))
+
         if base is None:
             continue
         if base in seen:

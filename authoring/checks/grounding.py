@@ -1,24 +1,29 @@
 """Numbers in a summary that do not occur in the paper's source text, with the usual normalisations: percent
-signs, thousands separators, 0.85 vs 85%, multipliers (47x, 800K, 1.5B), e-notation, and small counts written as
-words. A number glued to a name (GPT-4o, Llama-3.1-8B, PaliGemma-3B-Mix-448, 44.1kHz) is part of the name."""
+signs, thousands separators, 0.85 vs 85% (and .85), multipliers (47x, 800K, 1.5B), units (226ms, 100FPS, 6.90mm),
+e-notation, and small counts written as words. A number glued to a name (GPT-4o, Llama-3.1-8B, PaliGemma-3B-Mix-448,
+44.1kHz) is part of the name."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-# One number as written: thousands separators or plain digits, a decimal part, an exponent (8.1e-3), then an
-# optional unit or multiplier glued to it. No nested quantifiers: each match is found in one forward pass.
+# Units a reader glues to a measured figure: time, bit rates, frame rates, lengths (226ms, 0.35kbps, 100FPS, 6.90mm).
+# Not GB or kHz: glued to a number they mostly name hardware or a standard (an A100 40GB, 44.1kHz audio).
+_UNITS = r"(?:ms|[µμ]s|ns|sec|min|[kKMG]?bps|[fF][pP][sS]|[mck]m|nm)"
+# One number as written: thousands separators or plain digits, a decimal part (or a decimal with no leading digit,
+# .828), an exponent (8.1e-3), then an optional unit or multiplier glued to it. No nested quantifiers: each match
+# is found in one forward pass.
 _NUMBER = re.compile(
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<exp>[eE][-+−]?\d{1,3})?"
-    r"(?P<unit>\s?%|\s?pp\b|dB\b|[xX×](?![A-Za-z\d])|[kKMB](?![A-Za-z\d]))?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![\w.])\.\d+)(?P<exp>[eE][-+−]?\d{1,3})?"
+    r"(?P<unit>\s?%|\s?pp\b|dB\b|[xX×](?![A-Za-z\d])|[kKMB](?![A-Za-z\d])|" + _UNITS + r"(?![A-Za-z\d]))?"
 )
 # Signs and markers that may stand directly before a figure: +Δ9.4%, ±0.3, ~40%, −2.1, ≈3x, <1%.
 _PREFIX = "+±~≈Δ∆−<>≤≥"
 _RANGE = "-–—"  # 800K-1M, 10–18x
 _MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 # Every number in the source, wherever it stands (e-notation read both as written and as its value).
-_ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[eE]([-+−]?\d{1,3}))?")
+_ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![\w.])\.\d+)(?:[eE]([-+−]?\d{1,3}))?")
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
 _WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b")

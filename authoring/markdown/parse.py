@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from authoring.errors import DigestError, InvalidIdError
 from authoring.ids import parse_id
-from authoring.markdown.render import summary_cell
+from authoring.markdown.render import summary_cell, summary_layout
 from authoring.markdown.rows import Row, read_table
-from authoring.markdown.summary_text import follow_up, split_parts
+from authoring.markdown.summary_text import follow_up, holds_a_marker, split_parts
 from authoring.models import Digest, Entry, Paper, Provenance, Summary
 from authoring.templating import escape_cell, unescape_cell
 
@@ -19,7 +19,13 @@ _TITLE = re.compile(
     r"^(?P<title>.*?) \(Read more on \[arXiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)"
     r"(?: or \[HuggingFace\]\([^)]*\))?\)$"
 )
-_READ_MORE_TAIL = re.compile(r"\s*\(Read more on \[arXiv\]\([^)]*\)(?: or \[HuggingFace\]\([^)]*\))?\)\s*$")
+# The links at the end of a title cell: '(Read more on [arXiv](…) or [HuggingFace](…))', or in the older layout
+# (2024-09-09) 'TITLE - read more on [arXiv](…) or [HuggingFace](…)'. Neither belongs to the title.
+_READ_MORE_TAIL = re.compile(
+    r"\s*(?:\(Read more on \[arXiv\]\([^)]*\)(?: or \[HuggingFace\]\([^)]*\))?\)"
+    r"|[-–—:]?\s*Read more on \[arXiv\]\([^)]*\)(?: or \[HuggingFace\]\([^)]*\))?)\s*$",
+    re.IGNORECASE,
+)
 # The bullet-list layout: each paper's lines end with one '- read more on [arXiv](…)' line.
 _BULLET_LINK = re.compile(
     r"^\s*[-*]\s+read more on \[arxiv\]\((?P<url>https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html)/[^)\s]+)\)",
@@ -96,10 +102,7 @@ def _entry(number: int, url: str, title: str, authors: list[str], summary_markdo
     except InvalidIdError:
         warnings.append(f"line {number}: {url} is not an arXiv paper link; skipped")
         return None
-    summary = structured_summary(unescape_cell(summary_markdown))
-    cell: str | None = summary_markdown
-    if summary is not None and summary_cell(summary) == summary_markdown:
-        cell = None  # the structure alone renders the very same cell
+    summary, cell = cell_summary(summary_markdown)
     return number, Entry(
         id=arxiv_id.base,
         paper=Paper(id=arxiv_id.base, version=arxiv_id.version, title=title, authors=authors),
@@ -145,8 +148,64 @@ def _strip_cell_padding(cell: str) -> str:
     return cell[:-1] if cell.endswith(" ") else cell
 
 
+def cell_summary(cell: str) -> tuple[Summary | None, str | None]:
+    """(structure, cell to keep) of a summary cell as written. A cell in digest's own layout gives the one summary
+    the template renders as exactly that cell, and nothing else need be kept. Another tool's a)-d) layout gives its
+    structure beside the cell (which is what is rendered), and only when that structure holds every word of the
+    cell and was not cut at one of two look-alike markers: an edit of one part re-renders the others from it.
+    Anything else is prose, rendered as written."""
+    exact = own_layout_summary(cell)
+    if exact is not None:
+        return exact, None
+    return structured_summary(unescape_cell(cell)), cell
+
+
+def own_layout_summary(cell: str) -> Summary | None:
+    """The summary the template renders as exactly this cell, or None. A field never holds one of the template's
+    separators ('  b) ', '  2. '): that makes the cut unique (a part with a paragraph break before 'b) ' would
+    render like two parts, and such a cell is left to structured_summary, which keeps it as prose)."""
+    layouts = [summary_layout(questions) for questions in (2, 3)]
+    separators = {separator for layout in layouts for separator in layout[1:-1]}
+    for layout in layouts:
+        fields = _fields(cell, layout, separators)
+        if fields is None:
+            continue
+        text = [unescape_cell(field) for field in fields]
+        try:
+            summary = Summary(objective=text[0], method=text[1], result=text[2], implication=text[3],
+                              questions=text[4:])
+        except ValueError:
+            return None
+        return summary if summary_cell(summary) == cell else None
+    return None
+
+
+def _fields(cell: str, layout: tuple[str, ...], separators: set[str]) -> list[str] | None:
+    """The fields of a cell written in `layout` (its literal text around the fields), each non-empty and holding
+    none of `separators`; None when the cell is not in that layout."""
+    prefix, *between, suffix = layout
+    if not (cell.startswith(prefix) and cell.endswith(suffix)) or len(cell) < len(prefix) + len(suffix):
+        return None
+    rest, cut = cell[len(prefix) : len(cell) - len(suffix)], []
+    for separator in between:
+        text, found, rest = rest.partition(separator)
+        if not found:
+            return None
+        cut.append(text)
+    cut.append(rest)
+    if any(not text or any(separator in text for separator in separators) for text in cut):
+        return None
+    return cut
+
+
+# What may stand between the fields of another tool's a)-d) cell besides its words: spaces, emphasis, part and item
+# markers (the follow-up heading is taken out first).
+_MARKUP_ONLY = re.compile(r"(?:\s|[*_•-]|[a-dA-D]\)|\d{1,2}[.)])*")
+
+
 def structured_summary(text: str) -> Summary | None:
-    """The a)-d) parts and questions of a summary written in that structure, or None (prose summaries)."""
+    """The a)-d) parts and questions of a summary written in that structure, or None (prose summaries, and any
+    structure that would not hold every word of the text)."""
     text = text.strip()
     block = follow_up(text)
     if block is None:
@@ -155,6 +214,26 @@ def structured_summary(text: str) -> Summary | None:
     if parts is None:
         return None
     try:
-        return Summary(**parts, questions=block.questions)
+        summary = Summary(**parts, questions=block.questions)
     except ValueError:
         return None
+    fields = (summary.objective, summary.method, summary.result, summary.implication, *summary.questions)
+    if any(holds_a_marker(field) for field in fields):
+        return None  # cut at one of two markers that read alike: a guess, so the text stays prose
+    return summary if _holds_every_word(text, summary, block.heading) else None
+
+
+def _holds_every_word(text: str, summary: Summary, heading: str) -> bool:
+    """Whether the summary's fields, in order, are the whole text apart from markers, spaces and the heading."""
+    position, heading_left = 0, True
+    for part in (summary.objective, summary.method, summary.result, summary.implication, *summary.questions):
+        at = text.find(part, position)
+        if at == -1:
+            return False
+        gap = text[position:at]
+        if heading_left and heading and heading in gap:
+            gap, heading_left = gap.replace(heading, " ", 1), False
+        if not _MARKUP_ONLY.fullmatch(gap):
+            return False
+        position = at + len(part)
+    return _MARKUP_ONLY.fullmatch(text[position:]) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from authoring.models import Digest, Entry, Summary
@@ -59,3 +60,16 @@ def summary_cell(summary: Summary) -> str:
     module = environment().get_template(SUMMARY_TEMPLATE).module
     # jinja2 sets a template's macros on its module at run time; TemplateModule's types do not declare them
     return text_cell(module.summary_text(summary))  # type: ignore[attr-defined]
+
+
+_FIELD = "\ue000"  # a private-use character standing for a field's text in summary_layout
+
+
+@lru_cache(maxsize=2)
+def summary_layout(questions: int) -> tuple[str, ...]:
+    """The literal text of a summary cell around its fields, as the template writes it for `questions` questions:
+    ('a) ', '  b) ', '  c) ', '  d) ', '  Follow-up questions:  1. ', '  2. ', '') for two. Parsing our own cells
+    from it means a change to the template cannot make the parser disagree with it."""
+    stand_in = Summary.model_construct(objective=_FIELD, method=_FIELD, result=_FIELD, implication=_FIELD,
+                                       questions=[_FIELD] * questions)
+    return tuple(summary_cell(stand_in).split(_FIELD))

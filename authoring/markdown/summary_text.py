@@ -13,6 +13,9 @@ _HEADING = re.compile(r"follow[\s\-‐‑–]?up\s?questions?", re.IGNORECASE)
 _ITEM = re.compile(r"(?<!\S)(?:(?P<number>\d{1,2})[.)]|(?P<bullet>[-*•]))(?=\s)")
 # A part marker "a) " as the structured summaries write it.
 _PART = re.compile(r"(?<!\S)\*{0,2}(?P<letter>[a-dA-D])\)\*{0,2}\s")
+# A part marker of the older five-part layout, "i) " to "v) ".
+ROMAN_PARTS = ("i", "ii", "iii", "iv", "v")
+_ROMAN = re.compile(r"(?<!\S)\*{0,2}(?P<numeral>iii|ii|iv|i|v)\)\*{0,2}\s", re.IGNORECASE)
 _SENTENCE_END = ".?!:)\"'*”’"
 _HEADING_REACH = 160  # how far before and after the words "follow-up questions" the heading may extend
 
@@ -36,19 +39,36 @@ def _item_boundary(text: str, position: int, block_start: int, ends: str = _SENT
 
 
 def follow_up(text: str) -> FollowUp | None:
-    """The follow-up block: the last 'follow-up questions' heading (any case, hyphen or space) and the numbered or
-    bulleted questions after it; None when the text has no such heading."""
-    heading = None
-    for heading in _HEADING.finditer(text):  # noqa: B007 - the last heading is the block's
-        continue
+    """The follow-up block: the last 'follow-up questions' heading (any case, hyphen or space; where the words are
+    a heading, not words of a sentence) and the numbered or bulleted questions after it; None when the text has no
+    such heading."""
+    heading, block_start = None, 0
+    for found in _HEADING.finditer(text):  # the last heading is the block's
+        end = _heading_end(text, found.end())
+        if end is not None:
+            heading, block_start = found, end
     if heading is None:
         return None
     start = _sentence_start(text, heading.start())
-    colon = text.find(":", heading.end(), heading.end() + _HEADING_REACH)
-    block_start = colon + 1 if colon != -1 else heading.end()
     while block_start < len(text) and text[block_start] in "*":
         block_start += 1
     return FollowUp(start, text[start:block_start].strip(), _questions(text, block_start))
+
+
+def _heading_end(text: str, position: int) -> int | None:
+    """Where the questions start when the words 'follow-up questions' ending at `position` are a heading: its
+    sentence ends in a colon ('Follow-up questions from a practitioner:'), or the questions follow at once (an item
+    marker, or nothing more). None for words of a sentence ('the follow-up questions baseline of Lee et al.')."""
+    after = position
+    while after < len(text) and text[after] in "*_ \t":
+        after += 1
+    if after == len(text) or _ITEM.match(text, after):
+        return after
+    reach = text[position : position + _HEADING_REACH]
+    colon = reach.find(":")
+    if colon == -1 or any(mark in reach[:colon] for mark in ".?!"):
+        return None
+    return position + colon + 1
 
 
 def _sentence_start(text: str, position: int) -> int:
@@ -98,6 +118,22 @@ def part_markers(text: str) -> list[tuple[str, int, int]]:
     for part in _PART.finditer(text):
         if _item_boundary(text, part.start(), 0, ends=".?!\"'*”’"):
             found.append((part["letter"].lower(), part.start(), part.end()))
+    return found
+
+
+def holds_a_marker(text: str) -> bool:
+    """Whether a part or question itself holds what reads as a part or item marker ('... help? b) Does ...',
+    '... real? 2. If so ...'): where a text was cut into parts there, the cut is a guess."""
+    return bool(part_markers(text)) or any(
+        _item_boundary(text, item.start(), 0) and item.start() > 0 for item in _ITEM.finditer(text))
+
+
+def roman_markers(text: str) -> list[tuple[str, int, int]]:
+    """The i)-v) markers of a summary written in that older layout, where they stand as part_markers' do."""
+    found = []
+    for part in _ROMAN.finditer(text):
+        if _item_boundary(text, part.start(), 0, ends=".?!\"'*”’"):
+            found.append((part["numeral"].lower(), part.start(), part.end()))
     return found
 
 

@@ -26,7 +26,7 @@ import pydantic
 
 from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials
 from authoring.errors import ConfigError, ModelError, passes_through
-from authoring.models import Summary, Usage
+from authoring.models import DROP_MARKERS, Summary, Usage
 from authoring.redact import redact_text, redact_url, scrub
 
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers ignore the key, but the SDK wants one
@@ -534,7 +534,7 @@ def read_completion(completion: Any, settings: Settings) -> Generation:
     if not (choice.message.content or "").strip():
         raise _UnusableOutput("the model's answer was empty", "empty answer")
     try:
-        summary = Summary.model_validate_json(choice.message.content)
+        summary = Summary.model_validate_json(choice.message.content, context={DROP_MARKERS: True})
     except pydantic.ValidationError as err:
         raise _UnusableOutput(f"the model's answer did not fit the summary format ({_first_error(err)})",
                               "invalid structured output") from None

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from authoring.errors import DigestError
 from authoring.ids import parse_id
 from authoring.markdown.render import shown_authors, summary_cell
-from authoring.models import Digest, Entry, Paper, Provenance, Summary
+from authoring.models import Digest, Entry, Paper, Provenance, Summary, without_item_marker, without_part_marker
 
 SUMMARY_FIELDS = ("objective", "method", "result", "implication", "questions")
 FIELDS = ("title", "authors", *SUMMARY_FIELDS)
@@ -65,7 +65,8 @@ def set_field(entry: Entry, field: str, values: Sequence[str]) -> None:
             raise DigestError(
                 f"{entry.id} has no structured summary to change; use `digest edit` to write all its parts"
             )
-        base[field] = values if list_field else values[0]
+        # The value typed loses a marker of its own ("d) ...", "1. ..."); the other parts stay word for word.
+        base[field] = [without_item_marker(v) for v in values] if list_field else without_part_marker(values[0])
         entry.summary = validated_summary(base)
         entry.summary_markdown = None
     mark_edited(entry)

@@ -17,6 +17,7 @@ from authoring.models import Digest, Entry, Paper, Provenance
 from tests.helpers import run
 
 REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
+STRUCTURED = "a) Aim.  b) Method.  c) It gains 4.2%.  d) Use.  "
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -37,10 +38,18 @@ REFERENCE = Path(__file__).parents[1] / "data" / "reference-2024-10-08.md"
         ("an error drop of -3.2 points", ["3.2"]),
         ("accuracy of 87.5 % and 4.1 pp better", ["87.5 %", "4.1 pp"]),
         ("1,532 questions at 0.85 AUC", ["1,532", "0.85"]),
+        # units and notations as a reader writes them (issue 19)
+        ("a latency of 226ms per frame", ["226ms"]),
+        ("streams at 0.35kbps", ["0.35kbps"]),
+        ("renders at 100FPS and 30fps", ["100FPS", "30fps"]),
+        ("a mean error of 6.90mm, never >10mm", ["6.90mm", "10mm"]),
+        ("answers within 100ms", ["100ms"]),
+        ("an AUC of .828 (and (.91) in the appendix)", [".828", ".91"]),
         # names stay names
         ("GPT-4o beats Llama-3.1-8B and Qwen2.5-7B-Instruct", []),
         ("PaliGemma-3B-Mix-448 at 44.1kHz on an A100 40GB", []),
         ("top-1 accuracy with Mistral-7b-instruct in 3D scenes, v2 only", []),
+        ("in the 1990s, with v.2 and x.5 of the tool", []),
         ("no figure here at all", []),
     ],
 )
@@ -60,10 +69,43 @@ def test_figures_with_units_and_names(text, expected):
         ("1k images", "1,000 images", []),
         ("over 2dB PSNR", "over 1 dB PSNR", ["2dB"]),
         ("47X less memory", "40x less memory", ["47X"]),
+        ("an AUC of .828 at 226ms", "AUC 0.828 with a latency of 226 ms", []),
+        ("an AUC of 0.828", "AUC of .828", []),
+        ("an AUC of .828", "AUC of 0.818", [".828"]),
+        ("6.90mm", "6.9 mm", []),
     ],
 )
 def test_grounding_of_figures_with_units(summary, source, missing):
     assert [f.text for f in ungrounded(summary, Source(source))] == missing
+
+
+# The eight summaries the issue found wrongly warned "states no figure" (issue 19), as prose cells.
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "The codec decodes a frame in 226ms on a phone.",
+        "It keeps speech intelligible at 0.35kbps.",
+        "The renderer runs at 100FPS on one GPU.",
+        "Depth error falls to 6.90mm on the benchmark.",
+        "No reconstruction is off by >10mm.",
+        "The agent answers within 100ms.",
+        "The detector reaches an AUC of .828.",
+        "The benchmark scores the follow-up questions a tutor asks; the best model answers 61.5% of them.",
+    ],
+)
+def test_figures_as_a_reader_writes_them_are_seen(summary):
+    assert [k for k in kinds(summary) if k[0] == "figure"] == []
+
+
+def test_the_questions_heading_is_recognised_only_where_it_is_a_heading():
+    body = "The benchmark scores the follow-up questions a tutor asks; the best model answers 61.5% of them."
+    assert follow_up(body) is None
+    question = "How does it compare with the follow-up questions baseline of Lee et al.?"
+    found = follow_up(f"{STRUCTURED}Follow-up questions:  1. {question}  2. Why?")
+    assert found.heading == "Follow-up questions:" and found.questions == [question, "Why?"]
+    found = follow_up("Plain prose.  Here are some follow-up questions an AI practitioner might have: 1. A? 2. B?")
+    assert found.heading == "Here are some follow-up questions an AI practitioner might have:"
+    assert follow_up("Plain prose. Follow-up questions 1. A? 2. B?").questions == ["A?", "B?"]
 
 
 # ------------------------------------------------------------------------------------------------ the corpus
@@ -79,9 +121,72 @@ def test_the_defects_corpus_gives_exactly_its_labelled_findings(tmp_path):
     assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in expected.items()}
 
 
-def entry(summary: str, *, authors=("A. Author",), abstract: str | None = None) -> Entry:
+def test_an_imported_archive_passes_the_gate_but_for_its_real_errors(tmp_path):
+    """Days in the layouts of the generator's archive (prose rows without numbered questions, the 2024-09-09 title
+    cells with their read-more tail, i)-v) summaries, units as a reader writes them, a <think> left in a title):
+    imported, every day passes `check --fail-on error` except for what a reader really sees wrong."""
+    out = str(tmp_path / "out")
+    for path in sorted((CORPUS / "archive").glob("*.md")):
+        assert run("import", str(path), "--output-dir", out).exit_code == 0
+    gate = run("check", "--json", "--fail-on", "error", "--output-dir", out)
+    assert gate.exit_code == 1
+    results = json.loads(gate.stdout)
+    errors = [(r["target"], f["entry"], f["kind"]) for r in results for f in r["findings"] if f["severity"] == "error"]
+    assert errors == [("2024-11-20", "2411.04001", "markup")]
+    for day in ("2024-06-03", "2024-07-15", "2024-09-09"):
+        assert run("check", day, "--fail-on", "error", "--output-dir", out).exit_code == 0
+    findings = {(f["entry"], f["kind"], f["severity"]) for r in results for f in r["findings"]}
+    assert not any(kind == "figure" for _, kind, _ in findings)  # 226ms, 0.35kbps, 100FPS, 6.90mm, >10mm, .828
+    assert ("2409.03002", "structure", "warning") in findings  # its i)-v) parts lack iii)
+    assert ("2409.03001", "structure", "warning") not in findings
+    titles = [e["paper"]["title"] for day in sorted(Path(out).glob("*.json"))
+              for e in json.loads(day.read_text())["entries"]]
+    assert titles[6:9] == ["Five-Part Summaries of Long Documents", "Sparse Retrieval at Scale",
+                           "Quantised Vision Encoders"]
+    assert not any("read more" in title.lower() for title in titles)
+
+
+def test_a_think_tag_in_a_title_is_flagged_when_a_file_is_checked(tmp_path):
+    result = run("check", str(CORPUS / "archive" / "2024-11-20.md"), "--output-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "2411.04001    markup     raw tag <think>, </think> in the title" in result.stdout
+
+
+def entry(summary: str, *, authors=("A. Author",), abstract: str | None = None, source: str = "import") -> Entry:
     paper = Paper(id="2501.00001", title="T", authors=list(authors), abstract=abstract or "")
-    return Entry(id="2501.00001", paper=paper, summary_markdown=summary, provenance=Provenance(source="import"))
+    return Entry(id="2501.00001", paper=paper, summary_markdown=summary, provenance=Provenance(source=source))
+
+
+@pytest.mark.parametrize(
+    ("source", "summary", "expected"),
+    [
+        # another tool's prose, imported: its style is reported, not held against it
+        ("import", "Plain prose with a 5% gain.", [("structure", "info"), ("questions", "info")]),
+        ("import", "Plain prose with a 5% gain. Follow-up questions: 1. A?", [("structure", "info"),
+                                                                                ("questions", "info")]),
+        # a)-d) text missing a part, or a summary digest wrote: the gate stays strict
+        ("import", "a) Aim.  b) Method with 3% gain.  Follow-up questions: 1. A? 2. B?", [("structure", "error")]),
+        ("import", STRUCTURED + "Follow-up questions: 1. A?", [("questions", "error")]),
+        ("abstract", "Plain prose with a 5% gain.", [("structure", "info"), ("questions", "error")]),
+    ],
+)
+def test_severity_follows_provenance(source, summary, expected):
+    assert [k for k in kinds(summary, source=source) if k[0] in ("structure", "questions")] == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("i) Aim.  ii) Method.  iii) A 5% gain.  iv) Use.  v) Limits.", []),
+        ("i) Aim.  ii) Method.  iv) A 5% gain.  v) Limits.", ["the summary's i)-v) parts lack iii)"]),
+        ("i) Aim. ii) Method. iii) A 5% gain.", ["the summary's i)-v) parts lack iv), v)"]),
+        ("Two aims: i) speed and ii) cost, with a 5% gain.", []),  # an inline list is not the layout
+    ],
+)
+def test_i_to_v_summaries_with_a_missing_part_are_reported(summary, expected):
+    the_entry = entry(summary)
+    findings = check_digest(Digest(date="2025-01-15", entries=[the_entry]), source_text=lambda e: None)
+    assert [f.message for f in findings if f.severity == "warning" and f.kind == "structure"] == expected
 
 
 def kinds(summary: str, **kwargs) -> list[tuple[str, str]]:
@@ -90,8 +195,6 @@ def kinds(summary: str, **kwargs) -> list[tuple[str, str]]:
     return [(f.kind, f.severity) for f in check_digest(Digest(date="2025-01-15", entries=[the_entry]),
                                                        source_text=source)]
 
-
-STRUCTURED = "a) Aim.  b) Method.  c) It gains 4.2%.  d) Use.  "
 
 
 @pytest.mark.parametrize(
@@ -135,6 +238,9 @@ def test_structure_findings(summary, expected):
         (STRUCTURED.replace("Use.", "Use <answer> tags.") + "Follow-up questions: 1. A? 2. B?", [("markup", "error")]),
         (STRUCTURED.replace("Use.", "Use `<answer>` tags.") + "Follow-up questions: 1. A? 2. B?", []),
         (STRUCTURED.replace("4.2%", "p < 0.05 and x<y") + "Follow-up questions: 1. A? 2. B?", []),
+        # GitHub shows these as formatting: nothing is hidden
+        (STRUCTURED.replace("4.2%", "4.2×10<sup>-3</sup> and H<sub>2</sub>O") + "Follow-up questions: 1. A? 2. B?",
+         []),
     ],
 )
 def test_raw_tags_outside_code_spans(summary, expected):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from authoring.markdown.parse import parse_digest
 from authoring.markdown.render import render_markdown
 from authoring.models import Digest, Entry, Paper, Summary
+from authoring.store.edits import set_field
 from tests.conftest import ROOT
 from tests.helpers import assert_one_line_error, gfm_table, run, table_cells, table_rows
 from tools.assemble_cassettes import seed_golden_day
@@ -202,3 +203,136 @@ def test_import_of_an_old_file_whose_edited_row_also_changed_since_says_so(tmp_p
     titles = [e["paper"]["title"] for e in json.loads((out / f"{DAY}.json").read_text())["entries"]][:2]
     assert titles == ["My Differential Transformer", "Also set"]
     assert "Warning: 2410.05258 also changed since" in result.stderr and f"digest undo {DAY}" in result.stderr
+
+
+# ------------------------------------------------------------------------------------------------ summary structure
+# Plausible summaries whose words read like the layout's own markers (issue 19): each must import to its true
+# structure or stay prose, render back to the same bytes, and keep every word through a later edit of another part.
+PLAUSIBLE = {
+    "2501.00201": {"questions": ["How does it compare with the follow-up questions baseline of Lee et al.?",
+                                 "What does it cost?"]},
+    "2501.00202": {"questions": ["Is the gain real? 2. If so, at what cost?", "Does it transfer?"]},
+    "2501.00203": {"objective": "The study asks two things. a) Does pretraining help? b) Does tuning help?"},
+    "2501.00204": {"questions": ["3) 3) Why does step 3 repeat?", "How?"], "method": "c) c) is what they call it."},
+}
+PARTS = {"objective": "The study measures drift.", "method": "Probes are trained per layer.",
+         "result": "Drift drops by 3.5x.", "implication": "Monitoring gets cheaper.",
+         "questions": ["Is it stable?", "Does it transfer?"]}
+
+
+def _plausible_day() -> tuple[Digest, dict[str, Summary]]:
+    summaries = {i: Summary(**{**PARTS, **fields}) for i, fields in PLAUSIBLE.items()}
+    entries = [Entry(id=i, paper=Paper(id=i, title=f"Paper {i}", authors=["A. Author"]), summary=s)
+               for i, s in summaries.items()]
+    return Digest(date="2025-01-20", entries=entries), summaries
+
+
+def _row(markdown: str, arxiv_id: str) -> str:
+    return next(r for r in table_rows(markdown) if arxiv_id in r)
+
+
+def test_plausible_summaries_import_to_their_structure_and_keep_every_word_through_set(tmp_path):
+    digest, summaries = _plausible_day()
+    markdown = render_markdown(digest)
+    source = tmp_path / "2025-01-20.md"
+    source.write_text(markdown)
+    out = tmp_path / "out"
+    assert run("import", str(source), "--output-dir", str(out)).exit_code == 0
+    assert (out / "2025-01-20.md").read_text() == markdown  # the same bytes
+    stored = Digest.model_validate_json((out / "2025-01-20.json").read_text())
+    assert {e.id: e.summary for e in stored.entries} == summaries  # each its true structure, markers kept
+    assert all(e.summary_markdown is None for e in stored.entries)
+    shown = run("show", "2025-01-20", "2501.00202", "--output-dir", str(out)).stdout
+    assert "Is the gain real? 2. If so, at what cost?" in " ".join(shown.split())
+    for entry in digest.entries:  # a later set of another part: the row is the summary with that part changed
+        cli = run("set", "2025-01-20", entry.id, "implication", "Teams can adopt it.", "--output-dir", str(out))
+        assert cli.exit_code == 0, cli.output
+        entry.summary = entry.summary.model_copy(update={"implication": "Teams can adopt it."})
+        expected = render_markdown(Digest(date="2025-01-20", entries=[entry]))
+        assert _row(expected, entry.id) in (out / "2025-01-20.md").read_text()
+
+
+OTHER_LAYOUT = ("a) {objective}  b) {method}  c) {result}  d) {implication}   Follow-up questions from an AI "
+                "practitioner:  1.  {q1}  2.  {q2}")
+
+
+@pytest.mark.parametrize("arxiv_id", list(PLAUSIBLE))
+def test_plausible_summaries_in_another_tools_layout_never_lose_a_word(tmp_path, arxiv_id):
+    """Another tool's layout is read by heuristics: the structure is kept only where it holds every word and no
+    part holds a marker-like text it could have been cut at; otherwise the cell is prose."""
+    fields = {**PARTS, **PLAUSIBLE[arxiv_id]}
+    cell = OTHER_LAYOUT.format(**fields, q1=fields["questions"][0], q2=fields["questions"][1])
+    row = f"| Paper (Read more on [arXiv](https://arxiv.org/abs/{arxiv_id}))| A. Author | {cell} |"
+    source = tmp_path / "2025-01-20.md"
+    source.write_text(f"\n\n## Papers for 2025-01-20\n\n| Title | Authors | Summary |\n|---|---|---|\n{row}\n")
+    out = tmp_path / "out"
+    assert run("import", str(source), "--output-dir", str(out)).exit_code == 0
+    assert cell in (out / "2025-01-20.md").read_text()  # rendered as written
+    entry = Digest.model_validate_json((out / "2025-01-20.json").read_text()).entries[0]
+    if entry.summary is not None:
+        assert entry.summary == Summary(**fields)  # a structure, only the true one
+    cli = run("set", "2025-01-20", arxiv_id, "implication", "Teams can adopt it.", "--output-dir", str(out))
+    after = _row((out / "2025-01-20.md").read_text(), arxiv_id)
+    for word in " ".join(v for k, v in fields.items() if k not in ("implication", "questions")).split():
+        assert word in after
+    for question in fields["questions"]:
+        assert question in after
+    assert cli.exit_code == (0 if entry.summary is not None else 1)
+
+
+def test_markers_at_a_fields_start_survive_every_round_trip(tmp_path):
+    digest, summaries = _plausible_day()
+    markdown = render_markdown(digest)
+    for _ in range(3):
+        digest = parse_digest(markdown, source="x").digest
+        assert render_markdown(digest) == markdown
+    assert digest.entry("2501.00204").summary.questions[0] == "3) 3) Why does step 3 repeat?"
+    assert digest.entry("2501.00204").summary.method == "c) c) is what they call it."
+
+
+def test_a_cell_the_template_could_write_for_two_summaries_stays_prose():
+    # a part holding a paragraph break before 'b) ' renders like the next part: two summaries give this cell
+    one = Summary(**{**PARTS, "objective": "Two aims.\n\nb) Does tuning help?"})
+    entry = Entry(id="2501.00205", paper=Paper(id="2501.00205", title="T", authors=["A"]), summary=one)
+    markdown = render_markdown(Digest(date="2025-01-20", entries=[entry]))
+    back = parse_digest(markdown, source="x").digest.entries[0]
+    assert back.summary is None and back.summary_markdown is not None
+    assert render_markdown(parse_digest(markdown, source="x").digest) == markdown
+
+
+# Marker-bearing prose: words and the markers the layout itself uses (part letters, numbers, the heading's words),
+# single-spaced as a model's one-paragraph answer is.
+_MARKER_WORDS = ["a)", "b)", "c)", "d)", "1.", "2.", "3.", "2)", "3)", "-", "*", "follow-up", "questions",
+                 "Follow-up questions:", "Questions:", "?", ".", "i)", "iii)"]
+_prose = st.lists(st.one_of(st.sampled_from(_MARKER_WORDS), st.from_regex(r"[A-Za-z]{1,8}[.?:]?", fullmatch=True)),
+                  min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(parts=st.lists(_prose, min_size=4, max_size=4), questions=st.lists(_prose, min_size=2, max_size=3),
+       changed=st.sampled_from(["objective", "method", "result", "implication"]))
+@example(parts=["Aim.", "3) 3) Method.", "Result.", "Use."], questions=["3) 3)", "How?"], changed="objective")
+@example(parts=["The study asks two things. a) Does pretraining help? b) Does tuning help?", "M.", "R.", "I."],
+         questions=["Is the gain real? 2. If so, at what cost?", "How does it compare with the follow-up questions "
+                    "baseline of Lee et al.?"], changed="implication")
+def test_marker_bearing_prose_survives_render_parse_render_and_a_set(parts, questions, changed):
+    summary = Summary(objective=parts[0], method=parts[1], result=parts[2], implication=parts[3], questions=questions)
+    entry = Entry(id="2410.05258", paper=Paper(id="2410.05258", title="T", authors=["A"]), summary=summary)
+    markdown = render_markdown(Digest(date=DAY, entries=[entry]))
+    imported = parse_digest(markdown, source="property").digest
+    assert render_markdown(imported) == markdown
+    back = imported.entries[0]
+    assert back.summary in (None, summary)  # its own structure, or prose: never another one
+    if back.summary is None:
+        return  # prose: `set` of a part refuses (nothing to lose); render gave the same bytes
+    set_field(back, changed, ["Changed text."])
+    entry.summary = summary.model_copy(update={changed: "Changed text."})
+    assert render_markdown(imported) == render_markdown(Digest(date=DAY, entries=[entry]))  # every other word
+
+
+def test_another_tools_structure_that_would_drop_words_stays_prose():
+    cell = ("a) Aim.  b) Method.  c) A 5% gain.  d) Use.  Follow-up questions: Two matter most here. "
+            "1. Why? 2. How?")
+    row = f"| T (Read more on [arXiv](https://arxiv.org/abs/2501.00206))| A | {cell} |"
+    back = parse_digest(f"| Title | Authors | Summary |\n|---|---|---|\n{row}\n", source="x", date=DAY).digest
+    assert back.entries[0].summary is None and back.entries[0].summary_markdown == cell

@@ -181,12 +181,16 @@ def test_prompt_asks_for_grounded_facts_and_carries_the_paper(clinical_paper):
 
 
 def test_summary_drops_numbering_and_markers_the_model_repeats():
-    from authoring.models import Summary
+    from authoring.models import DROP_MARKERS, Summary
 
-    summary = Summary(objective="a) Find X.", method="b)  Do Y.", result="c) 42% better.", implication="I.",
-                      questions=["1. Why?", "2) How?", "- What else?", "   "])
+    answer = {"objective": "a) Find X.", "method": "b)  Do Y.", "result": "c) 42% better.", "implication": "I.",
+              "questions": ["1. Why?", "2) How?", "- What else?", "   "]}
+    summary = Summary.model_validate(answer, context={DROP_MARKERS: True})  # as a model's answer is read
     assert (summary.objective, summary.method, summary.result) == ("Find X.", "Do Y.", "42% better.")
     assert summary.questions == ["Why?", "How?", "What else?"]
+    # anything else (a stored day, an imported cell, an edited document) keeps its text as written
+    stored = Summary.model_validate({**answer, "questions": ["3) 3) Why?", "How?"]})
+    assert (stored.objective, stored.questions) == ("a) Find X.", ["3) 3) Why?", "How?"])
 
 
 @pytest.fixture(scope="module")
