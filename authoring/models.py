@@ -185,6 +185,21 @@ class Digest(BaseModel):
     # Each rendered row's hash, by entry id: `import --force` tells a row the person changed from one that only
     # looks old because the entry changed after DATE.md was last rendered (a run finished meanwhile).
     rendered_rows: dict[str, str] | None = None
+    # Markdown a person wrote around the table (an introduction under the heading, an editor's note under the
+    # table), taken in by `digest import` and rendered back as written.
+    text_above: str | None = None
+    text_below: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_text(self, handler):
+        # A day without such text serialises exactly as before these fields existed (as Entry.hub): DATE.json
+        # files and their content hashes stay byte-identical.
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("text_above", "text_below"):
+                if data.get(name, 0) is None:
+                    del data[name]
+        return data
 
     def entry(self, arxiv_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == arxiv_id), None)

@@ -86,9 +86,12 @@ def gfm_table(markdown: str) -> list[list[str]]:
     from markdown_it import MarkdownIt
 
     rows: list[list[str]] = []
+    in_table = False
     for token in MarkdownIt("commonmark").enable("table").parse(markdown):
-        if token.type == "tr_open":
+        if token.type in ("table_open", "table_close"):
+            in_table = token.type == "table_open"
+        elif token.type == "tr_open":
             rows.append([])
-        elif token.type == "inline" and rows:
+        elif token.type == "inline" and rows and in_table:
             rows[-1].append(token.content)
     return rows

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from authoring.errors import DigestError, InvalidIdError
 from authoring.ids import parse_id
 from authoring.markdown.render import summary_cell, summary_layout
-from authoring.markdown.rows import Row, read_table
+from authoring.markdown.rows import Row, Table, read_table
 from authoring.markdown.summary_text import follow_up, holds_a_marker, split_parts
 from authoring.models import Digest, Entry, Paper, Provenance, Summary
 from authoring.templating import escape_cell, unescape_cell
@@ -62,6 +62,8 @@ def parse_digest(text: str, *, source: str, date: str | None = None) -> ImportRe
     if day is None:
         raise DigestError(f"{source} has no '## Papers for DATE' heading; pass --date YYYY-MM-DD")
     result = ImportResult(Digest(date=day), warnings)
+    if table.header_line is not None or table.rows:
+        result.digest.text_above, result.digest.text_below = _text_around(lines, table, warnings)
     seen: set[str] = set()
     for number, entry in (e for e in entries if e is not None):
         if entry.id in seen:
@@ -72,6 +74,26 @@ def parse_digest(text: str, *, source: str, date: str | None = None) -> ImportRe
     if not result.digest.entries:
         result.warnings.append(f"no papers listed for {day}: imported as an empty day")
     return result
+
+
+def _text_around(lines: list[str], table: Table, warnings: list[str]) -> tuple[str | None, str | None]:
+    """The markdown written above the table (the '## Papers for DATE' heading aside) and below it, each without
+    its surrounding blank lines; None where there is none. Text above the heading is rendered below it."""
+    first = table.header_line if table.header_line is not None else table.rows[0].line - 2  # 1-based
+    last = table.rows[-1].last_line if table.rows else first + 1  # an empty day: header and separator
+    above = lines[: max(0, first - 1)]
+    heading = next((n for n, line in enumerate(above) if _HEADING.match(line)), None)
+    if heading is not None:
+        if (top := next((n for n, line in enumerate(above[:heading]) if line.strip()), None)) is not None:
+            warnings.append(f"line {top + 1}: the text above the '## Papers for DATE' heading is kept, below it")
+        above = above[:heading] + above[heading + 1 :]
+    return _block(above), _block(lines[last:])
+
+
+def _block(lines: list[str]) -> str | None:
+    """Lines as one text, without the blank lines around them; None when nothing is left."""
+    written = [n for n, line in enumerate(lines) if line.strip()]
+    return "\n".join(lines[written[0] : written[-1] + 1]) if written else None
 
 
 def _row_entry(row: Row, warnings: list[str]) -> tuple[int, Entry] | None:

@@ -124,7 +124,8 @@ def merge_import(
       goes into `changed_since` when the day also changed it after that render (the day before is in the history);
     - a row the person deleted is dropped; an entry that was never rendered (pending, failed, added since) is
       kept, in its place;
-    - the order is the person's if they reordered rows, else the day's as it is now (a `move` since stays).
+    - the order is the person's if they reordered rows, else the day's as it is now (a `move` since stays);
+    - the text above and below the table is the file's.
     Days rendered before row hashes were kept compare each row with what the day renders now."""
     if existing is None:
         return imported
@@ -177,7 +178,8 @@ def merge_import(
         merged.insert(at, old)
     return Digest(date=imported.date, entries=merged, rendered_sha256=existing.rendered_sha256,
                   rendered_from=existing.rendered_from, previous_rendered_sha256=existing.previous_rendered_sha256,
-                  rendered_rows=existing.rendered_rows)
+                  rendered_rows=existing.rendered_rows, text_above=imported.text_above,
+                  text_below=imported.text_below)
 
 
 def _in_the_days_order(merged: list[Entry], existing: Digest) -> list[Entry]:

@@ -336,3 +336,44 @@ def test_another_tools_structure_that_would_drop_words_stays_prose():
     row = f"| T (Read more on [arXiv](https://arxiv.org/abs/2501.00206))| A | {cell} |"
     back = parse_digest(f"| Title | Authors | Summary |\n|---|---|---|\n{row}\n", source="x", date=DAY).digest
     assert back.entries[0].summary is None and back.entries[0].summary_markdown == cell
+
+
+# ------------------------------------------------------------------------------------------------ text around the table
+def test_text_above_and_below_the_table_survives_import_force_and_render(tmp_path):
+    out = tmp_path / "output"
+    seed_golden_day(out)
+    path = out / f"{DAY}.md"
+    golden = path.read_text()
+    note = "Editor's note: 2410.05258 was withdrawn on 2024-10-10.\n\n- errata: [the list](https://example.org/errata)"
+    intro = "Fifteen papers today; *three* on video."
+    edited = golden.replace("\n\n| Title |", f"\n\n{intro}\n\n| Title |", 1) + f"\n{note}\n"
+    path.write_text(edited)
+    result = run("import", str(path), "--force", "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
+    stored = json.loads((out / f"{DAY}.json").read_text())
+    assert (stored["text_above"], stored["text_below"]) == (intro, note)
+    assert path.read_text() == edited  # rendered back as written
+    path.unlink()
+    assert run("render", DAY, "--output-dir", str(out)).exit_code == 0
+    assert path.read_text() == edited
+    rows = gfm_table(edited)
+    assert len(rows) == 16 and all(len(cells) == 3 for cells in rows)  # the note is not part of the table
+    checked = json.loads(run("check", DAY, "--json", "--fail-on", "never", "--output-dir", str(out)).stdout)
+    assert [f for f in checked[0]["findings"] if f["kind"] in ("table", "drift")] == []  # in sync, a whole table
+
+
+def test_text_above_the_heading_is_kept_below_it_and_the_warning_says_so(tmp_path):
+    text = "# Our reading group\n\n" + REFERENCE.read_text(encoding="utf-8").lstrip("\n")
+    result = parse_digest(text, source="x")
+    assert result.digest.text_above == "# Our reading group" and result.digest.text_below is None
+    assert result.warnings == ["line 1: the text above the '## Papers for DATE' heading is kept, below it"]
+    rendered = render_markdown(result.digest)
+    assert rendered.startswith("\n\n## Papers for 2024-10-08\n\n# Our reading group\n\n| Title |")
+    assert parse_digest(rendered, source="again").warnings == []
+
+
+def test_a_day_without_text_around_the_table_stores_no_such_keys(tmp_path):
+    assert run("import", str(REFERENCE), "--output-dir", str(tmp_path)).exit_code == 0
+    stored = json.loads((tmp_path / f"{DAY}.json").read_text())
+    assert "text_above" not in stored and "text_below" not in stored  # DATE.json and its hashes as before
