@@ -18,6 +18,7 @@ from authoring.cli.options import (
     OptionalDay,
     OutputDir,
     OverEdits,
+    Position,
     Templates,
     parse_day,
     style,
@@ -181,7 +182,7 @@ def rm(
 def move(
     day: Day,
     arxiv_id: OneId,
-    to: Annotated[int, typer.Option("--to", min=1, help="The new 1-based position.")],
+    to: Position,
     output_dir: OutputDir = None,
     force: OverEdits = False,
 ) -> None:
@@ -191,7 +192,10 @@ def move(
 
     settings = load_settings(output_dir=output_dir)
     with days.change(settings, day, "move", force=force, notice=warn) as digest:
-        entry = edits.move(digest, arxiv_id, to)
+        try:
+            entry = edits.move(digest, arxiv_id, to)
+        except edits.PositionError as problem:  # known only once the day is read: still a bad --to
+            raise typer.BadParameter(str(problem), param_hint="'--to'") from None
     markdown = store.markdown_path(settings.output_dir, day)
     say(f"Moved {entry.id} to position {to} in {markdown}")
 
@@ -231,7 +235,7 @@ def render(
 
     settings = load_settings(output_dir=output_dir, authors_style=style(authors), templates_dir=templates)
     if (day is None) == (not all_days):
-        raise DigestError("give a DATE or --all (not both)")
+        raise typer.BadParameter("give a DATE, or --all for every stored day (not both)", param_hint="'DATE'")
     the_days = [day] if day else store.stored_days(settings.output_dir)
     problems = 0
     for day in the_days:

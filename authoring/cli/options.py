@@ -31,6 +31,22 @@ def parse_day(text: str, *, today: date | None = None) -> date:
     raise typer.BadParameter(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-10-08), today or yesterday")
 
 
+def whole_number(minimum: int) -> Callable[[str | int], int]:
+    """A parser for a whole-number option, with its own words for a bad value (typer's say 'Input should be a
+    valid integer', pydantic's)."""
+
+    def parse(text: str | int) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise typer.BadParameter(f"{value} is too small; give {minimum} or more")
+        return value
+
+    return parse
+
+
 class SourceKind(StrEnum):
     """What the model reads."""
 
@@ -68,7 +84,9 @@ Model = Annotated[str | None, typer.Option(help="Model name (env DIGEST_MODEL)."
 BaseUrl = Annotated[
     str | None, typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL).")
 ]
-Concurrency = Annotated[int | None, typer.Option(min=1, help="Model calls in flight (default 8).")]
+Concurrency = Annotated[
+    int | None, typer.Option(metavar="N", parser=whole_number(1), help="Model calls in flight (default 8).")
+]
 Temperature = Annotated[float | None, typer.Option(help="Sampling temperature (not sent unless set).")]
 Prompts = Annotated[Path | None, typer.Option(help="Folder of prompt templates overriding the defaults.")]
 Templates = Annotated[
@@ -115,10 +133,13 @@ Authors = Annotated[
 FromHf = Annotated[
     bool, typer.Option("--from-hf", help="Take the day's ids from the HuggingFace daily papers (env HF_ENDPOINT).")
 ]
-HubLimit = Annotated[int | None, typer.Option("--limit", min=1, help="With --from-hf: the first N papers only.")]
+HubLimit = Annotated[int | None, typer.Option("--limit", metavar="N", parser=whole_number(1),
+                                              help="With --from-hf: the first N papers only.")]
 MinUpvotes = Annotated[
-    int | None, typer.Option("--min-upvotes", min=0, help="With --from-hf: only papers with at least N upvotes.")
+    int | None, typer.Option("--min-upvotes", metavar="N", parser=whole_number(0),
+                             help="With --from-hf: only papers with at least N upvotes.")
 ]
+Position = Annotated[int, typer.Option("--to", metavar="N", parser=whole_number(1), help="The new 1-based position.")]
 
 
 @dataclass(frozen=True)

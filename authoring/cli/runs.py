@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from authoring.cli.options import Day, FromHf, HubLimit, MinUpvotes, OverEdits, RunOptions, takes
+from authoring.cli.options import Day, FromHf, HubLimit, MinUpvotes, OverEdits, RunOptions, takes, whole_number
 from authoring.cli.reports import Outcome, finish
 from authoring.cli.session import NetworkRun, interrupted_means, load_settings, network_run
 from authoring.errors import DigestError
@@ -45,7 +45,8 @@ def new(
     Example: digest new today --from-hf --min-upvotes 5 --authors hf
     """
     _hub_options(from_hf, limit, min_upvotes)
-    interrupted_means(ctx, _interrupted(day))
+    if not ids and ids_file is None and not from_hf:
+        raise typer.BadParameter("give the day's arXiv ids, --ids-file FILE, or --from-hf", param_hint="'ID...'")
     from authoring.runs import pipeline
 
     raw_ids = _expand_stdin(list(ids or [])) + _read_ids_file(ids_file)
@@ -56,7 +57,7 @@ def new(
                                       progress=run.display, hub=hub.hub if hub else None)
 
     _run("new", options, work, lambda report: f"Wrote {report.markdown_path}",
-         hub=_hub_query(day, from_hf, limit, min_upvotes))
+         hub=_hub_query(day, from_hf, limit, min_upvotes), interrupted=(ctx, _interrupted(day)))
 
 
 @commands.command()
@@ -116,7 +117,8 @@ def add(
     ctx: typer.Context,
     day: Day,
     ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="arXiv ids or URLs to add.")] = None,
-    at: Annotated[int | None, typer.Option(help="1-based position for the first new entry (default: the end).")] = None,
+    at: Annotated[int | None, typer.Option(metavar="N", parser=whole_number(1),
+                                           help="1-based position for the first new entry (default: the end).")] = None,
     force: OverEdits = False,
     from_hf: FromHf = False,
     limit: HubLimit = None,
@@ -130,7 +132,6 @@ def add(
     Example: digest add 2024-10-08 2410.07000 --at 1
     """
     _hub_options(from_hf, limit, min_upvotes)
-    interrupted_means(ctx, _interrupted(day))
     from authoring.runs import pipeline
 
     def work(run: NetworkRun, hub):
@@ -140,16 +141,24 @@ def add(
 
     _run("add", options, work,
          lambda report: f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}",
-         hub=_hub_query(day, from_hf, limit, min_upvotes))
+         hub=_hub_query(day, from_hf, limit, min_upvotes), interrupted=(ctx, _interrupted(day)))
 
 
-def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub: Callable | None = None) -> None:
+def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub: Callable | None = None,
+         interrupted: tuple[typer.Context, str] | None = None) -> None:
     """Settings from the options, the run inside its cassette and progress display (after the Hub's selection, if
-    any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette."""
+    any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette.
+    `interrupted` is what Ctrl-C means once the run may have written the day; while the Hub is asked, nothing
+    has been written."""
     started = time.monotonic()
     settings = load_settings(**options.settings_flags())
     with network_run(settings, options.cassette, options.record, options.quiet, options.strict_replay) as run:
+        if hub and interrupted:
+            interrupted_means(interrupted[0], "Interrupted while asking the Hub for the day's papers; nothing was "
+                                              "written.")
         selection = hub(run) if hub else None
+        if interrupted:
+            interrupted_means(*interrupted)
         report = work(run, selection)
     finish(Outcome(report, command, done(report), started, settings.prices, selection), options.as_json)
 

@@ -25,7 +25,7 @@ import openai
 import pydantic
 
 from authoring.config import DEFAULT_BASE_URL, Settings, check_credentials
-from authoring.errors import ConfigError, ModelError, passes_through
+from authoring.errors import ConfigError, ModelError, in_our_words, passes_through
 from authoring.models import DROP_MARKERS, Summary, Usage
 from authoring.redact import redact_text, redact_url, scrub
 
@@ -682,7 +682,9 @@ def _status_error(err: openai.APIStatusError, settings: Settings) -> ModelError:
 
 
 def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {_one_line(redact_text(str(err)[:2000]) or '-', 200)}"
+    if isinstance(err, pydantic.ValidationError):
+        return f"the answer does not have the expected fields: {_first_error(err)}"
+    return in_our_words(err, _one_line(redact_text(str(err)[:2000]), 200))
 
 
 def _describe_body(value: Any) -> str:
@@ -733,7 +735,7 @@ def _unreachable_error(err: BaseException, settings: Settings) -> FatalModelErro
 
 def _root(err: BaseException) -> str:
     root = list(_causes(err))[-1]
-    return _one_line(redact_text((str(root).splitlines() or [""])[0]) or type(root).__name__, 200)
+    return _one_line(redact_text((str(root).splitlines() or [""])[0]) or in_our_words(root), 200)
 
 
 def _causes(err: BaseException) -> Iterator[BaseException]:
@@ -746,9 +748,15 @@ def _causes(err: BaseException) -> Iterator[BaseException]:
 
 
 def _first_error(err: pydantic.ValidationError) -> str:
-    first = err.errors()[0]
+    """The first thing wrong, in our words: a missing or mistyped field, or what our own validator said."""
+    first = err.errors(include_url=False)[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "answer"
-    return f"{where}: {first.get('msg', 'invalid')}"
+    if first.get("type") == "json_invalid":
+        return "it is not valid JSON"
+    said = (first.get("ctx") or {}).get("error")
+    if said:  # what our own validator said (Summary's)
+        return f"{where}: {said}"
+    return f"{where} is missing" if first.get("type") == "missing" else f"{where} is not valid"
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from authoring.config import Settings
-from authoring.errors import CassetteError, DigestError, StoreError
+from authoring.errors import CassetteError, DigestError, StoreError, in_our_words
 from authoring.redact import redact_url, scrub
 from authoring.text import count
 
@@ -234,9 +234,9 @@ def _load(path: Path) -> list[dict]:
     except OSError as err:
         raise CassetteError(f"cannot read the cassette {path}: {err.strerror or err}") from None
     except Exception as err:  # YAML errors, an unsafe tag, bytes that are not UTF-8
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = (str(err).strip().splitlines() or ["-"])[0]
         raise CassetteError(
-            f"cassette {path} is not a usable vcrpy cassette ({type(err).__name__}: {first})"
+            f"cassette {path} is not a usable vcrpy cassette ({in_our_words(err, first)})"
         ) from None
     if data is None:
         return []
@@ -396,7 +396,7 @@ def _enter(stack: ExitStack, path: Path, target: Path, record: bool, secrets: tu
             str(target), record_mode="all" if record else "none", record_on_exception=True
         ))
     except (yaml.YAMLError, OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = (str(err).strip().splitlines() or ["-"])[0]
         raise CassetteError(
-            f"cassette {path} is not a usable vcrpy cassette ({type(err).__name__}: {first})"
+            f"cassette {path} is not a usable vcrpy cassette ({in_our_words(err, first)})"
         ) from None

@@ -12,7 +12,7 @@ import arxiv
 import requests
 
 from authoring.config import Settings
-from authoring.errors import ArxivError, passes_through
+from authoring.errors import ArxivError, in_our_words, passes_through
 from authoring.ids import ArxivId
 from authoring.models import Paper
 from authoring.redact import redact_url
@@ -226,7 +226,7 @@ def _fetch_chunk(
         if passes_through(err):
             raise
         if client.adapter.feeds > feeds and not isinstance(err, requests.RequestException):  # the feed came
-            raise _UnreadableEntry(f"{type(err).__name__}: {first_line(err)}") from None
+            raise _UnreadableEntry(in_our_words(err, first_line(err))) from None
         raise ArxivError(
             f"arXiv answered something unusable for ids {_span(chunk)} ({_what(err)})"
         ) from err
@@ -248,7 +248,7 @@ def withdrawal_notice(paper: Paper) -> str | None:
 
 
 def _reason(err: BaseException | None) -> str:
-    return f"HTTP {err.status}" if isinstance(err, arxiv.HTTPError) else type(err).__name__
+    return f"HTTP {err.status}" if isinstance(err, arxiv.HTTPError) else in_our_words(err) if err else "no answer"
 
 
 def _to_paper(result: arxiv.Result) -> Paper:
@@ -277,9 +277,9 @@ def _span(chunk: Sequence[ArxivId]) -> str:
 
 
 def _what(err: BaseException) -> str:
-    """The error in words: our own say what happened; others are named by their type (TooManyRedirects: ...)."""
+    """The error in words: our own say what happened; others by their kind (too many redirects: ...)."""
     if isinstance(err, UnreadableFeed):
         return first_line(err)
-    return f"{type(err).__name__}: {first_line(err)}"
+    return in_our_words(err, first_line(err))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from authoring.errors import DigestError
+from authoring.errors import DigestError, in_our_words
 
 CHARS_PER_TOKEN = 4  # a conservative estimate for English prose
 _HEADING = re.compile(
@@ -35,7 +35,7 @@ def extract_text(pdf: bytes) -> str:
         reader = PdfReader(io.BytesIO(pdf))
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as err:
-        raise FullTextError(f"the PDF could not be read ({type(err).__name__}: {err})") from None
+        raise FullTextError(f"the PDF could not be read ({in_our_words(err, str(err).strip())})") from None
     if len(text.split()) < 50:
         raise FullTextError("the PDF holds almost no extractable text (scanned images?)")
     return text

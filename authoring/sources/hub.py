@@ -12,7 +12,7 @@ from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 from authoring.config import Settings
-from authoring.errors import HubError, InvalidIdError
+from authoring.errors import HubError, InvalidIdError, in_our_words
 from authoring.ids import ArxivId, parse_id
 from authoring.models import HubAuthor, HubInfo
 
@@ -177,7 +177,7 @@ def _is_transient(err: BaseException) -> bool:
 
 def _reason(err: BaseException | None) -> str:
     response = getattr(err, "response", None)
-    return f"HTTP {response.status_code}" if response is not None else type(err).__name__
+    return f"HTTP {response.status_code}" if response is not None else in_our_words(err) if err else "no answer"
 
 
 def _tries(settings: Settings, status: object) -> str:
@@ -188,4 +188,4 @@ def _tries(settings: Settings, status: object) -> str:
 
 def _first_line(err: BaseException) -> str:
     text = str(err)
-    return text.splitlines()[0] if text else type(err).__name__
+    return text.splitlines()[0] if text.strip() else in_our_words(err)

@@ -9,7 +9,7 @@ import time
 import requests
 
 from authoring.config import Settings
-from authoring.errors import ArxivError, passes_through
+from authoring.errors import ArxivError, in_our_words, passes_through
 from authoring.models import Paper
 from authoring.redact import redact_url
 from authoring.sources.requesting import DeadlineAdapter, first_line, mount
@@ -46,7 +46,7 @@ class PdfFetcher:
         except Exception as err:
             if passes_through(err):
                 raise
-            raise ArxivError(f"PDF download failed ({shown}): {type(err).__name__}: {first_line(err)}") from err
+            raise ArxivError(f"PDF download failed ({shown}): {in_our_words(err, first_line(err))}") from err
 
     def _get(self, url: str) -> requests.Response:
         with self._lock:  # pace downloads like API requests

@@ -10,6 +10,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from authoring.errors import in_our_words
 from authoring.redact import redact_text
 
 MAX_ANSWER_BYTES = 256 * 1024 * 1024  # a PDF is at most tens of MB, a feed of 100 abstracts far less
@@ -76,4 +77,4 @@ def first_line(err: BaseException) -> str:
     root = err
     while (parent := root.__cause__ or root.__context__) is not None:
         root = parent
-    return redact_text(str(root).splitlines()[0]) if str(root).strip() else type(root).__name__
+    return redact_text(str(root).splitlines()[0]) if str(root).strip() else in_our_words(root)

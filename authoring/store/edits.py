@@ -31,11 +31,15 @@ def remove(digest: Digest, texts: Sequence[str]) -> list[Entry]:
     return entries
 
 
+class PositionError(DigestError):
+    """A position outside the day's entries (the CLI reports it as a usage error of --to)."""
+
+
 def move(digest: Digest, text: str, position: int) -> Entry:
     """Move an entry to a 1-based position."""
     entry = find(digest, text)
     if not 1 <= position <= len(digest.entries):
-        raise DigestError(f"position {position} is outside 1..{len(digest.entries)}")
+        raise PositionError(f"position {position} is outside 1..{len(digest.entries)}")
     digest.entries.remove(entry)
     digest.entries.insert(position - 1, entry)
     return entry

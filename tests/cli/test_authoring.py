@@ -124,9 +124,11 @@ def test_move_and_undo_restore_bytes(out):
     assert_one_line_error(cli(out, "undo", DAY), "nothing to undo")
 
 
-def test_move_to_a_bad_position(out):
-    assert_one_line_error(cli(out, "move", DAY, "2410.05258", "--to", "16"), "position 16 is outside 1..15")
-    assert_usage_error(cli(out, "move", DAY, "2410.05258", "--to", "0"), "Input should be greater than or equal to 1")
+def test_move_to_a_bad_position_is_a_usage_error(out):
+    before = (out / f"{DAY}.json").read_bytes()
+    assert_usage_error(cli(out, "move", DAY, "2410.05258", "--to", "99"), "'--to'", "position 99 is outside 1..15")
+    assert_usage_error(cli(out, "move", DAY, "2410.05258", "--to", "0"), "'--to'", "0 is too small; give 1 or more")
+    assert (out / f"{DAY}.json").read_bytes() == before
 
 
 # ------------------------------------------------------------------------------------------------ set
@@ -311,7 +313,8 @@ def test_render_refuses_to_clobber_a_hand_edited_file(out):
 def test_render_all_and_argument_errors(out, tmp_path):
     seed_failed_day(out.parent / "other")
     assert cli(out, "render", "--all").exit_code == 0
-    assert_one_line_error(cli(out, "render"), "give a DATE or --all")
+    assert_usage_error(cli(out, "render"), "'DATE'", "give a DATE, or --all for every stored day (not both)")
+    assert_usage_error(cli(out, "render", DAY, "--all"), "give a DATE, or --all")
     assert_one_line_error(cli(out, "render", "2024-10-09"), "2024-10-09.json does not exist")
 
 
@@ -346,7 +349,7 @@ def test_an_editor_that_cannot_start_is_a_clear_error(out, monkeypatch):
 
 def test_a_rejected_change_leaves_no_history(out):
     assert_one_line_error(cli(out, "set", DAY, "2410.05258", "questions", "Only one?"), "expected 2 or 3")
-    assert_one_line_error(cli(out, "move", DAY, "2410.05258", "--to", "99"), "outside 1..15")
+    assert_usage_error(cli(out, "move", DAY, "2410.05258", "--to", "99"), "outside 1..15")
     assert not (out / ".history").exists()
     assert_one_line_error(cli(out, "undo", DAY), "nothing to undo")
 

@@ -170,8 +170,29 @@ def test_missing_cassette_and_record_without_cassette(tmp_path):
     assert_one_line_error(run("new", "2024-10-08", "2410.05258", "--record"), "--record needs --cassette")
 
 
-def test_no_ids_is_an_error(tmp_path):
-    assert_one_line_error(run("new", "2024-10-08", "--output-dir", str(tmp_path)), "no arXiv ids given")
+def test_no_ids_is_a_usage_error(tmp_path):
+    assert_usage_error(run("new", "2024-10-08", "--output-dir", str(tmp_path)),
+                       "'ID...'", "give the day's arXiv ids, --ids-file FILE, or --from-hf")
+    empty = tmp_path / "ids.txt"
+    empty.write_text("# none today\n")  # ids asked for and none found: the file's problem, not the command line's
+    assert_one_line_error(run("new", "2024-10-08", "--ids-file", str(empty), "--output-dir", str(tmp_path)),
+                          "no arXiv ids given")
+    assert not list(tmp_path.glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["new", "2024-10-08", "--from-hf", "--limit", "abc"], ["'--limit'", "'abc' is not a whole number"]),
+        (["new", "2024-10-08", "--from-hf", "--limit", "0"], ["'--limit'", "0 is too small; give 1 or more"]),
+        (["new", "2024-10-08", "2410.05258", "--concurrency", "1.5"], ["'--concurrency'", "not a whole number"]),
+        (["add", "2024-10-08", "2410.05258", "--at", "x"], ["'--at'", "'x' is not a whole number"]),
+    ],
+)
+def test_numbers_on_the_command_line_are_checked_in_our_words(args, fragments):
+    result = run(*args)
+    assert_usage_error(result, *fragments)
+    assert "Input should be" not in result.stderr  # typer's (pydantic's) wording
 
 
 def test_version_and_help():

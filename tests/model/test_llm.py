@@ -81,6 +81,26 @@ def test_rate_limits_and_server_errors_are_retried_honouring_retry_after(clinica
     assert len(stand_in.requests("POST")) == 4
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('{"objective": "O."}', "(method is missing)"),
+        (json.dumps({**VALID, "questions": ["Q1?"]}), "(questions: expected 2 or 3 follow-up questions, got 1)"),
+        (json.dumps({**VALID, "objective": 3}), "(objective is not valid)"),
+        ("Sure! Here is the summary.", "(it is not valid JSON)"),
+    ],
+)
+def test_an_answer_that_does_not_fit_is_described_in_our_words(clinical_paper, settings, content, said):
+    reply = Reply(200, chat_completion(content, model="gpt-5-mini", created=1, usage=(10, 5)))
+    with StandIn(chat=lambda body: reply) as stand_in:
+        with pytest.raises(ModelError) as info:
+            _summarise(clinical_paper, _local(settings, stand_in, output_attempts=1))
+    message = str(info.value)
+    assert f"the model's answer did not fit the summary format {said}" in message
+    for pydantic_wording in ("Field required", "Value error", "validation error", "type=", "Input should", "ident"):
+        assert pydantic_wording not in message
+
+
 def test_attempts_are_bounded_and_the_real_error_surfaces(clinical_paper, settings):
     with StandIn(chat=lambda body: Reply(500, b'{"error": {"message": "upstream exploded"}}')) as stand_in:
         with pytest.raises(ModelError, match="HTTP 500: upstream exploded"):

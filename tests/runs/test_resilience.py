@@ -360,6 +360,29 @@ def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path
         in stderr
 
 
+def test_ctrl_c_while_the_hub_is_asked_says_nothing_was_written(tmp_path):
+    """Nothing is written before the Hub's listing has come: Ctrl-C then says so, and suggests no `resume`."""
+    out = tmp_path / "output"
+
+    def hanging(method, path, body, headers):
+        return Reply(200, b"[]", delay=20) if path.startswith("/api/daily_papers") else None
+
+    with StandIn({}, routes=hanging) as stand_in:
+        environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "HF_ENDPOINT": stand_in.url}
+        process = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", "--from-hf",
+                                    "--output-dir", str(out)], cwd=ROOT, env=environ, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not stand_in.requests("GET") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=45)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == ("Interrupted while asking the Hub for the day's papers; nothing was "
+                                               "written.")
+    assert "resume" not in stderr and not out.exists()
+
+
 def test_ctrl_c_while_the_command_line_loads_is_one_line():
     """Ctrl-C lands while the imports run (the first ~0.15 s): one line, exit 130, no traceback."""
     code = ("import sys, types\n"

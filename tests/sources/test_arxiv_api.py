@@ -162,7 +162,8 @@ def test_an_entry_the_arxiv_package_cannot_read_fails_alone_and_every_other_pape
         result = arxiv_source.fetch_papers([parse_id(i) for i in ids], _local(settings, stand_in),
                                            on_retry=heard.append)
     assert sorted(result.papers) == [i for i in ids if i != "2410.00007"]
-    assert list(result.unreadable) == ["2410.00007"] and "ValueError" in result.unreadable["2410.00007"]
+    assert list(result.unreadable) == ["2410.00007"] and "month must be in 1..12" in result.unreadable["2410.00007"]
+    assert "ValueError" not in result.unreadable["2410.00007"]  # our words, not the class
     assert result.missing == [] and result.requests == len(stand_in.requests("GET"))
     assert len(stand_in.requests("GET")) == 1 + 10  # the chunk, then each of its ids alone
     assert [_ids_in(r) for r in stand_in.requests("GET")[1:]] == [[i] for i in ids]
@@ -216,7 +217,7 @@ def test_each_unreadable_entry_gets_its_own_reason_and_a_feed_wide_problem_is_no
     unchecked = [i for i, reason in result.unreadable.items() if reason.startswith("not checked: an entry in arXiv's")]
     assert unchecked == ids[3:]  # the three asked alone are blamed with their own reasons, the others not checked
     assert result.unreadable[ids[3]] == ("not checked: an entry in arXiv's answer for it and 99 other ids could not be "
-                                         "read, and 3 ids in a row could not be read alone either (ValueError: "
+                                         "read, and 3 ids in a row could not be read alone either ("
                                          "Invalid isoformat string: 'not a date')")
 
 

@@ -180,6 +180,8 @@ def test_hub_errors_are_one_line_naming_the_redacted_endpoint(workdir, monkeypat
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"Error: cannot reach the Hub's daily papers at {stand_in.url}: ")
+    assert "Retrying Hub: the connection failed" in result.stderr  # our words, not the class (ConnectError)
+    assert "ConnectError" not in result.stderr and "httpx" not in result.stderr
 
 
 def test_a_listing_that_is_not_one_is_an_error(workdir, monkeypatch):
