@@ -32,7 +32,7 @@ class PlainProgress(QuietProgress):
 
     def advance(self, entry: Entry, problem: str | None = None) -> None:
         self.done += 1
-        status = "ok" if problem is None and entry.ok else f"failed: {_reason(entry, problem)}"
+        status = "ok" if problem is None and entry.ok else _failed(entry, problem)
         self.console.print(terminal_text(f"[{self.done}/{self.total}] {entry.id} {status}"), markup=False)
 
     def retry(self, reason: str) -> None:
@@ -83,7 +83,7 @@ class RichProgress(PlainProgress):
         if self.task is not None:
             self.bar.update(self.task, advance=1, failed=self.failed, tokens=self.tokens)
         if failed:
-            self.bar.console.print(terminal_text(f"{entry.id} failed: {_reason(entry, problem)}"), markup=False)
+            self.bar.console.print(terminal_text(f"{entry.id} {_failed(entry, problem)}"), markup=False)
 
     def retry(self, reason: str) -> None:
         with self._lock:  # called from the worker threads
@@ -92,8 +92,7 @@ class RichProgress(PlainProgress):
                 self.bar.update(self.task, retries=self.retries)
 
 
-def _reason(entry: Entry, problem: str | None) -> str:
-    """Why an entry failed this run; a regeneration that failed says the previous summary stays."""
-    if problem is not None and entry.ok:
-        return f"{problem} (its previous summary is kept)"
-    return problem or entry.error or "no summary"
+def _failed(entry: Entry, problem: str | None) -> str:
+    """An entry's status when it failed this run; why is said once, in the run's last lines (cli.reports). A
+    regeneration that failed says the previous summary stays."""
+    return "failed (its previous summary is kept)" if problem is not None and entry.ok else "failed"

@@ -4,8 +4,10 @@ on stderr, the success line or `--json` summary on stdout, and the exit code."""
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -83,9 +85,26 @@ def warnings(outcome: Outcome) -> list[str]:
                      f"in with `digest import {report.markdown_path} --force`")
     lines += [f"Warning: {arxiv_id}: {figures} even after one regeneration (--verify)"
               for arxiv_id, figures in report.unverified.items()]
-    lines += [f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}"
+    lines += [(f"Failed: {message}" if message.startswith(f"{arxiv_id} ") else f"Failed: {arxiv_id}: {message}")
+              + _next_step(outcome, arxiv_id)
               for arxiv_id, message in report.failed.items()]  # ("2410.99999 not found on arXiv" names its id)
     return lines
+
+
+def _next_step(outcome: Outcome, arxiv_id: str) -> str:
+    """What to do about a paper arXiv gave nothing for (a mistyped id, a withdrawn paper): take it out of the day,
+    or, when the run summarised nothing, run `new` again with the right ids (it replaces such a day)."""
+    report = outcome.report
+    entry = report.digest.entry(arxiv_id)
+    if entry is None or entry.paper is not None:
+        return ""
+    folder = report.json_path.parent
+    where = "" if folder == Path("output") else f" --output-dir {shlex.quote(str(folder))}"
+    day = report.digest.date
+    step = f"; check the id, then `digest rm {day} {arxiv_id}{where}` takes it out of the day"
+    if outcome.command == "new" and not any(e.has_summary for e in report.digest.entries):
+        step += f", or `digest new {day} ID...{where}` with the right ids replaces this day (it has no summary)"
+    return step
 
 
 def failure(report: RunReport) -> str | None:

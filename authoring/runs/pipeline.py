@@ -88,10 +88,11 @@ def create_digest(
         if {i.base for i in ids} == {e.id for e in existing.entries}:
             # The same day again: carry on where it stopped (only missing and failed papers).
             return resume(day, settings, clock=clock, source=source, verify=verify, progress=run.progress)
-        raise StoreError(
-            f"{json_file} already exists with other papers; pass --force to overwrite it, "
-            "or change it with `digest add` / `digest rm`"
-        )
+        if not summarised_nothing(existing):
+            raise StoreError(
+                f"{json_file} already exists with other papers; pass --force to overwrite it, "
+                "or change it with `digest add` / `digest rm`"
+            )
     check_credentials(settings)  # before anything is written: a run that cannot start changes nothing
     # Every paper is written pending first; arXiv's metadata arrives a chunk at a time while the model works.
     digest = Digest(date=day.isoformat(), entries=_pending(ids, hub))
@@ -103,9 +104,20 @@ def create_digest(
         return digest, digest.entries
 
     checkpoints = days.Checkpoints(settings, day, "new", force=force, notice=run.progress.notice)
-    checkpoints.begin(prepare, replace=force)
+    checkpoints.begin(prepare, replace=force, replaceable=summarised_nothing)
+    if checkpoints.replaced and not force:
+        run.progress.notice(f"Replacing the {day.isoformat()} day, which has no summary yet (a first run that "
+                            f"failed); {_digest(settings, 'undo', day.isoformat())} brings it back")
     return _summarise_and_fold(digest.entries, run, report, checkpoints,
                                arriving=_arriving(ids, digest.entries, run, report))
+
+
+def summarised_nothing(digest: Digest) -> bool:
+    """A day with no summary in it (a first run with a bad key, an unreachable server, or only mistyped ids; or
+    every entry removed since) and no text of a person's around its table: `new` replaces it without --force,
+    since it holds no work to lose (it is kept for undo all the same)."""
+    return (not any(entry.has_summary for entry in digest.entries)
+            and digest.text_above is None and digest.text_below is None)
 
 
 def resume(
@@ -360,8 +372,6 @@ def _apply(ids: Sequence[ArxivId], fetched: arxiv_source.FetchResult, entries: l
            report: RunReport) -> list[Entry]:
     """Fill entries (in the order of ids) from what arXiv answered; unknown and withdrawn papers fail."""
     report.arxiv_requests += fetched.requests
-    if fetched.missing:
-        run.progress.notice(f"Not found on arXiv: {', '.join(map(str, fetched.missing))}")
     if fetched.withdrawn:
         run.progress.notice(f"Withdrawn on arXiv: {', '.join(fetched.withdrawn)}")
     if fetched.unreadable:

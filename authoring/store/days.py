@@ -350,10 +350,11 @@ class Checkpoints:
         self._journal = store.Journal(settings.output_dir, day)
 
     def begin(self, prepare: Callable[[Digest | None], tuple[Digest, Sequence[Entry]]], *,
-              replace: bool = False) -> Digest:
+              replace: bool = False, replaceable: Callable[[Digest], bool] | None = None) -> Digest:
         """Under the lock: read the day fresh (None when there is none, or when `replace`: `new --force` replaces
-        whatever is there, readable or not), let `prepare` return the day to write and the entries this run owns,
-        keep the old day for undo, and write the new one."""
+        whatever is there, readable or not; or when the day read is `replaceable`, decided under the lock), let
+        `prepare` return the day to write and the entries this run owns, keep the old day for undo, and write the
+        new one."""
         with locked(self.settings, self.day, self.command, self.notice):
             exists = store.json_path(self.settings.output_dir, self.day).exists()
             current = replaced = None
@@ -365,6 +366,8 @@ class Checkpoints:
                     pass
             elif exists:
                 current = load(self.settings, self.day, notice=self.notice)
+                if replaceable is not None and replaceable(current):
+                    self.replaced, replaced, current = True, current, None
             if current is not None:
                 guard_markdown(self.settings, self.day, current, force=self.force)
             digest, owned = prepare(current)

@@ -299,3 +299,51 @@ def test_a_failed_run_with_json_prints_its_error_as_json_too(tmp_path):
     assert_one_line_error(result, "2024-10-08")
     assert set(json.loads(result.stdout)) == {"error"} and "2024-10-08" in json.loads(result.stdout)["error"]
     assert run("resume", "2024-10-08", "--output-dir", str(tmp_path)).stdout == ""
+
+
+# ------------------------------------------------------------------------------------------------ a failed first run
+def _stand_in_env(stand_in) -> dict[str, str]:
+    return {"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query", "OPENAI_BASE_URL": f"{stand_in.url}/v1",
+            "DIGEST_ARXIV_DELAY_SECONDS": "0", "DIGEST_RETRY_BASE_DELAY": "0"}
+
+
+def test_a_mistyped_id_is_named_once_and_the_corrected_run_needs_no_force(tmp_path):
+    from tests.helpers import ok, paper
+    from tools.standin import StandIn
+
+    out = str(tmp_path / "out")
+    with StandIn({"2410.00001": paper("2410.00001")}, chat=ok) as stand_in:
+        first = run("new", "2024-10-08", "2410.99999", "--output-dir", out, env=_stand_in_env(stand_in))
+        assert first.exit_code == 1 and "Traceback" not in first.output
+        assert first.stderr.lower().count("not found on arxiv") == 1  # not three times
+        assert (f"Failed: 2410.99999 not found on arXiv; check the id, then `digest rm 2024-10-08 2410.99999 "
+                f"--output-dir {out}` takes it out of the day, or `digest new 2024-10-08 ID... --output-dir {out}` "
+                "with the right ids replaces this day (it has no summary)") in first.stderr
+        again = run("new", "2024-10-08", "2410.00001", "--output-dir", out, env=_stand_in_env(stand_in))
+    assert again.exit_code == 0, again.output
+    assert f"`digest undo 2024-10-08 --output-dir {out}` brings it back" in again.stderr
+    entries = json.loads((tmp_path / "out" / "2024-10-08.json").read_text())["entries"]
+    assert [(e["id"], e["error"]) for e in entries] == [("2410.00001", None)]
+    assert run("undo", "2024-10-08", "--output-dir", out).exit_code == 0  # the failed day is one undo away
+    assert [e["id"] for e in json.loads((tmp_path / "out" / "2024-10-08.json").read_text())["entries"]] == [
+        "2410.99999"]
+
+
+def test_a_first_run_with_a_bad_key_is_replaced_by_the_next_new(tmp_path):
+    from tests.helpers import ok, paper
+    from tools.standin import Reply, StandIn
+
+    out = str(tmp_path / "out")
+    papers = {i: paper(i) for i in ("2410.00001", "2410.00002")}
+    rejected = Reply(401, b'{"error": {"message": "Incorrect API key provided"}}')
+    with StandIn(papers, chat=lambda body: rejected) as stand_in:
+        first = run("new", "2024-10-08", "2410.00002", "--output-dir", out, env=_stand_in_env(stand_in))
+    assert first.exit_code == 1 and "rejected the API key" in first.stderr
+    with StandIn(papers, chat=ok) as stand_in:
+        again = run("new", "2024-10-08", "2410.00001", "--output-dir", out, env=_stand_in_env(stand_in))
+        assert again.exit_code == 0, again.output
+        # a day with a summary in it is another matter: it needs --force
+        refused = run("new", "2024-10-08", "2410.00002", "--output-dir", out, env=_stand_in_env(stand_in))
+    assert_one_line_error(refused, "already exists with other papers; pass --force")
+    entries = json.loads((tmp_path / "out" / "2024-10-08.json").read_text())["entries"]
+    assert [e["id"] for e in entries] == ["2410.00001"] and entries[0]["summary"] is not None

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from authoring.errors import InvalidIdError, StoreError
-from authoring.models import Digest
+from authoring.models import Digest, Entry, Paper, Summary
 from authoring.runs import pipeline
 from authoring.store import files as store
 from tools.standin import StandIn
@@ -27,7 +27,12 @@ def test_malformed_id_is_never_sent(settings):
 
 
 def test_existing_day_is_refused_before_any_request(settings):
-    store.atomic_write(store.json_path(settings.output_dir, DAY), Digest(date="2024-10-08").model_dump_json())
+    from tests.helpers import VALID
+
+    summarised = Entry(id="2410.05258", paper=Paper(id="2410.05258", title="T", authors=["A"]),
+                       summary=Summary(**VALID))
+    store.atomic_write(store.json_path(settings.output_dir, DAY),
+                       Digest(date="2024-10-08", entries=[summarised]).model_dump_json())
     with StandIn() as stand_in:
         local = settings.replace(arxiv_api_url=f"{stand_in.url}/api/query")
         with pytest.raises(StoreError, match="already exists with other papers; pass --force"):
