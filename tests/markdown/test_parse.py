@@ -312,6 +312,7 @@ _prose = st.lists(st.one_of(st.sampled_from(_MARKER_WORDS), st.from_regex(r"[A-Z
 @given(parts=st.lists(_prose, min_size=4, max_size=4), questions=st.lists(_prose, min_size=2, max_size=3),
        changed=st.sampled_from(["objective", "method", "result", "implication"]))
 @example(parts=["Aim.", "3) 3) Method.", "Result.", "Use."], questions=["3) 3)", "How?"], changed="objective")
+@example(parts=["a)", "a)", "a)", "a)"], questions=["a)", "a)"], changed="objective")  # found while writing the test
 @example(parts=["The study asks two things. a) Does pretraining help? b) Does tuning help?", "M.", "R.", "I."],
          questions=["Is the gain real? 2. If so, at what cost?", "How does it compare with the follow-up questions "
                     "baseline of Lee et al.?"], changed="implication")
