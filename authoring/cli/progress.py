@@ -22,6 +22,12 @@ class PlainProgress(QuietProgress):
         self.console = console
         self.total = 0
         self.done = 0
+        self.over = False
+
+    def __exit__(self, *exc_info) -> None:
+        # The run is over (finished or stopped): a model call still winding down in a worker thread prints no late
+        # retry after the run's last line.
+        self.over = True
 
     def notice(self, message: str) -> None:
         self.console.print(terminal_text(message), markup=False)
@@ -36,6 +42,8 @@ class PlainProgress(QuietProgress):
         self.console.print(terminal_text(f"[{self.done}/{self.total}] {entry.id} {status}"), markup=False)
 
     def retry(self, reason: str) -> None:
+        if self.over:
+            return
         who, named, why = reason.partition(": ")  # "2410.05258: HTTP 429", "arXiv: HTTP 503"
         line = f"Retrying {who} after {why}" if named else f"Retrying after {reason}"
         self.console.print(terminal_text(line), markup=False)
@@ -68,6 +76,7 @@ class RichProgress(PlainProgress):
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self.over = True
         self.bar.stop()
 
     def notice(self, message: str) -> None:
@@ -86,6 +95,8 @@ class RichProgress(PlainProgress):
             self.bar.console.print(terminal_text(f"{entry.id} {_failed(entry, problem)}"), markup=False)
 
     def retry(self, reason: str) -> None:
+        if self.over:
+            return
         with self._lock:  # called from the worker threads
             self.retries += 1
             if self.task is not None:

@@ -347,3 +347,19 @@ def test_a_first_run_with_a_bad_key_is_replaced_by_the_next_new(tmp_path):
     assert_one_line_error(refused, "already exists with other papers; pass --force")
     entries = json.loads((tmp_path / "out" / "2024-10-08.json").read_text())["entries"]
     assert [e["id"] for e in entries] == ["2410.00001"] and entries[0]["summary"] is not None
+
+
+def test_a_retry_a_winding_down_call_reports_after_the_run_is_not_printed():
+    """The run's last line stays last: a model call still in a worker thread when a run stops (a --cassette miss)
+    retries once the display has closed, and that retry is not printed after the verdict."""
+    import io
+
+    from rich.console import Console
+
+    from authoring.cli.progress import PlainProgress
+
+    written = io.StringIO()
+    with PlainProgress(Console(file=written, highlight=False)) as display:
+        display.retry("2410.05258: HTTP 429")
+    display.retry("2410.02707: a failed connection")
+    assert written.getvalue() == "Retrying 2410.05258 after HTTP 429\n"
