@@ -182,7 +182,6 @@ def summarise(
                     if unverified:
                         report.unverified[entry.id] = unverified
                 except (llm.FatalModelError, ConfigError):  # a prompt template that does not render fails them all
-                    run.stopped = True
                     raise
                 except DigestError as err:
                     report.failed[entry.id] = str(err)
@@ -200,6 +199,13 @@ def summarise(
                 run.progress.advance(entry, report.failed.get(entry.id))
         if fetch_failed is not None:
             raise fetch_failed  # the papers of the chunks not fetched stay pending for `digest resume`
+    except BaseException as err:
+        # The run is over (a fatal error, a --cassette miss, Ctrl-C): calls still in flight retry silently and
+        # start no further attempt, so nothing is printed or sent after the error line.
+        run.stopped = True
+        if run.watch is not None:
+            run.watch.stop(err if isinstance(err, llm.FatalModelError) else llm.FatalModelError("the run stopped"))
+        raise
     finally:
         # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.
         executor.shutdown(wait=False, cancel_futures=True)
