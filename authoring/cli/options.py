@@ -91,6 +91,21 @@ StrictReplay = Annotated[
                       "with the answer recorded for the same paper and model."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
+Language = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="Write the summaries and questions in this language, e.g. Korean (env "
+                 "DIGEST_LANGUAGE; default: the prompts' own, English)."),
+]
+MaxCost = Annotated[
+    float | None,
+    typer.Option("--max-cost", metavar="USD", help="Stop before a model call that would take the run's estimated "
+                 "spend past this many US$ (env DIGEST_MAX_COST); what finished is kept."),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Fetch the metadata (and the Hub's listing), ask no model, write nothing: print "
+                 "the papers a run would summarise with estimated tokens and cost."),
+]
 def _errors_as_json(ctx: typer.Context, value: bool) -> bool:
     """With --json, the app's error handler prints an error as JSON on stdout too (session.JSON_ERRORS)."""
     ctx.meta["digest.json"] = value
@@ -133,11 +148,12 @@ class ModelOptions:
     output_dir: OutputDir = None
     cassette: Cassette = None
     record: Record = False
+    language: Language = None
 
     def settings_flags(self) -> dict[str, Any]:
         """The flags as settings (None: not given, so the environment and digest.toml decide)."""
         return {"model": self.model, "base_url": self.base_url, "temperature": self.temperature,
-                "prompts_dir": self.prompts, "output_dir": self.output_dir}
+                "prompts_dir": self.prompts, "output_dir": self.output_dir, "language": self.language}
 
 
 @dataclass(frozen=True)
@@ -151,9 +167,12 @@ class RunOptions(ModelOptions):
     authors: Authors = None
     quiet: Quiet = False
     as_json: AsJson = False
+    dry_run: DryRun = False
+    max_cost: MaxCost = None
 
     def settings_flags(self) -> dict[str, Any]:
-        return {**super().settings_flags(), "concurrency": self.concurrency, "authors_style": style(self.authors)}
+        return {**super().settings_flags(), "concurrency": self.concurrency, "authors_style": style(self.authors),
+                "max_cost": self.max_cost}
 
 
 def takes(bundle: type) -> Callable[[Callable], Callable]:

@@ -78,3 +78,15 @@ def days_table(rows: list[tuple[Path, Digest | None, str]]) -> Table:
                       str(statuses.count("edited")), note)
     return table
 
+
+
+def settings_table(rows: list[tuple[str, object, str]]) -> Table:
+    """`digest config`: each setting, its value as shown (a price table by its size) and where it came from."""
+    table = Table(title="Settings", title_justify="left")
+    for column in ("setting", "value", "origin"):
+        table.add_column(column, overflow="fold")
+    for name, value, origin in rows:
+        shown = (f"{len(value)} models" if isinstance(value, dict) else "not set" if value is None
+                 else str(value).lower() if isinstance(value, bool) else str(value))
+        table.add_row(name, Text(shown), Text(origin))
+    return table
