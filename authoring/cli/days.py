@@ -3,6 +3,7 @@ import, show, list."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from authoring.cli.options import (
+    AsJson,
     Authors,
     Day,
     FieldName,
@@ -320,23 +322,42 @@ def show(
     day: Day,
     arxiv_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One entry to show in full.")] = None,
     output_dir: OutputDir = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
+    """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258
+
+    With --json: the day's counts, tokens and entries (or the one entry as DATE.json stores it) as one JSON
+    document (docs/reference/json-output.md).
+    """
     from authoring.cli import views
     from authoring.store import days, edits
+    from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
     digest = days.load(settings, day, notice=warn)
-    if arxiv_id is None:
+    entry = edits.find(digest, arxiv_id) if arxiv_id is not None else None
+    if as_json:
+        shown = views.day_json(digest, store.json_path(settings.output_dir, day),
+                               store.markdown_path(settings.output_dir, day), days.markdown_state(settings, day, digest))
+        if entry is None:
+            shown["entries"] = [views.entry_row_json(e, n) for n, e in enumerate(digest.entries, start=1)]
+        else:
+            shown["entry"] = {**views.entry_row_json(entry, digest.entries.index(entry) + 1),
+                              "stored": entry.model_dump(mode="json")}
+        out.print_json(json.dumps({"format": views.JSON_FORMAT, **shown}))
+        return
+    if entry is None:
         out.print(views.day_table(digest))
         return
-    entry = edits.find(digest, arxiv_id)
     out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
 
 
 @commands.command(name="list")
-def list_(output_dir: OutputDir = None) -> None:
-    """List the stored days with entry, failed and edited counts. Example: digest list"""
+def list_(output_dir: OutputDir = None, as_json: AsJson = False) -> None:
+    """List the stored days with entry, failed and edited counts. Example: digest list
+
+    With --json: every day's counts and tokens as one JSON document (docs/reference/json-output.md).
+    """
     from authoring.cli import views
     from authoring.store import days
     from authoring.store import files as store
@@ -345,14 +366,22 @@ def list_(output_dir: OutputDir = None) -> None:
     if settings.output_dir.exists() and not settings.output_dir.is_dir():
         raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
     rows: list[tuple[Path, Digest | None, str]] = []
+    shown: list[dict] = []
     for day in store.stored_days(settings.output_dir):
-        path = store.json_path(settings.output_dir, day)
+        path, markdown = store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day)
         try:
             digest = days.load(settings, day, notice=warn)
         except DigestError as problem:
             rows.append((path, None, f"unreadable: {problem}"))
+            shown.append(views.unreadable_day_json(day.isoformat(), path, markdown, str(problem)))
             continue
-        rows.append((path, digest, days.markdown_state(settings, day, digest)))
+        state = days.markdown_state(settings, day, digest)
+        rows.append((path, digest, state))
+        shown.append(views.day_json(digest, path, markdown, state))
+    if as_json:
+        out.print_json(json.dumps({"format": views.JSON_FORMAT, "output_dir": str(settings.output_dir),
+                                   "days": shown}))
+        return
     if not rows:
         say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
         return
