@@ -135,7 +135,7 @@ def summarise(
 
         client = llm.make_client(settings)
         run.watch = llm.ServerWatch(settings)
-        templates_hash = prompt_hash(settings.prompts_dir)
+        templates_hash = prompt_hash(settings.prompts_dir, settings.language)
         if run.source == "pdf":
             run.pdfs = PdfFetcher(settings)
     except BaseException:
@@ -221,7 +221,8 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     full_text = text if label == "full text" else None
 
     def ask(hint: str) -> llm.Generation:
-        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
+        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text,
+                                  language=run.settings.language)
         return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"),
                              watch=run.watch, paper=paper.id)
 
@@ -246,7 +247,8 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
             still = ungrounded(parts_text(generation.summary), source)
             remaining = f"{', '.join(f.text for f in still)} not in the {label}" if still else ""
             note = "; ".join(filter(None, [note, redone, f"still unverified: {remaining}" if remaining else ""]))
-    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock)
+    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock,
+                                language=run.settings.language)
     provenance.usage, provenance.note = usage, note
     return generation.summary, provenance, remaining
 
@@ -265,7 +267,8 @@ def _source_for(paper: Paper, run: Run) -> tuple[str, str, str | None]:
     return "full text", text, None
 
 
-def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock) -> Provenance:
+def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock,
+                   language: str | None = None) -> Provenance:
     """Provenance of a model answer; its time is the server's `created` stamp when it sent one."""
     generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else clock().astimezone(UTC)
     return Provenance(
@@ -274,4 +277,5 @@ def provenance_for(generation: llm.Generation, templates_hash: str, source: str,
         source=source,
         usage=generation.usage,
         generated_at=generated.isoformat().replace("+00:00", "Z"),
+        language=language,
     )
