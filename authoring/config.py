@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from authoring.errors import ConfigError
-from authoring.pricing import DEFAULT_PRICES
+from authoring.pricing import DEFAULT_PRICES, price_for
 
 CONFIG_FILE = "digest.toml"
 USER_CONFIG_FILE = "config.toml"  # in the platform's user config folder (platformdirs): user_config_file()
@@ -310,14 +310,22 @@ def _in_our_words(problem: ValidationError, given: Mapping[str, Any], files: lis
 
 
 def check_credentials(settings: Settings) -> None:
-    """Fail before any request when no key is set and no local server is configured, or when the proxy the model
-    server would be reached through cannot be used."""
+    """Fail before any request when no key is set and no local server is configured, when the proxy the model
+    server would be reached through cannot be used, or when a --max-cost cannot be kept (the model has no price)."""
     if not settings.api_key and not settings.base_url:
         raise ConfigError(
             "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
             "or --cassette to replay a recorded run"
         )
+    if settings.max_cost is not None and price_for(settings.model, settings.prices) is None:
+        raise ConfigError(missing_price(settings.model))
     _check_proxies(settings)
+
+
+def missing_price(model: str) -> str:
+    """Why a budget cannot be kept for `model`, and the fix."""
+    return (f"--max-cost needs a price for {model}: add it under [prices] in digest.toml, e.g. "
+            f'"{model}" = {{ input = 0.25, output = 2.0 }}')
 
 
 def _check_proxies(settings: Settings) -> None:

@@ -337,8 +337,9 @@ def show(
     digest = days.load(settings, day, notice=warn)
     entry = edits.find(digest, arxiv_id) if arxiv_id is not None else None
     if as_json:
+        state = days.markdown_state(settings, day, digest)
         shown = views.day_json(digest, store.json_path(settings.output_dir, day),
-                               store.markdown_path(settings.output_dir, day), days.markdown_state(settings, day, digest))
+                               store.markdown_path(settings.output_dir, day), state)
         if entry is None:
             shown["entries"] = [views.entry_row_json(e, n) for n, e in enumerate(digest.entries, start=1)]
         else:

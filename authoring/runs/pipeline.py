@@ -42,11 +42,13 @@ def papers_from_hub(
     limit: int | None = None,
     min_upvotes: int | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> HubSelection:
     """The day's ids from the Hub's daily-papers listing, selected by `min_upvotes` then `limit`. A day the Hub
     lists nothing for (weekends, holidays), or nothing left after selection, is an error: nothing is written."""
     progress = progress or QuietProgress()
-    check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
+    if not dry_run:
+        check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
     listing = hf_source.daily_papers(day, settings, on_retry=lambda reason: progress.notice(f"Retrying {reason}"))
     where = hf_source.endpoint_label(settings)
     if listing.not_arxiv:
