@@ -259,24 +259,60 @@ def render(
 
 @commands.command(name="import")
 def import_(
-    file: Annotated[Path, typer.Argument(metavar="FILE.md", help="A digest in the reference markdown format.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE.md...", help="Digests in the reference markdown "
+                                                "format; many at once in one process (e.g. archive/**/*.md).")],
     day: Annotated[
-        date | None, typer.Option("--date", parser=parse_day, help="The day, if the heading lacks or misstates it.")
+        date | None, typer.Option("--date", parser=parse_day, help="The day, if the heading lacks or misstates it "
+                                  "(one file only).")
     ] = None,
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Take the file into an existing day (kept in the history).")] = False,
+    force: Annotated[bool, typer.Option(help="Take a file into an existing day (kept in the history).")] = False,
 ) -> None:
-    """Read a markdown digest into output/DATE.json and re-render it.
+    """Read markdown digests into output/DATE.json and re-render them.
 
-    Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited.
+    Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited. Several
+    files: each is imported on its own (one that fails leaves the others alone), then one summary line; the files
+    that could not be imported are listed, and the exit code is 1.
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
+    Example: digest import archive/*.md
     """
+    if day is not None and len(files) > 1:
+        raise typer.BadParameter("gives the day of one file; import files with other days without it",
+                                 param_hint="'--date'")
+    from authoring.store import files as store
+
+    settings = load_settings(output_dir=output_dir)
+    if len(files) == 1:
+        imported_day, entries, markdown = _import_file(settings, files[0], day, force)
+        say(f"Imported {count(entries, 'entry', 'entries')} from {files[0]} into the {imported_day} day "
+            f"({store.json_path(settings.output_dir, imported_day)}, {markdown})")
+        return
+    days_done: set[date] = set()
+    entries_done, failed = 0, 0
+    for file in files:
+        try:
+            imported_day, entries, _ = _import_file(settings, file, None, force)
+        except DigestError as problem:
+            warn(f"Failed: {file}: {problem}")
+            failed += 1
+            continue
+        days_done.add(imported_day)
+        entries_done += entries
+    done = (f"{count(len(files) - failed, 'file')} ({count(entries_done, 'entry', 'entries')}) into "
+            f"{count(len(days_done), 'day')} in {settings.output_dir}")
+    if failed:
+        raise DigestError(f"{failed} of {count(len(files), 'file')} could not be imported (listed above); imported "
+                          f"{done}")
+    say(f"Imported {done}")
+
+
+def _import_file(settings, file: Path, day: date | None, force: bool) -> tuple[date, int, Path]:
+    """Import one markdown digest: (its day, its entries, the DATE.md written); a DigestError says why not."""
     from authoring.markdown import parse
     from authoring.markdown.render import row_hashes
     from authoring.store import days, edits
     from authoring.store import files as store
 
-    settings = load_settings(output_dir=output_dir)
     text = read_text_file(file)
     result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
     day = date.fromisoformat(result.digest.date)
@@ -306,8 +342,7 @@ def import_(
         _, markdown = days.commit(settings, day, digest, "import", force=force or itself, notice=warn)
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
-    say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
-        f"({store.json_path(settings.output_dir, day)}, {markdown})")
+    return day, len(result.digest.entries), markdown
 
 
 def _same_file(one: Path, other: Path) -> bool:
