@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from authoring.cli.completion import day_ids
 from authoring.cli.options import (
     AsJson,
     Authors,
@@ -164,7 +165,7 @@ def set_(
 @commands.command()
 def rm(
     day: Day,
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entries to remove.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", autocompletion=day_ids, help="Entries to remove.")],
     output_dir: OutputDir = None,
     force: OverEdits = False,
 ) -> None:
@@ -355,7 +356,9 @@ def _same_file(one: Path, other: Path) -> bool:
 @commands.command()
 def show(
     day: Day,
-    arxiv_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One entry to show in full.")] = None,
+    arxiv_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", autocompletion=day_ids, help="One entry to show in full.")
+    ] = None,
     output_dir: OutputDir = None,
     as_json: AsJson = False,
 ) -> None:

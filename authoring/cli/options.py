@@ -14,6 +14,8 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 
+from authoring.cli.completion import day_ids, stored_days
+
 
 def parse_day(text: str, *, today: date | None = None) -> date:
     """A DATE: a real calendar date written YYYY-MM-DD, or `today` / `yesterday` (UTC: the Hub's and arXiv's day)."""
@@ -59,11 +61,16 @@ class FailOn(StrEnum):
 
 
 Day = Annotated[
-    date, typer.Argument(metavar="DATE", parser=parse_day, help="The digest's day: YYYY-MM-DD, today or yesterday.")
+    date, typer.Argument(metavar="DATE", parser=parse_day, autocompletion=stored_days,
+                         help="The digest's day: YYYY-MM-DD, today or yesterday.")
 ]
-OptionalDay = Annotated[date | None, typer.Argument(metavar="[DATE]", parser=parse_day, help="The day.")]
-Days = Annotated[list[date], typer.Argument(metavar="DATE...", parser=parse_day, help="Days: YYYY-MM-DD, today...")]
-OneId = Annotated[str, typer.Argument(metavar="ID", help="An arXiv id or URL of an entry of that day.")]
+OptionalDay = Annotated[
+    date | None, typer.Argument(metavar="[DATE]", parser=parse_day, autocompletion=stored_days, help="The day.")
+]
+Days = Annotated[list[date], typer.Argument(metavar="DATE...", parser=parse_day, autocompletion=stored_days,
+                                            help="Days: YYYY-MM-DD, today...")]
+OneId = Annotated[str, typer.Argument(metavar="ID", autocompletion=day_ids,
+                                      help="An arXiv id or URL of an entry of that day.")]
 Model = Annotated[str | None, typer.Option(help="Model name (env DIGEST_MODEL).")]
 BaseUrl = Annotated[
     str | None, typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL).")

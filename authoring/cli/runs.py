@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from authoring.cli.completion import day_ids
 from authoring.cli.options import Day, FromHf, HubLimit, MinUpvotes, OverEdits, RunOptions, takes
 from authoring.cli.reports import Outcome, finish, show_estimate
 from authoring.cli.session import NetworkRun, interrupted_means, load_settings, network_run
@@ -92,7 +93,9 @@ def resume(ctx: typer.Context, day: Day, *, options: RunOptions) -> None:
 def regen(
     ctx: typer.Context,
     day: Day,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="Entries to regenerate.")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="ID...", autocompletion=day_ids, help="Entries to regenerate.")
+    ] = None,
     all_failed: Annotated[
         bool, typer.Option("--all-failed", help="Also regenerate every entry without a summary.")
     ] = False,
