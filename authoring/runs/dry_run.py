@@ -12,7 +12,7 @@ from authoring.errors import DigestError, StoreError
 from authoring.ids import ArxivId, normalise
 from authoring.models import Digest, Entry, Paper
 from authoring.runs.estimates import Estimate, estimate
-from authoring.runs.pipeline import _chosen
+from authoring.runs.pipeline import regen_choice
 from authoring.sources import arxiv_api as arxiv_source
 from authoring.store import days
 from authoring.store import files as store
@@ -55,7 +55,7 @@ def plan_regen(day: date, raw_ids: Sequence[str], settings: Settings, *, all_fai
     """What `digest regen` would ask the model again for (the same choice, with the same refusals)."""
     digest = days.peek(settings, day)
     skip = _queued(digest, settings) if all_failed else set()
-    wanted = _chosen(digest, raw_ids, all_failed, force, skip)
+    wanted = regen_choice(digest, raw_ids, all_failed, force, skip)
     if not wanted:
         return estimate(day.isoformat(), [], settings, history=digest,
                         idle="no entry has failed or is missing its summary")

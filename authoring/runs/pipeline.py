@@ -155,7 +155,7 @@ def regenerate(
     run = Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
     digest = days.load(settings, day, notice=run.progress.notice)
     skip = _in_batches(digest, settings, run) if all_failed else set()
-    wanted = _chosen(digest, raw_ids, all_failed, force, skip)
+    wanted = regen_choice(digest, raw_ids, all_failed, force, skip)
     if not wanted:
         return _report(digest, settings, day, idle="no entry has failed or is missing its summary")
     check_credentials(settings)
@@ -163,7 +163,7 @@ def regenerate(
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is None:
             raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
-        return current, _held(current, _chosen(current, wanted, False, force))  # the day as it is now
+        return current, _held(current, regen_choice(current, wanted, False, force))  # the day as it is now
 
     checkpoints = days.Checkpoints(settings, day, command, force=force, notice=run.progress.notice)
     digest = checkpoints.begin(prepare)
@@ -174,7 +174,7 @@ def regenerate(
 
 
 def _held(digest: Digest, ids: Sequence[str]) -> list[Entry]:
-    """The entries of `ids`, which the day holds (`_chosen` found each in it)."""
+    """The entries of `ids`, which the day holds (`regen_choice` found each in it)."""
     entries = []
     for arxiv_id in ids:
         entry = digest.entry(arxiv_id)
@@ -194,7 +194,7 @@ def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
     return waiting
 
 
-def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
+def regen_choice(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
             skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """The ids of the entries to regenerate, each once, in the order named (then the failed ones not in `skip`)."""
     chosen: list[str] = []

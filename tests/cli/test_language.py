@@ -112,3 +112,25 @@ def test_a_paper_object_builds_messages_in_the_language():
     one = Paper(id="2410.00001", title="T", authors=["A"], abstract="Abstract with 42%.")
     system = build_messages(one, language="Korean")[0]["content"]
     assert system.endswith("the digest adds them.") and "in Korean" in system
+
+
+def test_a_batch_asks_in_the_language_and_its_results_record_it(settings):
+    from datetime import UTC, date, datetime
+
+    from authoring.runs import batches
+    from tools.assemble_cassettes import BATCH_IDS, paper_of, reference_summaries, summary_reply
+    from tools.assemble_cassettes import fixture_papers as standin_papers
+    from tools.standin import BatchService
+
+    papers, summaries = standin_papers(), reference_summaries()
+    service = BatchService(chat=lambda body: summary_reply(body, summaries[paper_of(body, papers)], "b"))
+    clock = lambda: datetime(2030, 1, 1, tzinfo=UTC)  # noqa: E731
+    with StandIn(papers, routes=service) as stand_in:
+        local = settings.replace(base_url=f"{stand_in.url}/v1", arxiv_api_url=f"{stand_in.url}/api/query",
+                                 language="Korean")
+        batches.submit([date(2024, 10, 8)], local, ids_dir=BATCH_IDS, clock=clock)
+        lines = [json.loads(line) for line in service.files["file-digest0001"].decode().splitlines()]
+        assert lines and all("questions in Korean." in line["body"]["messages"][0]["content"] for line in lines)
+        batches.status(local)
+        batches.collect(local, clock)
+    assert {e["provenance"]["language"] for e in stored(local.output_dir)} == {"Korean"}
