@@ -134,3 +134,19 @@ def test_a_batch_asks_in_the_language_and_its_results_record_it(settings):
         batches.status(local)
         batches.collect(local, clock)
     assert {e["provenance"]["language"] for e in stored(local.output_dir)} == {"Korean"}
+
+
+def test_a_korean_digest_imported_from_its_markdown_checks_clean(tmp_path):
+    korean = {"objective": "이 연구는 학습 효율을 다룬다.", "method": "새로운 방법을 제안한다.",
+              "result": "정확도가 42%로 향상되었다.", "implication": "실무자에게 유용하다.",
+              "questions": ["비용은 얼마인가?", "더 큰 모델로 확장되는가?", "어떤 데이터가 필요한가?"]}
+    assert new_day(tmp_path / "made", "--language", "Korean", chat=answer(korean), ids=IDS[:2]).exit_code == 0
+    markdown = tmp_path / "made" / f"{DAY}.md"
+    assert "Follow-up questions:" in markdown.read_text(encoding="utf-8")  # the format's labels stay
+    out = tmp_path / "imported"
+    assert run("import", str(markdown), "--output-dir", str(out)).exit_code == 0
+    entries = stored(out)
+    assert [e["summary"]["questions"] for e in entries] == [korean["questions"]] * 2  # read back as structured
+    result = run("check", DAY, "--output-dir", str(out), "--json", "--fail-on", "never")
+    kinds = {f["kind"] for f in json.loads(result.stdout)[0]["findings"]}
+    assert not kinds & {"structure", "questions", "figure"}, kinds
