@@ -85,6 +85,17 @@ class Provenance(BaseModel):
     edited: bool = False
     # What else a reader should know: a PDF that could not be used, a --verify regeneration, figures left unverified.
     note: str | None = None
+    # The language the summary was asked for (--language); None: the prompts' own (English).
+    language: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_default_language(self, handler):
+        # Without --language a provenance serialises exactly as before `language` existed: stored days and their
+        # content hashes stay byte-identical (as Entry does for `hub`).
+        data = handler(self)
+        if isinstance(data, dict) and data.get("language", 0) is None:
+            del data["language"]
+        return data
 
 
 class HubAuthor(BaseModel):

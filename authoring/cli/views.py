@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text as RichText
 
-from authoring.models import Digest, Entry
+from authoring.models import Digest, Entry, Usage
 from authoring.text import terminal_text
 
 
@@ -78,3 +78,65 @@ def days_table(rows: list[tuple[Path, Digest | None, str]]) -> Table:
                       str(statuses.count("edited")), note)
     return table
 
+
+
+def settings_table(rows: list[tuple[str, object, str]]) -> Table:
+    """`digest config`: each setting, its value as shown (a price table by its size) and where it came from."""
+    table = Table(title="Settings", title_justify="left")
+    for column in ("setting", "value", "origin"):
+        table.add_column(column, overflow="fold")
+    for name, value, origin in rows:
+        shown = (f"{len(value)} models" if isinstance(value, dict) else "not set" if value is None
+                 else str(value).lower() if isinstance(value, bool) else str(value))
+        table.add_row(name, Text(shown), Text(origin))
+    return table
+
+
+# --- the --json views of `digest list` and `digest show` (docs/reference/json-output.md) ---------------------------
+
+JSON_FORMAT = 1  # bumped only when a field changes meaning or goes away; fields may be added
+STATUSES = ("ok", "edited", "imported (prose)", "pending", "failed")  # Entry.status
+
+
+def _reviewed(entry: Entry) -> bool | None:
+    """The entry's review mark where the data model has one (None: it does not)."""
+    value = getattr(entry, "reviewed", None)
+    return None if value is None else bool(value)
+
+
+def _tokens(usage: Usage) -> dict[str, int]:
+    return {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens, "total": usage.total_tokens}
+
+
+def day_json(digest: Digest, json_path: Path, markdown_path: Path, markdown_state: str) -> dict:
+    """One day as `list --json` and `show DATE --json` give it: where it is, its counts and tokens."""
+    counts = {"entries": len(digest.entries), **dict.fromkeys(STATUSES, 0)}
+    usage = Usage()
+    for entry in digest.entries:
+        counts[entry.status] = counts.get(entry.status, 0) + 1
+        if entry.provenance is not None:
+            usage += entry.provenance.usage
+    marks = [_reviewed(entry) for entry in digest.entries]
+    if any(mark is not None for mark in marks):
+        counts["reviewed"] = sum(1 for mark in marks if mark)
+    return {"date": digest.date, "json": str(json_path), "markdown": str(markdown_path),
+            "markdown_state": markdown_state, "counts": counts,
+            "tokens": _tokens(usage), "error": None}
+
+
+def unreadable_day_json(day: str, json_path: Path, markdown_path: Path, problem: str) -> dict:
+    return {"date": day, "json": str(json_path), "markdown": str(markdown_path), "markdown_state": None,
+            "counts": None, "tokens": None, "error": problem}
+
+
+def entry_row_json(entry: Entry, position: int) -> dict:
+    """One entry as a row of `show DATE --json`."""
+    provenance = entry.provenance
+    row = {"position": position, "id": entry.id, "title": entry.paper.title if entry.paper else None,
+           "status": entry.status, "error": entry.error, "model": provenance.model if provenance else None,
+           "source": provenance.source if provenance else None,
+           "language": provenance.language if provenance else None,
+           "tokens": _tokens(provenance.usage if provenance else Usage())}
+    if (reviewed := _reviewed(entry)) is not None:
+        row["reviewed"] = reviewed
+    return row
