@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from authoring import __version__
-from authoring.cli import batch, checks, days, publish, runs
+from authoring.cli import batch, checks, days, publish, review, runs
 from authoring.cli.session import OneErrorHandler, out
 
 app = typer.Typer(
@@ -38,5 +38,6 @@ def main(
 app.add_typer(runs.commands)
 app.add_typer(days.commands)
 app.add_typer(checks.commands)
+app.add_typer(review.commands)
 app.add_typer(publish.commands)
 app.add_typer(batch.commands, name="batch")
