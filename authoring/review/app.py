@@ -25,7 +25,7 @@ WATCH_SECONDS = 0.5  # how often DATE.json is looked at for changes made by othe
 class HintPrompt(Input):
     """The one-line prompt of `r`: Enter sends the hint (empty is allowed), Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("enter", "submit", "send")]
 
     def action_cancel(self) -> None:
         self.app.call_later(self.app.close_prompt, "Regeneration cancelled")  # type: ignore[attr-defined]
