@@ -142,6 +142,10 @@ class ReviewApp(App):
         return ("regen…" if entry.id in self.running else status), findings, title
 
     def show_entry(self) -> None:
+        with self.batch_update():  # one frame for the four panes, not one each
+            self._show_entry()
+
+    def _show_entry(self) -> None:
         entry_id, state = self.selected_id(), self.state
         entry = state.digest.entry(entry_id) if state and entry_id else None
         header, summary, findings, source = (self.query_one(f"#{name}", Static)
@@ -157,7 +161,9 @@ class ReviewApp(App):
         summary.update(panes.summary(entry, state.sources.get(entry.id)))
         findings.update(panes.findings(state.findings_of(entry)))
         source.update(panes.source_text(state.sources.get(entry.id)))
-        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+        detail = self.query_one("#detail", VerticalScroll)
+        if detail.scroll_y:  # a new entry starts at its top (no second layout pass when it is there already)
+            detail.scroll_home(animate=False)
 
     def show_status(self) -> None:
         state = self.state
