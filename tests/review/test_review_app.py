@@ -226,7 +226,8 @@ def test_r_regenerates_with_the_typed_hint_in_a_worker_and_clears_the_mark(day_s
             assert "Regenerated 2410.05258" in text_of(app, "#status") and status_column(app)[0] == "ok"
 
         drive(app, script)
-    assert len(bodies) == 1 and "Note from the digest editor: state the TREC gain" in bodies[0]["messages"][-1]["content"]
+    prompt = bodies[0]["messages"][-1]["content"]
+    assert len(bodies) == 1 and "Note from the digest editor: state the TREC gain" in prompt
     entry = stored_entry(day_settings, FIRST)
     assert entry["summary"]["result"] == "R: 42%." and "reviewed" not in entry  # a new summary is not reviewed
     assert markdown_in_sync(day_settings) and "R: 42%." in (day_settings.output_dir / "2024-10-08.md").read_text()
@@ -290,7 +291,8 @@ def scripted_editor(tmp_path: Path, old: str, new: str) -> str:
 
 
 def test_e_edits_the_entry_in_the_editor_and_saves_it_through_the_store(day_settings, tmp_path):
-    editor = scripted_editor(tmp_path, "## Title\\nDifferential Transformer", "## Title\\nDifferential Transformer (DIFF)")
+    editor = scripted_editor(tmp_path, "## Title\\nDifferential Transformer",
+                             "## Title\\nDifferential Transformer (DIFF)")
     settings = day_settings.replace(editor=editor)
     Desk(settings, DAY, clock=clock).toggle_reviewed(FIRST)
     app = ReviewApp(Desk(settings, DAY, clock=clock), watch=False)
