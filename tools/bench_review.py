@@ -6,6 +6,7 @@ findings) in a temporary folder, then times key presses two ways:
 - in a terminal: `digest review` runs in a pseudo-terminal of 80x24 (its real driver), and each key is timed from
   the byte written to the end of the last frame the app draws in answer (Textual wraps every frame in the
   synchronized-output markers, which this harness says the terminal supports);
+  with the app's CPU time per key (from /proc), which does not grow when other processes share the cores;
 - with Textual's pilot, headless: `pilot.press` then `pilot.pause`. The pilot waits until the process looks idle
   (its own polling), so these figures are upper bounds padded by that wait.
 
@@ -113,7 +114,7 @@ class Terminal:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
             os.execvpe(sys.executable, [sys.executable, "-m", "authoring", "review", DAY.isoformat(),
                                         "--output-dir", str(settings.output_dir)], env)
-        self.frames_end: float | None = None
+        self.cpu_used: list[float] = []
 
     def drain(self, quiet: float) -> float | None:
         """Read what the app writes until it is quiet for `quiet` seconds; when the last frame ended."""
@@ -131,10 +132,17 @@ class Terminal:
             if SYNC_END in data:
                 last = time.perf_counter()
 
+    def cpu(self) -> float:
+        """The app's CPU seconds so far (user + system, from /proc): what a key costs, however busy the machine."""
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def press(self, key: bytes, quiet: float = 0.25) -> float:
+        cpu = self.cpu()
         started = time.perf_counter()
         os.write(self.fd, key)
         ended = self.drain(quiet)
+        self.cpu_used.append(self.cpu() - cpu)
         return (ended or time.perf_counter()) - started
 
     def close(self) -> None:
@@ -148,11 +156,14 @@ def in_a_terminal(settings: Settings, presses: int) -> list[str]:
     terminal = Terminal(settings)
     try:
         terminal.drain(2.0)  # started and drawn
-        lines = [figures("j (next entry)", [terminal.press(b"j") for _ in range(presses)]),
-                 figures("k (previous entry)", [terminal.press(b"k") for _ in range(presses)]),
-                 figures("f (filter on or off)", [terminal.press(b"f") for _ in range(min(presses, 20))]),
-                 figures("a (mark reviewed, saved, re-read)", [terminal.press(b"a", quiet=0.6)
-                                                               for _ in range(min(presses, 20))])]
+        lines = []
+        for name, key, count, quiet in (("j (next entry)", b"j", presses, 0.25),
+                                        ("k (previous entry)", b"k", presses, 0.25),
+                                        ("f (filter on or off)", b"f", min(presses, 20), 0.25),
+                                        ("a (mark reviewed, saved, re-read)", b"a", min(presses, 20), 0.6)):
+            terminal.cpu_used = []
+            lines.append(figures(name, [terminal.press(key, quiet) for _ in range(count)]))
+            lines.append(figures("    its CPU time in the app", terminal.cpu_used))
     finally:
         terminal.close()
     return lines
