@@ -5,7 +5,6 @@ screen never waits on a lock, a disk or the model; the day is read again wheneve
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from textual import on, work
@@ -63,7 +62,7 @@ class ReviewApp(App):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, desk: Desk, *, watch: bool = True, run_editor: Callable[[str], str | None] | None = None):
+    def __init__(self, desk: Desk, *, watch: bool = True):
         super().__init__()
         self.desk = desk
         self.state: DayState | None = None
@@ -72,7 +71,6 @@ class ReviewApp(App):
         self.message = ""
         self._watch = watch
         self._stamp: tuple | None = None
-        self._run_editor = run_editor
         self._quit_asked = False
         self._shown: list[str] = []  # ids of the rows, in order
 
@@ -207,8 +205,17 @@ class ReviewApp(App):
             self.show_state(self.state)
         self.say("Showing entries with findings or not reviewed" if self.filtered else "Showing every entry")
 
-    def action_reviewed(self) -> None:
+    def _idle_entry(self) -> str | None:
+        """The selected entry, unless it is being regenerated: a change now would make the model's answer lose to
+        it (kept aside in the history, not shown)."""
         entry_id = self.selected_id()
+        if entry_id in self.running:
+            self.say(f"{entry_id} is being regenerated; wait for its answer")
+            return None
+        return entry_id
+
+    def action_reviewed(self) -> None:
+        entry_id = self._idle_entry()
         if entry_id is not None:
             self._toggle(entry_id)
 
@@ -226,11 +233,8 @@ class ReviewApp(App):
         self.reload()
 
     def action_regenerate(self) -> None:
-        entry_id = self.selected_id()
+        entry_id = self._idle_entry()
         if entry_id is None:
-            return
-        if entry_id in self.running:
-            self.say(f"{entry_id} is being regenerated already")
             return
         prompt = self.query_one("#hint", HintPrompt)
         prompt.value = ""
@@ -276,7 +280,7 @@ class ReviewApp(App):
         self._changed(message)
 
     def action_edit(self) -> None:
-        entry_id = self.selected_id()
+        entry_id = self._idle_entry()
         if entry_id is None:
             return
         try:
@@ -290,8 +294,6 @@ class ReviewApp(App):
 
     def _editor(self, text: str) -> str | None:
         """Run $VISUAL/$EDITOR as `digest edit` does (click.edit), with the terminal handed over to it."""
-        if self._run_editor is not None:
-            return self._run_editor(text)
         import click
 
         def edit() -> str | None:

@@ -367,6 +367,32 @@ def test_a_hand_edited_date_md_is_never_overwritten_by_a_review_change(day_setti
     assert path.read_text().endswith("my note\n") and "reviewed" not in stored_entry(day_settings, FIRST)
 
 
+def test_keys_that_change_an_entry_wait_while_it_is_regenerated_and_q_asks_once_then(day_settings):
+    with StandIn(chat=lambda body: ok(body, delay=1.0)) as stand_in:
+        app = ReviewApp(Desk(local(day_settings, stand_in), DAY), watch=False)
+
+        async def script(pilot):
+            await pilot.press("r", "enter")
+            await pilot.pause()
+            await pilot.press("a")
+            assert "2410.05258 is being regenerated; wait for its answer" in text_of(app, "#status")
+            await pilot.press("q")
+            assert app.is_running and "q again quits now" in text_of(app, "#status")
+            await settle(pilot)
+
+        drive(app, script)
+    assert "reviewed" not in stored_entry(day_settings, FIRST) and stored_entry(day_settings, FIRST)["summary"][
+        "result"] == "R: 42%."
+
+
+def test_a_day_that_cannot_be_read_is_an_error_before_the_screen_opens(settings):
+    from authoring.errors import StoreError
+    from authoring.review.app import review
+
+    with pytest.raises(StoreError, match="2024-10-08.json does not exist"):
+        review(settings, DAY)
+
+
 def test_q_quits(day_settings):
     app = ReviewApp(Desk(day_settings, DAY), watch=False)
 
