@@ -96,6 +96,7 @@ class ReviewApp(App):
         table.add_column("finds", key="findings")
         table.add_column("title", key="title")
         self.title = f"digest review {self.desk.day.isoformat()}"
+        self.desk.notice = self._notice  # the store's notices (waiting for the day's lock...) on the status line
         self.reload()
         if self._watch:
             self.set_interval(WATCH_SECONDS, self._look_at_disk)
@@ -182,6 +183,13 @@ class ReviewApp(App):
     def say(self, message: str) -> None:
         self.message = message
         self.show_status()
+
+    def _notice(self, message: str) -> None:
+        """`say`, from the app's thread or a worker's."""
+        try:
+            self.call_from_thread(self.say, message)
+        except RuntimeError:  # already on the app's thread
+            self.say(message)
 
     @on(DataTable.RowHighlighted, "#entries")
     def _highlighted(self) -> None:

@@ -352,6 +352,39 @@ def test_a_change_another_process_makes_meanwhile_is_shown_and_kept(day_settings
     assert markdown_in_sync(day_settings)
 
 
+HOLD_THE_LOCK = """
+import sys, time
+from datetime import date
+from authoring.config import Settings
+from authoring.store.locks import locked
+with locked(Settings(output_dir=sys.argv[1]), date(2024, 10, 8), "set"):
+    print("held", flush=True)
+    time.sleep(1.5)
+"""
+
+
+def test_a_change_waits_for_another_commands_lock_and_says_so(day_settings):
+    app = ReviewApp(Desk(day_settings, DAY, clock=clock), watch=False)
+
+    async def script(pilot):
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, str(day_settings.output_dir)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert await asyncio.to_thread(holder.stdout.readline) == "held\n"
+        await pilot.press("a")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "Waiting for 2024-10-08" in text_of(app, "#status"):
+                break
+        assert "Waiting for 2024-10-08: `digest set`" in text_of(app, "#status")
+        await pilot.press("j")  # the screen answers while the change waits
+        assert app.selected_id() == SECOND
+        await settle(pilot)
+        await asyncio.to_thread(holder.wait)
+
+    drive(app, script, size=(200, 24))
+    assert stored_entry(day_settings, FIRST)["reviewed"] == "2026-12-05T08:01:02Z"
+
+
 def test_a_hand_edited_date_md_is_never_overwritten_by_a_review_change(day_settings):
     path = day_settings.output_dir / "2024-10-08.md"
     path.write_text(path.read_text() + "\nmy note\n")
