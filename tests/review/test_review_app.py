@@ -144,6 +144,42 @@ def test_the_source_stands_beside_the_summary_on_a_wide_terminal_and_below_it_at
     assert placed((80, 24)) == {"beside": False, "below": True}
 
 
+def test_failed_and_unknown_entries_are_shown_with_their_reason(settings):
+    from tools.assemble_cassettes import seed_failed_day
+
+    seed_failed_day(settings.output_dir)
+    app = ReviewApp(Desk(settings, DAY), watch=False)
+
+    async def script(pilot):
+        assert status_column(app) == ["failed", "failed"]
+        assert "status: failed (model server answered HTTP 500: upstream error)" in text_of(app, "#header")
+        assert "(no summary yet)" in text_of(app, "#summary")
+        await pilot.press("j")
+        assert "(no arXiv metadata)" in text_of(app, "#header") and "2410.99999 not found on arXiv" in text_of(
+            app, "#header")
+        assert "Source: none kept" in text_of(app, "#source")
+
+    drive(app, script, size=(200, 30))
+
+
+def test_an_imported_summary_is_shown_as_written_with_its_figures_unchecked(settings):
+    from tests.conftest import ROOT
+    from tests.helpers import run
+
+    reference = ROOT / "tests" / "data" / "reference-2024-10-08.md"
+    assert run("import", str(reference), "--output-dir", str(settings.output_dir)).exit_code == 0
+    app = ReviewApp(Desk(settings, DAY), watch=False)
+
+    async def script(pilot):
+        summary = text_of(app, "#summary")
+        assert status_column(app)[0] == "prose"  # imported: the cell is kept as written
+        assert "Figures: ? not checked (no source text kept)" in summary
+        assert "only 65%? of the model size" in summary  # a figure of the parts, marked unchecked
+        assert "1. What is the computational overhead" in summary  # the questions' numbers are not figures
+
+    drive(app, script, size=(200, 40))
+
+
 # ------------------------------------------------------------------------------------------------ filter
 def test_f_shows_only_entries_with_findings_or_not_reviewed(day_settings):
     desk = Desk(day_settings, DAY, clock=clock)
