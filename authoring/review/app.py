@@ -37,20 +37,7 @@ class ReviewApp(App):
     AUTO_FOCUS = "#entries"
     ENABLE_COMMAND_PALETTE = False  # every action has its key in the footer
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    CSS = """
-    #main { height: 1fr; }
-    #entries { width: 36; height: 1fr; overflow-x: hidden; border-right: vkey $foreground 30%; }
-    Screen.-wide #entries { width: 48; }
-    #detail { width: 1fr; height: 1fr; padding: 0 1; }
-    #columns { height: auto; layout: vertical; }
-    Screen.-wide #columns { layout: horizontal; }
-    .column { height: auto; width: 1fr; }
-    Screen.-wide #source { padding-left: 2; }
-    #header, #summary, #findings { margin-bottom: 1; }
-    #status { height: 1; background: $panel; padding: 0 1; }
-    #hint { display: none; }
-    #hint.-open { display: block; }
-    """
+    CSS_PATH = "review.tcss"
     BINDINGS = [
         Binding("j", "move(1)", "next"),
         Binding("k", "move(-1)", "prev"),
