@@ -35,9 +35,9 @@ def check(
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is this severe or more.")] = FailOn.error,
     ignore: Annotated[list[str] | None, typer.Option(metavar="KIND", help="Leave out findings of this kind "
                                                      "(repeatable, or comma-separated).")] = None,
-    require: Annotated[list[Requirement] | None, typer.Option(metavar="reviewed", help="Demand it of every entry: `reviewed` adds an "
-                                                         "error per entry not marked reviewed (`digest review`).")
-                       ] = None,
+    require: Annotated[list[Requirement] | None, typer.Option(
+        metavar="reviewed", help="Demand it of every entry: `reviewed` adds an error per entry not marked reviewed "
+                                 "(`digest review`).")] = None,
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
