@@ -41,13 +41,18 @@ class Figure:
 def figures(text: str) -> list[Figure]:
     """The figures a text states, in order: numbers standing on their own, with a glued unit or multiplier, a
     sign or marker before them (+Δ9.4%, ±0.3, ~40%), or as a range's ends (800K-1M, 10-18x)."""
-    found: list[Figure] = []
+    return [figure for _, _, figure in figure_spans(text)]
+
+
+def figure_spans(text: str) -> list[tuple[int, int, Figure]]:
+    """The figures of `figures`, each with where it is written in the text (start, end): to mark them in place."""
+    found: list[tuple[int, int, Figure]] = []
     previous_end, previous_figure = -2, False
     for match in _NUMBER.finditer(text):
         figure = _figure(text, match, previous_end, previous_figure)
         previous_end, previous_figure = match.end(), figure is not None
         if figure is not None:
-            found.append(figure)
+            found.append((match.start(), match.end(), figure))
     return found
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from authoring import __version__
-from authoring.cli import batch, checks, configuration, days, opener, publish, runs
+from authoring.cli import batch, checks, configuration, days, opener, publish, review, runs
 from authoring.cli.session import OneErrorHandler, out
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ def main(
 app.add_typer(runs.commands)
 app.add_typer(days.commands)
 app.add_typer(checks.commands)
+app.add_typer(review.commands)
 app.add_typer(publish.commands)
 app.add_typer(opener.commands)
 app.add_typer(batch.commands, name="batch")

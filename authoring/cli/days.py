@@ -51,7 +51,7 @@ def edit(
     """
     import click
 
-    from authoring.store import days, document, edits
+    from authoring.store import days, document, editing, edits
     from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
@@ -63,14 +63,9 @@ def edit(
     if discard and recovery.exists():
         recovery.unlink()
         warn(f"Discarded your unsaved edit of {entry.id}")
-    text = _starting_text(recovery, entry, day, opened)
-
-    def keep(edited: str, problem: str) -> DigestError:
-        """Typed text is never lost: it goes to the recovery file, and the error says how to continue."""
-        store.atomic_write(recovery, _with_base(edited, opened))
-        return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
-                           f"`digest edit {day} {entry.id}` continues from it")
-
+    text, notes = editing.starting_text(settings, day, entry, opened)
+    for note in notes:
+        warn(note)
     if settings.editor is None and not sys.stdin.isatty():
         raise DigestError("no editor to open: set $VISUAL or $EDITOR (or change fields with `digest set`); "
                           "without a terminal the default editor would wait for input that never comes")
@@ -83,53 +78,19 @@ def edit(
             say("No changes; nothing saved.")
             return
         try:
-            title, authors, summary = document.from_document(edited)
+            content = document.from_document(edited)
             break
         except document.DocumentError as problem:
-            store.atomic_write(recovery, _with_base(edited, opened))
+            kept = editing.keep(settings, day, entry.id, edited, opened, str(problem))
             if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
                 text = document.with_error(edited, str(problem))
                 continue
-            raise keep(edited, str(problem)) from None
+            raise kept from None
     try:
-        with days.change(settings, day, "edit", force=force, notice=warn) as digest:
-            current = digest.entry(entry.id)
-            if current is None or days.fingerprint(current) != opened:
-                what = "removed" if current is None else "changed by another command"
-                raise DigestError(f"{entry.id} was {what} while you edited it")
-            edits.replace_content(current, title, authors, summary)
+        editing.save(settings, day, entry.id, opened, content, force=force, notice=warn)
     except DigestError as problem:  # a hand-edited DATE.md, a busy lock, a full disk...
-        raise keep(edited, str(problem)) from None
-    markdown = store.markdown_path(settings.output_dir, day)
-    recovery.unlink(missing_ok=True)
-    say(f"Edited {entry.id} in {markdown}")
-
-
-_BASE = "# digest-base: "  # the entry's fingerprint when the kept text was typed (a comment: ignored when read)
-
-
-def _with_base(text: str, base: str) -> str:
-    lines = [line for line in text.splitlines() if not line.startswith(_BASE)]
-    return "\n".join([f"{_BASE}{base}", *lines]) + "\n"
-
-
-def _starting_text(recovery: Path, entry, day, current: str) -> str:
-    """The document to edit: the entry, or the unsaved text kept earlier; if the entry changed since that text was
-    typed, say so and show the entry as it is now below it (as comments), so nothing is reverted unseen."""
-    from authoring.store import document
-
-    if not recovery.exists():
-        return document.to_document(entry, day)
-    text = recovery.read_text(encoding="utf-8")
-    warn(f"Continuing from your unsaved edit in {recovery} (--discard starts from the stored entry)")
-    base = next((line[len(_BASE):].strip() for line in text.splitlines() if line.startswith(_BASE)), None)
-    if base is not None and base != current:
-        warn(f"Warning: {entry.id} changed since that edit was typed; saving it replaces those changes (the entry as "
-             "it is now is at the end of the document, as comments)")
-        now = ["# ---- the entry as it is now ----", *(f"# {line}" for line in document.to_document(entry, day)
-                                                       .splitlines() if not line.startswith("#"))]
-        text = "\n".join([*text.splitlines(), *now]) + "\n"
-    return _with_base(text, current)
+        raise editing.keep(settings, day, entry.id, edited, opened, str(problem)) from None
+    say(f"Edited {entry.id} in {store.markdown_path(settings.output_dir, day)}")
 
 
 @commands.command(name="set")
@@ -393,7 +354,7 @@ def show(
 
 @commands.command(name="list")
 def list_(output_dir: OutputDir = None, as_json: AsJson = False) -> None:
-    """List the stored days with entry, failed and edited counts. Example: digest list
+    """List the stored days with entry, failed, edited and reviewed counts. Example: digest list
 
     With --json: every day's counts and tokens as one JSON document (docs/reference/json-output.md).
     """

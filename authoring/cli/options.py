@@ -60,6 +60,12 @@ class FailOn(StrEnum):
     never = "never"
 
 
+class Requirement(StrEnum):
+    """What `digest check --require` demands of every entry of a stored day."""
+
+    reviewed = "reviewed"
+
+
 Day = Annotated[
     date, typer.Argument(metavar="DATE", parser=parse_day, autocompletion=stored_days,
                          help="The digest's day: YYYY-MM-DD, today or yesterday.")

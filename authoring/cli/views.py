@@ -20,7 +20,7 @@ def Text(text: str = "", style: str = "") -> RichText:  # noqa: N802 (rich's nam
 def day_table(digest: Digest) -> Table:
     noun = "entry" if len(digest.entries) == 1 else "entries"
     table = Table(title=f"Digest {digest.date}: {len(digest.entries)} {noun}", title_justify="left")
-    for column in ("#", "id", "title", "status", "model", "tokens"):
+    for column in ("#", "id", "title", "status", "reviewed", "model", "tokens"):
         table.add_column(column, overflow="fold")
     for number, entry in enumerate(digest.entries, start=1):
         provenance = entry.provenance
@@ -29,10 +29,16 @@ def day_table(digest: Digest) -> Table:
             entry.id,
             Text(entry.paper.title) if entry.paper else "-",
             Text(entry.status + (f": {entry.error}" if entry.error else "")),
+            Text(reviewed_at(entry.reviewed) if entry.reviewed else "-"),
             Text((provenance.model or provenance.source) if provenance else "-"),
             f"{provenance.usage.total_tokens:,}" if provenance else "-",
         )
     return table
+
+
+def reviewed_at(stamp: str) -> str:
+    """A review mark's time as the views show it: 2026-12-05 08:01 (UTC)."""
+    return stamp[:16].replace("T", " ")
 
 
 def entry_view(entry: Entry, position: int) -> Group:
@@ -47,6 +53,7 @@ def entry_view(entry: Entry, position: int) -> Group:
             lines.append(Text(f"Categories: {', '.join(paper.categories)}"))
     if entry.error:
         lines.append(Text(f"Failed: {entry.error}", style="red"))
+    lines.append(Text(f"Reviewed: {reviewed_at(entry.reviewed)} UTC" if entry.reviewed else "Reviewed: no"))
     if entry.summary:
         s = entry.summary
         lines += [Text(""), Text(f"a) {s.objective}"), Text(f"b) {s.method}"), Text(f"c) {s.result}"),
@@ -67,15 +74,15 @@ def entry_view(entry: Entry, position: int) -> Group:
 
 def days_table(rows: list[tuple[Path, Digest | None, str]]) -> Table:
     table = Table(title="Digests", title_justify="left")
-    for column in ("date", "entries", "pending", "failed", "edited", "markdown"):
+    for column in ("date", "entries", "pending", "failed", "edited", "reviewed", "markdown"):
         table.add_column(column)
     for path, digest, note in rows:
         if digest is None:
-            table.add_row(path.stem, "-", "-", "-", "-", note)
+            table.add_row(path.stem, "-", "-", "-", "-", "-", note)
             continue
         statuses = [e.status for e in digest.entries]
         table.add_row(digest.date, str(len(statuses)), str(statuses.count("pending")), str(statuses.count("failed")),
-                      str(statuses.count("edited")), note)
+                      str(statuses.count("edited")), str(sum(1 for e in digest.entries if e.reviewed)), note)
     return table
 
 

@@ -184,6 +184,7 @@ def summarise(
                 try:
                     entry.summary, entry.provenance, unverified = future.result()
                     entry.summary_markdown, entry.error = None, None
+                    entry.reviewed = None  # a new summary has not been reviewed
                     if unverified:
                         report.unverified[entry.id] = unverified
                 except (llm.FatalModelError, ConfigError):  # a prompt template that does not render fails them all
