@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -437,11 +438,20 @@ def test_a_hand_edited_date_md_is_never_overwritten_by_a_review_change(day_setti
 
 
 def test_keys_that_change_an_entry_wait_while_it_is_regenerated_and_q_asks_once_then(day_settings):
-    with StandIn(chat=lambda body: ok(body, delay=1.0)) as stand_in:
+    asked = threading.Event()
+
+    def chat(body):
+        asked.set()
+        return ok(body, delay=1.0)
+
+    with StandIn(chat=chat) as stand_in:
         app = ReviewApp(Desk(local(day_settings, stand_in), DAY), watch=False)
 
         async def script(pilot):
             await pilot.press("r", "enter")
+            # the model is asked: the run's notices before the call are on screen (on a loaded machine they could
+            # otherwise land after the key below and replace what it says)
+            assert await asyncio.to_thread(asked.wait, 30)
             await pilot.pause()
             await pilot.press("a")
             assert "2410.05258 is being regenerated; wait for its answer" in text_of(app, "#status")
