@@ -39,6 +39,7 @@ ENV_VARS = {
     "DIGEST_MAX_AUTHORS": "max_authors",
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
     "DIGEST_AUTHORS_STYLE": "authors_style",
+    "DIGEST_FEED_DAYS": "feed_days",
     "EDITOR": "editor",
     "VISUAL": "editor",  # after EDITOR: VISUAL wins, as for every editor-launching tool
     # The Hub's own variable (mirrors, test servers). huggingface_hub reads it once at import; we read it here and
@@ -117,6 +118,9 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     # `digest edit`'s editor ($VISUAL, else $EDITOR); None: click's default (vi), on a terminal only.
     editor: str | None = None
+    # `digest site`: the newest days the Atom feed carries, and its author (None: the site's title).
+    feed_days: Count = 30
+    feed_author: str | None = None
 
     @field_validator("prices", mode="before")
     @classmethod

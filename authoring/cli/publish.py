@@ -40,23 +40,36 @@ def site(
     title: Annotated[str, typer.Option(metavar="TEXT", help="The site's title.")] = "Daily AI paper digests",
     feed_days: Annotated[
         int | None,
-        typer.Option(min=1, metavar="N", help="Put only the newest N days in the feed (default: every day)."),
+        typer.Option(min=1, metavar="N", help="Put only the newest N days in the feed (default: the feed_days "
+                     "setting, 30)."),
     ] = None,
+    feed_author: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The feed's author (default: the feed_author setting, else "
+                                 "the site's title)."),
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove the pages of days no longer stored (kept otherwise).")
+    ] = False,
     templates: Templates = None,
     output_dir: OutputDir = None,
     authors: Authors = None,
 ) -> None:
-    """Publish every stored day as a static site: index.html, a page per day, style.css and an Atom feed.
+    """Publish every stored day as a static site: index.html, a page per day, a search index and an Atom feed.
 
-    Offline; only files whose bytes change are rewritten. Pending and failed entries are left out.
-    Example: digest site --out site --base-url https://you.github.io/digests/
+    Offline; only files whose bytes change are rewritten, and the search index (Pagefind) only when a day page
+    changed. Pending and failed entries, and days left with none, are left out. With no stored day nothing is
+    written. Example: digest site --out site --base-url https://you.github.io/digests/
     """
     from authoring.site import build as sites
     from authoring.store import days
     from authoring.store import files as store
 
-    settings = load_settings(output_dir=output_dir, templates_dir=templates, authors_style=style(authors))
+    settings = load_settings(output_dir=output_dir, templates_dir=templates, authors_style=style(authors),
+                             feed_days=feed_days, feed_author=feed_author)
     stored = store.stored_days(settings.output_dir)
+    if not stored:
+        raise DigestError(f"no days in {settings.output_dir} (no DATE.json); {out}/ was left as it was (is "
+                          "--output-dir right?)")
     digests, problems = [], 0
     for day in stored:
         try:
@@ -64,15 +77,23 @@ def site(
         except DigestError as problem:  # one unreadable day does not stop the others; its old page stays
             warn(f"Error: {problem}")
             problems += 1
-    options = sites.SiteOptions(title=title, base_url=base_url, feed_days=feed_days,
+    options = sites.SiteOptions(title=title, base_url=base_url, feed_days=settings.feed_days,
+                                feed_author=settings.feed_author,
                                 max_authors=settings.max_authors, authors_style=settings.authors_style,
                                 templates_dir=settings.templates_dir)
     built = sites.build(digests, options)
-    done = sites.publish(out, built, stored=stored)
+    done = sites.publish(out, built, stored=stored, prune=prune)
     for path in done.written:
         say(f"Wrote {path}")
     for path in done.removed:
         say(f"Removed {path} (its day is no longer stored)")
+    if done.kept:
+        say(f"Kept {count(len(done.kept), 'page')} of days no longer stored ({', '.join(p.name for p in done.kept)});"
+            " --prune removes them")
+    if done.indexed:
+        say(f"Indexed {count(built.papers, 'paper')} for search in {out}/pagefind/")
+    if built.empty:
+        say(f"{count(built.empty, 'day')} with no paper to show {'was' if built.empty == 1 else 'were'} not published")
     left_out = ""
     if built.pending or built.failed:
         left_out = (f"; {count(built.pending + built.failed, 'entry', 'entries')} left out: {built.pending} "
