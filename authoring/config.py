@@ -40,6 +40,7 @@ ENV_VARS = {
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
     "DIGEST_AUTHORS_STYLE": "authors_style",
     "DIGEST_FEED_DAYS": "feed_days",
+    "DIGEST_SEND_TO": "send_to",
     "EDITOR": "editor",
     "VISUAL": "editor",  # after EDITOR: VISUAL wins, as for every editor-launching tool
     # The Hub's own variable (mirrors, test servers). huggingface_hub reads it once at import; we read it here and
@@ -121,6 +122,15 @@ class Settings(BaseSettings):
     # `digest site`: the newest days the Atom feed carries, and its author (None: the site's title).
     feed_days: Count = 30
     feed_author: str | None = None
+    # `digest send`: Apprise URLs (tgram://, mailtos://, slack://, json://, ...), when no --to is given. In
+    # DIGEST_SEND_TO they are separated by spaces; a URL with a token belongs there (a CI secret), not in a file.
+    send_to: list[str] = []
+
+    @field_validator("send_to", mode="before")
+    @classmethod
+    def _send_to(cls, value: Any) -> Any:
+        """DIGEST_SEND_TO: URLs separated by whitespace (a URL has none)."""
+        return value.split() if isinstance(value, str) else value
 
     @field_validator("prices", mode="before")
     @classmethod

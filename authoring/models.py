@@ -151,6 +151,13 @@ class Entry(BaseModel):
         return "ok"
 
 
+class Delivery(BaseModel):
+    """One destination's delivery of a day (`digest send`): where to (its URL with every secret hidden), and when."""
+
+    destination: str
+    sent_at: str
+
+
 class Digest(BaseModel):
     """A day's digest as stored in output/DATE.json."""
 
@@ -167,6 +174,17 @@ class Digest(BaseModel):
     # Each rendered row's hash, by entry id: `import --force` tells a row the person changed from one that only
     # looks old because the entry changed after DATE.md was last rendered (a run finished meanwhile).
     rendered_rows: dict[str, str] | None = None
+    # `digest send`: each destination the day was delivered to, by a fingerprint of its whole URL (never the URL:
+    # it may carry a token). Not part of what DATE.md is rendered from.
+    deliveries: dict[str, Delivery] = {}
+
+    @model_serializer(mode="wrap")
+    def _without_absent_deliveries(self, handler):
+        # A day never sent serialises exactly as before `deliveries` existed (no stored day turns stale).
+        data = handler(self)
+        if isinstance(data, dict) and data.get("deliveries", 0) in ({}, None):
+            del data["deliveries"]
+        return data
 
     def entry(self, arxiv_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == arxiv_id), None)

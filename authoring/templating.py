@@ -23,7 +23,7 @@ PROMPT_TEMPLATES = ("system.j2", "user.j2")
 # The output templates a templates folder (`--templates DIR`, templates_dir, ./templates/) can replace, by name.
 MARKDOWN_TEMPLATES = ("digest.md.j2", "summary.j2")
 SITE_TEMPLATES = ("site/index.html.j2", "site/day.html.j2", "site/entry.html.j2", "site/search.html.j2",
-                  "site/style.css", "site/site.js")
+                  "site/email.html.j2", "site/style.css", "site/site.js")
 
 # Everything a markdown reader or Python's splitlines() treats as a line break, plus tabs.
 _BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c\x1d\x1e\x85\u2028\u2029]")

@@ -1,4 +1,5 @@
-"""Publishing: `digest site`, a static site and an Atom feed of every stored day, with no network."""
+"""Publishing: `digest site`, a static site, its search index and an Atom feed of the stored days, with no network;
+and `digest send`, a day delivered to chat and email."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authoring.cli.options import Authors, OutputDir, Templates, style
+from authoring.cli.options import Authors, Day, OutputDir, Templates, style
 from authoring.cli.session import load_settings, say, warn
 from authoring.errors import DigestError
 from authoring.text import count
@@ -103,3 +104,50 @@ def site(
     if problems:
         raise DigestError(f"{count(problems, 'day')} of {len(stored)} could not be read and "
                           f"{'was' if problems == 1 else 'were'} left out (see above)")
+
+
+@commands.command()
+def send(
+    day: Day,
+    to: Annotated[
+        list[str] | None,
+        typer.Option("--to", metavar="URL", help="An Apprise URL to deliver to (tgram://, mailtos://, slack://, "
+                     "json://, ...); repeat for more. Default: the send_to setting (env DIGEST_SEND_TO)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Send again to destinations the day was already sent to.")] = False,
+    site_url: Annotated[
+        str | None,
+        typer.Option(parser=_base_url, metavar="URL", help="Where the site is served: the message links the "
+                     "day's page."),
+    ] = None,
+    output_dir: OutputDir = None,
+) -> None:
+    """Deliver a day to chat and email through Apprise: a chat gets the titles with their links (split to the
+    service's length limit), an email the day's page.
+
+    Each delivery is recorded in DATE.json: a second run sends nothing new (--force sends again). A destination
+    that fails is named with its secrets hidden, and the others still go.
+    Example: digest send 2024-10-08 --to "tgram://$BOT_TOKEN/$CHAT_ID"
+    """
+    from datetime import UTC, datetime
+
+    from authoring.send import deliver
+
+    settings = load_settings(output_dir=output_dir)
+    destinations = to or settings.send_to
+    if not destinations:
+        raise typer.BadParameter("no destination: pass --to URL, or set DIGEST_SEND_TO (or send_to in digest.toml)",
+                                 param_hint="'--to'")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    done = deliver.send(settings, day, destinations, now=now, force=force, site_url=site_url, notice=warn)
+    for destination in done.sent:
+        say(f"Sent {day.isoformat()} to {destination}")
+    for destination, when in done.skipped:
+        say(f"Already sent to {destination} on {when}; nothing sent (--force sends again)")
+    for destination, why in done.failed:
+        warn(f"Error: sending to {destination} failed: {why}")
+    if done.failed:
+        raise DigestError(f"{count(len(done.failed), 'destination')} of {len(done.sent) + len(done.skipped) + len(done.failed)} "
+                          f"failed (see above); {count(len(done.sent), 'delivery', 'deliveries')} made and recorded")
+    if not done.sent:
+        say(f"Nothing sent: {day.isoformat()} was already sent to every destination")

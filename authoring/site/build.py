@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from authoring import __version__
 from authoring.errors import ConfigError, StoreError
@@ -116,6 +117,18 @@ def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Si
     site.files[SCRIPT] = _source(env, "site/site.js")
     site.files[FEED] = feed(days, env, options, helpers)
     return site
+
+
+def email_page(digest: Digest, options: SiteOptions = SiteOptions(), *, url: str | None = None) -> str:
+    """A day as one self-contained HTML page for an email: its papers as on its day page, the stylesheet inline,
+    no script; `url` links the day's page on the site when given."""
+    env = html_environment(options.templates_dir)
+    entries = [e for e in digest.entries if e.ok]
+    day = {"date": digest.date, "papers": len(entries), "entries": entries, "url": url}
+    helpers = {"authors_of": _authors_of(options), "max_authors": options.max_authors, "categories": categories,
+               "inline": inline, "prose": prose}
+    style = Markup(_source(env, "site/style.css").decode("utf-8").replace("</", "<\\/"))
+    return _render(env, "site/email.html.j2", day=day, style=style, in_feed=False, **helpers).decode("utf-8")
 
 
 def categories(entry: Entry) -> list[str]:
