@@ -92,7 +92,7 @@ def site(
         say(f"Kept {count(len(done.kept), 'page')} of days no longer stored ({', '.join(p.name for p in done.kept)});"
             " --prune removes them")
     if done.indexed:
-        say(f"Indexed {count(built.papers, 'paper')} for search in {out}/pagefind/")
+        say(f"Indexed {count(len(done.indexed), 'month')} for search ({', '.join(done.indexed)}) in {out}/pagefind/")
     if built.empty:
         say(f"{count(built.empty, 'day')} with no paper to show {'was' if built.empty == 1 else 'were'} not published")
     left_out = ""

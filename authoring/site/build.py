@@ -73,7 +73,7 @@ class Published:
     unchanged: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)  # day pages of days no longer stored, left in place (no prune)
-    indexed: bool = False  # the search index was rebuilt
+    indexed: list[str] = field(default_factory=list)  # the months whose search index was rebuilt
 
 
 def day_page(day: str) -> str:
@@ -252,13 +252,9 @@ def publish(out_dir: Path, site: Site, *, stored: Sequence[date], prune: bool = 
                 done.kept.append(path)
     owned = {name for name in owned if (out_dir / name).is_file()} | set(site.files)
     pages = {name: data for name, data in site.files.items() if _DAY_PAGE.match(name)}
-    pages_hash = search.pages_hash(pages)
-    if pages_hash != indexed or not (out_dir / search.BUNDLE).is_dir():
-        search.index(out_dir, sorted(pages))
-        done.indexed = True
+    months, done.indexed = search.index(out_dir, pages, indexed)
     _unlink_symlink(out_dir / MANIFEST)
-    store.write_if_changed(out_dir / MANIFEST,
-                           json.dumps({"files": sorted(owned), "search": pages_hash}, indent=1) + "\n")
+    store.write_if_changed(out_dir / MANIFEST, json.dumps({"files": sorted(owned), "search": months}, indent=1) + "\n")
     return done
 
 
@@ -276,16 +272,17 @@ def _unlink_symlink(path: Path) -> None:
         path.unlink()
 
 
-def _manifest(out_dir: Path) -> tuple[set[str], str | None]:
-    """The names of the files an earlier publish wrote (plain names in out_dir only) and the hash of the day pages
-    its search index was built from; nothing when there is no readable manifest."""
+def _manifest(out_dir: Path) -> tuple[set[str], dict[str, str]]:
+    """The names of the files an earlier publish wrote (plain names in out_dir only) and the hashes of the day pages
+    each month's search index was built from; nothing when there is no readable manifest."""
     path = out_dir / MANIFEST
     if path.is_symlink() or not path.is_file():
-        return set(), None
+        return set(), {}
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         names, indexed = manifest.get("files", []), manifest.get("search")
     except (OSError, ValueError, AttributeError):
-        return set(), None
+        return set(), {}
+    months = {k: v for k, v in indexed.items() if isinstance(v, str)} if isinstance(indexed, dict) else {}
     return ({name for name in names if isinstance(name, str) and name == Path(name).name
-             and name not in ("", ".", "..")}, indexed if isinstance(indexed, str) else None)
+             and name not in ("", ".", "..")}, months)

@@ -3,6 +3,7 @@ Chromium's DOM for the browser tests, and the feed with xml.etree. No network: f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -426,13 +427,15 @@ def test_only_what_changed_is_rewritten(store_settings, tmp_path):
     out = tmp_path / "site"
     first = run_site(store_settings, out)
     assert first.exit_code == 0 and "7 files written, 0 unchanged" in first.stdout
-    assert "Indexed 18 papers for search" in first.stdout
+    assert "Indexed 1 month for search (2024-10)" in first.stdout
     _age(out)
     before = _files(out)
 
     again = run_site(store_settings, out)
     assert again.exit_code == 0 and "0 files written, 7 unchanged" in again.stdout and "Wrote" not in again.stdout
     assert "Indexed" not in again.stdout  # no day page changed: the search index is not rebuilt
+    bundles = json.loads((out / "pagefind" / "bundles.json").read_bytes())
+    assert bundles == {"bundles": ["2024-10"]} and (out / "pagefind" / "2024-10" / "pagefind.js").is_file()
     assert set(_mtimes(out).values()) == {1_000_000_000_000_000_000}
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, "pagefind"])  # no temporaries left behind
 
@@ -442,12 +445,33 @@ def test_only_what_changed_is_rewritten(store_settings, tmp_path):
     assert changed.exit_code == 0
     rewritten = {name for name, mtime in _mtimes(out).items() if mtime != 1_000_000_000_000_000_000}
     # the changed pages, and the search index rebuilt from them (its hash noted in the manifest)
-    assert rewritten == {"2024-10-07.html", "index.html", "feed.xml", "pagefind", ".digest-site.json"}
-    assert {name for name, data in before.items() if (out / name).read_bytes() != data} == \
-        rewritten - {"pagefind"}
-    rewritten -= {"pagefind", ".digest-site.json"}
+    assert rewritten == {"2024-10-07.html", "index.html", "feed.xml", ".digest-site.json", "pagefind"}
+    assert {name for name, data in before.items() if (out / name).read_bytes() != data} == rewritten - {"pagefind"}
+    assert "Indexed 1 month for search (2024-10)" in changed.stdout
+    rewritten -= {".digest-site.json", "pagefind"}
     assert sorted(line.split("/")[-1] for line in changed.stdout.splitlines() if line.startswith("Wrote")) == \
         sorted(rewritten)
+
+
+def test_a_changed_day_re_indexes_its_month_only_and_a_month_with_no_day_left_loses_its_index(tmp_path):
+    settings = Settings(output_dir=tmp_path / "output")
+    for day in ("2024-09-30", "2024-10-01", "2024-10-02"):
+        days.write(settings, date.fromisoformat(day), Digest(date=day, entries=[entry(f"2410.{day[-2:]}001")]))
+    out = tmp_path / "site"
+    first = run_site(settings, out)
+    assert "Indexed 2 months for search (2024-10, 2024-09)" in first.stdout
+    september = {p: p.stat().st_mtime_ns for p in (out / "pagefind" / "2024-09").rglob("*")}
+    with days.change(settings, date(2024, 10, 2), "set") as digest:
+        edits.set_field(digest.entries[0], "title", ["Changed"])
+    changed = run_site(settings, out)
+    assert "Indexed 1 month for search (2024-10)" in changed.stdout
+    assert {p: p.stat().st_mtime_ns for p in (out / "pagefind" / "2024-09").rglob("*")} == september
+    store.json_path(settings.output_dir, date(2024, 9, 30)).unlink()
+    pruned = run_site(settings, out, "--prune")
+    assert pruned.exit_code == 0 and not (out / "pagefind" / "2024-09").exists()
+    assert json.loads((out / "pagefind" / "bundles.json").read_bytes()) == {"bundles": ["2024-10"]}
+    assert sorted(p.name for p in (out / "pagefind").iterdir()) == [
+        "2024-10", "bundles.json", "pagefind-ui.css", "pagefind-ui.js"]  # no temporaries left
 
 
 def test_a_day_no_longer_stored_loses_its_page_and_an_unreadable_day_keeps_it(store_settings, tmp_path):
