@@ -114,6 +114,12 @@ def environment(prompts_dir: Path | None = None, templates_dir: Path | None = No
     return env
 
 
+def _printable(value: object) -> object:
+    """A value a site template prints: text loses control and bidi characters (then it is escaped); markup the
+    site's own helpers made from text (authoring.site.text) had them dropped before it was rendered."""
+    return drop_controls(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @lru_cache(maxsize=8)
 def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     """The HTML environment of the static site: `site/NAME` from templates_dir then the packaged ones, with
@@ -123,9 +129,7 @@ def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=True,
-        # every value a template prints loses control and bidi characters first (then it is escaped); markup the
-        # site's own filters made from text (authoring.site.text) had them dropped before it was rendered
-        finalize=lambda value: drop_controls(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
+        finalize=_printable,
     )
     env.filters.update(arxiv_url=arxiv_url, hf_url=hf_url, unescape_cell=unescape_cell, paragraphs=paragraphs)
     return env

@@ -36,3 +36,8 @@ def test_the_benchmarks_run_measures_one_real_digest_process():
 
 def test_the_backslash_benchmark_runs():
     assert "(promise: at most 3x)" in _run("tools/bench_backslashes.py", "--sizes", "40", "400", "--repeat", "1")
+
+
+def test_the_site_benchmark_runs():
+    printed = _run("tools/bench_site.py", "--days", "3")
+    assert "one day changed:" in printed and "Indexed 1 month for search (2024-10)" in printed

@@ -147,7 +147,8 @@ def send(
     for destination, why in done.failed:
         warn(f"Error: sending to {destination} failed: {why}")
     if done.failed:
-        raise DigestError(f"{count(len(done.failed), 'destination')} of {len(done.sent) + len(done.skipped) + len(done.failed)} "
-                          f"failed (see above); {count(len(done.sent), 'delivery', 'deliveries')} made and recorded")
+        tried = len(done.sent) + len(done.skipped) + len(done.failed)
+        raise DigestError(f"{count(len(done.failed), 'destination')} of {tried} failed (see above); "
+                          f"{count(len(done.sent), 'delivery', 'deliveries')} made and recorded")
     if not done.sent:
         say(f"Nothing sent: {day.isoformat()} was already sent to every destination")

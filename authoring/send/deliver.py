@@ -57,11 +57,17 @@ def send(settings: Settings, day: date, destinations: Sequence[str], *, now: str
         except _Failed as failure:
             outcome.failed.append((failure.shown, failure.reason))
             continue
-        record = Delivery(destination=shown, sent_at=now)
-        digest = days.note(settings, day, COMMAND, lambda d, k=key, r=record: d.deliveries.__setitem__(k, r),
+        digest = days.note(settings, day, COMMAND, _recording(key, Delivery(destination=shown, sent_at=now)),
                            notice=notice)
         outcome.sent.append(shown)
     return outcome
+
+
+def _recording(key: str, delivery: Delivery) -> Callable[[Digest], None]:
+    def record(digest: Digest) -> None:
+        digest.deliveries[key] = delivery
+
+    return record
 
 
 class _Failed(Exception):
@@ -73,13 +79,14 @@ class _Failed(Exception):
 def _deliver(url: str, digest: Digest, settings: Settings, page_url: str | None) -> str:
     """Send to one destination through its Apprise plugin; returns how it is shown."""
     import apprise
+    from apprise.plugins.email import NotifyEmail
 
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         raise _Failed(_shown(url), "not a destination Apprise knows (see https://appriseit.com/services/)")
     shown = _shown(url, plugin.url(privacy=True))
     secrets = hidden_parts(url, shown)
-    is_email = isinstance(plugin, apprise.plugins.email.NotifyEmail)
+    is_email = isinstance(plugin, NotifyEmail)
     if is_email:
         body = email_page(digest, SiteOptions(max_authors=settings.max_authors,
                                               authors_style=settings.authors_style,
