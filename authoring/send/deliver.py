@@ -83,7 +83,8 @@ def _deliver(url: str, digest: Digest, settings: Settings, page_url: str | None)
 
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
-        raise _Failed(_shown(url), "not a destination Apprise knows (see https://appriseit.com/services/)")
+        raise _Failed(_shown(url), "Apprise cannot use this URL: an unknown service, or a part of it missing or "
+                                    "malformed (each service's form: https://appriseit.com/services/)")
     shown = _shown(url, plugin.url(privacy=True))
     secrets = hidden_parts(url, shown)
     is_email = isinstance(plugin, NotifyEmail)

@@ -175,7 +175,7 @@ def test_a_failing_destination_is_named_without_its_secrets_and_the_others_still
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
         assert len(errors) == 3, result.stderr
         assert errors[0].startswith(f"Error: sending to json://127.0.0.1:{failing.port}/broken failed: ")
-        assert errors[1].startswith("Error: sending to nosuchservice://… failed: not a destination Apprise knows")
+        assert errors[1].startswith("Error: sending to nosuchservice://… failed: Apprise cannot use this URL")
         assert errors[2] == "Error: 2 destinations of 4 failed (see above); 2 deliveries made and recorded"
         assert "Traceback" not in result.output
         no_secret(result.output, (output / f"{DAY}.json").read_text(encoding="utf-8"))
