@@ -1,4 +1,5 @@
-"""Settings from flags > environment > ./digest.toml > defaults (pydantic-settings); the only reader of os.environ."""
+"""Settings from flags > environment > ./digest.toml > the user's config.toml > defaults (pydantic-settings); the
+only reader of os.environ."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from pydantic_settings import (
 )
 
 from authoring.errors import ConfigError
-from authoring.pricing import DEFAULT_PRICES
+from authoring.pricing import DEFAULT_PRICES, price_for
 
 CONFIG_FILE = "digest.toml"
+USER_CONFIG_FILE = "config.toml"  # in the platform's user config folder (platformdirs): user_config_file()
 DEFAULT_MODEL = "gpt-5-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default, always passed to it explicitly
 
@@ -39,6 +41,8 @@ ENV_VARS = {
     "DIGEST_MAX_AUTHORS": "max_authors",
     "DIGEST_LOCK_TIMEOUT": "lock_timeout",
     "DIGEST_AUTHORS_STYLE": "authors_style",
+    "DIGEST_LANGUAGE": "language",
+    "DIGEST_MAX_COST": "max_cost",
     "DIGEST_FEED_DAYS": "feed_days",
     "DIGEST_SEND_TO": "send_to",
     "EDITOR": "editor",
@@ -50,6 +54,8 @@ ENV_VARS = {
 AUTHORS_STYLES = ("arxiv", "hf")
 # The flags whose name is not the setting's (--model is model).
 _FLAGS = {"prompts_dir": "--prompts", "templates_dir": "--templates", "authors_style": "--authors"}
+# Where a setting's value came from (`digest config`), besides a variable's name or a file's path.
+DEFAULT, FLAG, FOUND = "default", "flag", "found"
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 
@@ -79,6 +85,16 @@ Address = Annotated[str, AfterValidator(_web_address)]
 Folder = Annotated[Path, AfterValidator(lambda path: path.expanduser())]
 Count = Annotated[int, Field(ge=1)]
 Seconds = Annotated[float, Field(gt=0)]
+
+
+def _language(value: str | None) -> str | None:
+    """A language's name as the prompts write it ("Korean", "français"): one short line of printable text."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > 40 or any(not c.isprintable() for c in value) or "{" in value:
+        raise ValueError("must be a language's name, e.g. Korean (one line, at most 40 characters)")
+    return value
 
 
 class Settings(BaseSettings):
@@ -119,6 +135,10 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     # `digest edit`'s editor ($VISUAL, else $EDITOR); None: click's default (vi), on a terminal only.
     editor: str | None = None
+    # The language the summaries and questions are written in (prompts/language.j2); None: the prompts as they are.
+    language: Annotated[str | None, AfterValidator(_language)] = None
+    # US$ a run may spend (estimated before each model call from the price table); None: no budget.
+    max_cost: Annotated[float | None, Field(gt=0)] = None
     # `digest site`: the newest days the Atom feed carries, and its author (None: the site's title).
     feed_days: Count = 30
     feed_author: str | None = None
@@ -151,8 +171,10 @@ class Settings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags (the values given) > the ENV_VARS of the environment > ./digest.toml > defaults."""
-        return init_settings, _Environment(settings_cls), _ConfigFile(settings_cls)
+        """Flags (the values given) > the ENV_VARS of the environment > ./digest.toml > the user's config.toml >
+        defaults."""
+        return (init_settings, _Environment(settings_cls), _ConfigFile(settings_cls),
+                _ConfigFile(settings_cls, toml_file=user_config_file()))
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes`, validated as the settings are (the environment and digest.toml are not re-read)."""
@@ -184,28 +206,48 @@ class _Environment(PydanticBaseSettingsSource):
 
 
 class _ConfigFile(TomlConfigSettingsSource):
-    """./digest.toml, which may hold any setting but the key: a secret never belongs in a file that may be
-    committed."""
+    """./digest.toml (or the user's config.toml), which may hold any setting but the key: a secret never belongs in
+    a file that may be committed or shared."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path | None = None):
+        self.path = Path(toml_file or CONFIG_FILE)
+        super().__init__(settings_cls, toml_file=self.path)
 
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
         if "api_key" in values:
-            raise ConfigError(f"{Path(CONFIG_FILE).resolve()}: unknown setting 'api_key'; put the key in "
-                              "OPENAI_API_KEY")
+            raise ConfigError(f"{self.path.resolve()}: unknown setting 'api_key'; put the key in OPENAI_API_KEY")
         return values
 
 
+def user_config_file() -> Path:
+    """The user's own settings file, in the platform's user config folder: $XDG_CONFIG_HOME/digest/config.toml
+    (default ~/.config/digest/config.toml) on Linux, ~/Library/Application Support/digest/config.toml on macOS,
+    %LOCALAPPDATA%\\digest\\config.toml on Windows."""
+    import platformdirs
+
+    return platformdirs.user_config_path("digest", appauthor=False) / USER_CONFIG_FILE
+
+
+def config_files(cwd: Path | None = None) -> list[Path]:
+    """The settings files a command reads, the one that wins first: ./digest.toml, then the user's config.toml."""
+    return [(cwd or Path.cwd()) / CONFIG_FILE, user_config_file()]
+
+
 def load(flags: Mapping[str, Any] | None = None) -> Settings:
-    """Build Settings: flags (None means unset) > environment > ./digest.toml > defaults; a bad value is a
-    ConfigError naming the setting and where it came from."""
+    """Build Settings: flags (None means unset) > environment > ./digest.toml > the user's config.toml > defaults;
+    a bad value is a ConfigError naming the setting and where it came from."""
     given = {name: value for name, value in (flags or {}).items() if value is not None}
     cwd = Path.cwd()
+    files = config_files(cwd)
     try:
         settings = Settings(**given)
     except ValidationError as problem:
-        raise ConfigError(_in_our_words(problem, given, cwd / CONFIG_FILE)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as problem:
-        raise ConfigError(f"{cwd / CONFIG_FILE} is not valid TOML: {problem}") from None
+        raise ConfigError(_in_our_words(problem, given, files)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        for path in files:
+            _file_values(path)  # names the file that is not TOML
+        raise
     found = {}
     if settings.prompts_dir is None and (cwd / "prompts").is_dir():
         found["prompts_dir"] = cwd / "prompts"  # a prompts/ folder in the working directory overrides the packaged
@@ -214,10 +256,46 @@ def load(flags: Mapping[str, Any] | None = None) -> Settings:
     return settings.replace(**found) if found else settings
 
 
-def _in_our_words(problem: ValidationError, given: Mapping[str, Any], path: Path) -> str:
+def origins(settings: Settings, flags: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Where each of `settings` (as `load(flags)` built them) came from: FLAG, the environment variable's name, the
+    path of the file that set it, FOUND (a prompts/ or templates/ folder of the working directory) or DEFAULT."""
+    given = {name for name, value in (flags or {}).items() if value is not None}
+    variables = {name: var for var, name in ENV_VARS.items() if os.environ.get(var)}  # the last one set wins
+    files = [(path, _file_values(path)) for path in config_files()]
+    found: dict[str, str] = {}
+    for name in Settings.model_fields:
+        in_file = next((str(path) for path, values in files if name in values), None)
+        if name in given:
+            found[name] = FLAG
+        elif name in variables:
+            found[name] = variables[name]
+        elif in_file is not None:
+            found[name] = in_file
+        elif name in ("prompts_dir", "templates_dir") and getattr(settings, name) is not None:
+            found[name] = FOUND
+        else:
+            found[name] = DEFAULT
+    return found
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    """A settings file's top-level values ({} when there is none), or a ConfigError naming it."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as problem:
+        raise ConfigError(f"{path} is not valid TOML: {problem}") from None
+    except OSError as problem:
+        raise ConfigError(f"cannot read {path}: {problem.strerror or problem}") from None
+
+
+def _in_our_words(problem: ValidationError, given: Mapping[str, Any], files: list[Path]) -> str:
     """The first thing wrong, as one line: where it came from (flag, variable or file), the setting, and why."""
     error = problem.errors(include_url=False)[0]
     name = str(error["loc"][0]) if error["loc"] else "settings"
+    path = next((path for path in files if name in _file_values(path)), files[0])
     value, kind, said = error.get("input"), error["type"], str((error.get("ctx") or {}).get("error", ""))
     variables = [var for var, field in ENV_VARS.items() if field == name and os.environ.get(var)]
     flag = _FLAGS.get(name, f"--{name.replace('_', '-')}")
@@ -236,6 +314,8 @@ def _in_our_words(problem: ValidationError, given: Mapping[str, Any], path: Path
         return f"{where}: {said}"
     if kind == "greater_than_equal":
         return f"{where}: {name} must be at least {error['ctx']['ge']:g} (got {value!r})"
+    if kind == "greater_than" and name == "max_cost":
+        return f"{where}: max_cost must be a positive amount of US$ (got {value!r})"
     if kind == "greater_than":
         return f"{where}: {name} must be a positive number of seconds (got {value!r})"
     if kind == "literal_error":
@@ -244,14 +324,22 @@ def _in_our_words(problem: ValidationError, given: Mapping[str, Any], path: Path
 
 
 def check_credentials(settings: Settings) -> None:
-    """Fail before any request when no key is set and no local server is configured, or when the proxy the model
-    server would be reached through cannot be used."""
+    """Fail before any request when no key is set and no local server is configured, when the proxy the model
+    server would be reached through cannot be used, or when a --max-cost cannot be kept (the model has no price)."""
     if not settings.api_key and not settings.base_url:
         raise ConfigError(
             "OPENAI_API_KEY is not set; export it, or pass --base-url for a local OpenAI-compatible server, "
             "or --cassette to replay a recorded run"
         )
+    if settings.max_cost is not None and price_for(settings.model, settings.prices) is None:
+        raise ConfigError(missing_price(settings.model))
     _check_proxies(settings)
+
+
+def missing_price(model: str) -> str:
+    """Why a budget cannot be kept for `model`, and the fix."""
+    return (f"--max-cost needs a price for {model}: add it under [prices] in digest.toml, e.g. "
+            f'"{model}" = {{ input = 0.25, output = 2.0 }}')
 
 
 def _check_proxies(settings: Settings) -> None:

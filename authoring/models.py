@@ -85,6 +85,17 @@ class Provenance(BaseModel):
     edited: bool = False
     # What else a reader should know: a PDF that could not be used, a --verify regeneration, figures left unverified.
     note: str | None = None
+    # The language the summary was asked for (--language); None: the prompts' own (English).
+    language: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_default_language(self, handler):
+        # Without --language a provenance serialises exactly as before `language` existed: stored days and their
+        # content hashes stay byte-identical (as Entry does for `hub`).
+        data = handler(self)
+        if isinstance(data, dict) and data.get("language", 0) is None:
+            del data["language"]
+        return data
 
 
 class HubAuthor(BaseModel):
@@ -105,7 +116,8 @@ class HubInfo(BaseModel):
 class Entry(BaseModel):
     """One paper of the day: `paper` is None when arXiv did not know the id; `error` says why it failed.
     `summary_markdown` holds an imported summary cell exactly as written (already escaped); it is rendered as is
-    until the entry is regenerated or edited, which replaces it with the structured `summary`."""
+    until the entry is regenerated or edited, which replaces it with the structured `summary`. `reviewed` is when a
+    person marked the entry reviewed (`digest review`; UTC, ISO 8601), cleared whenever its content changes."""
 
     id: str
     paper: Paper | None = None
@@ -114,14 +126,18 @@ class Entry(BaseModel):
     provenance: Provenance | None = None
     error: str | None = None
     hub: HubInfo | None = None
+    reviewed: str | None = None
 
     @model_serializer(mode="wrap")
-    def _without_absent_hub(self, handler):
-        # An entry without Hub data serialises exactly as before `hub` existed: DATE.json files and the content
-        # hashes they carry (authoring.store.days.content_hash) stay byte-identical, so no stored day turns stale.
+    def _without_absent_fields(self, handler):
+        # An entry without Hub data or a review mark serialises exactly as before `hub` and `reviewed` existed:
+        # DATE.json files and the content hashes they carry (authoring.store.days.content_hash) stay byte-identical,
+        # so no stored day turns stale.
         data = handler(self)
-        if isinstance(data, dict) and data.get("hub", 0) is None:
-            del data["hub"]
+        if isinstance(data, dict):
+            for name in ("hub", "reviewed"):
+                if name in data and data[name] is None:
+                    del data[name]
         return data
 
     @property

@@ -22,6 +22,23 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 }
 
 
+# How a dry run and --max-cost estimate a call before making it: the rendered prompts' characters / 4 (OpenAI's rule
+# of thumb for English; the project's cassettes were assembled with it), and the answer's size from the day's
+# earlier answers, else DEFAULT_OUTPUT_TOKENS (a structured summary of 4-5 sentences and 2-3 questions is 300-500).
+CHARS_PER_TOKEN = 4
+DEFAULT_OUTPUT_TOKENS = 500
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of `text`, estimated from its length (CHARS_PER_TOKEN), rounded."""
+    return round(len(text) / CHARS_PER_TOKEN)
+
+
+def call_cost(price: tuple[float, float], prompt_tokens: int, completion_tokens: int) -> float:
+    """US$ of one call at `price` (US$ per million input and output tokens)."""
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
 def price_for(model: str, prices: Mapping[str, tuple[float, float]]) -> tuple[float, float] | None:
     """The price of `model`, or of the longest table name it starts with (gpt-5-mini-2025-08-07 -> gpt-5-mini)."""
     if model in prices:
@@ -42,6 +59,5 @@ def estimate(entries: Iterable[Entry], prices: Mapping[str, tuple[float, float]]
             if provenance.model not in unpriced:
                 unpriced.append(provenance.model)
             continue
-        usage = provenance.usage
-        total += (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
+        total += call_cost(price, provenance.usage.prompt_tokens, provenance.usage.completion_tokens)
     return total, unpriced

@@ -20,6 +20,7 @@ from authoring.text import drop_controls, neutralise_html, prompt_data, restore_
 
 PACKAGE_DIR = Path(__file__).parent
 PROMPT_TEMPLATES = ("system.j2", "user.j2")
+LANGUAGE_TEMPLATE = "language.j2"  # rendered only for --language: part of the hash only then
 # The output templates a templates folder (`--templates DIR`, templates_dir, ./templates/) can replace, by name.
 MARKDOWN_TEMPLATES = ("digest.md.j2", "summary.j2")
 SITE_TEMPLATES = ("site/index.html.j2", "site/day.html.j2", "site/entry.html.j2", "site/search.html.j2",
@@ -149,12 +150,13 @@ def markdown_templates_hash(templates_dir: Path | None = None) -> str | None:
     return digest.hexdigest()[:12]
 
 
-def prompt_hash(prompts_dir: Path | None = None) -> str:
-    """A short hash of the prompt templates in use, recorded in each entry's provenance."""
+def prompt_hash(prompts_dir: Path | None = None, language: str | None = None) -> str:
+    """A short hash of the prompt templates in use, recorded in each entry's provenance (the language template
+    is in use only with a language: without one, the hash is what it always was)."""
     env = environment(prompts_dir)
     assert env.loader is not None
     digest = hashlib.sha256()
-    for name in PROMPT_TEMPLATES:
+    for name in PROMPT_TEMPLATES + ((LANGUAGE_TEMPLATE,) if language is not None else ()):
         source, _, _ = env.loader.get_source(env, f"prompts/{name}")
         digest.update(name.encode() + b"\0" + source.encode() + b"\0")
     return digest.hexdigest()[:12]

@@ -41,16 +41,18 @@ def vcr_cassette_dir():
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch):
-    """A developer's real key or settings never reach a test."""
+def _isolated_environment(monkeypatch, tmp_path_factory):
+    """A developer's real key or settings (variables, their own config.toml) never reach a test."""
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DIGEST_MODEL", "DIGEST_ARXIV_API_URL", "DIGEST_CONCURRENCY",
                 "DIGEST_OUTPUT_DIR", "DIGEST_PROMPTS_DIR", "DIGEST_MAX_AUTHORS", "DIGEST_DEBUG", "DIGEST_AUTHORS_STYLE",
-                "HF_ENDPOINT", "DIGEST_ARXIV_PDF_URL", "DIGEST_LOCK_TIMEOUT", "DIGEST_TEMPLATES_DIR", "DIGEST_SEND_TO",
-                "DIGEST_FEED_DAYS",
+                "HF_ENDPOINT", "DIGEST_ARXIV_PDF_URL", "DIGEST_LOCK_TIMEOUT", "DIGEST_TEMPLATES_DIR",
+                "DIGEST_LANGUAGE", "DIGEST_MAX_COST", "DIGEST_SEND_TO", "DIGEST_FEED_DAYS",
                 "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
                 "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    # The user config folder (platformdirs reads XDG_CONFIG_HOME): one that holds nothing, unless a test writes it.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
     # The project's own replays are strict: a changed prompt must fail them, never borrow a recorded answer.
     monkeypatch.setenv("DIGEST_STRICT_REPLAY", "1")
 

@@ -65,6 +65,10 @@ FALLBACK_DESCRIPTIONS = {
     "templates_dir": "Output templates (markdown and site) overriding the packaged ones; ./templates/ if present.",
     "prices": "US$ per million input and output tokens, by model, for cost estimates ([prices] table).",
     "editor": "Editor for digest edit ($VISUAL wins over $EDITOR); vi on a terminal when unset.",
+    "language": "The language the summaries and follow-up questions are asked in (e.g. Korean); unset: the prompts' "
+                "own (English). Recorded in each entry's provenance.",
+    "max_cost": "US$ a run may spend: it stops before a model call whose estimated cost would pass it, keeping what "
+                "finished (exit 1). Needs a price for the model.",
 }
 
 

@@ -20,7 +20,7 @@ from authoring.templating import unescape_cell
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)  # most severe first
 KINDS = ("structure", "questions", "figure", "grounding", "link", "authors", "markup", "preamble", "table",
-         "duplicate", "drift", "pending", "unreadable")
+         "duplicate", "drift", "pending", "unreadable", "reviewed")
 
 # A summary that opens with the model talking to its user, or meta-talk anywhere in it. Bounded repeats only.
 _PREAMBLE = re.compile(
@@ -145,6 +145,12 @@ def _content(entry: Entry) -> list[Finding]:
         what = "opens with model preamble" if opening else "contains meta-talk"
         found.append(Finding(WARNING, "preamble", entry.id, f"the summary {what}: {meta.group(0).strip()!r}"))
     return found
+
+
+def unreviewed(digest: Digest) -> list[Finding]:
+    """One error per entry not marked reviewed (`check --require reviewed`: a CI refuses a day nobody read)."""
+    return [Finding(ERROR, "reviewed", entry.id, f"not reviewed; `digest review {digest.date}` marks it (key a)")
+            for entry in digest.entries if not entry.reviewed]
 
 
 def check_table(markdown: str) -> list[Finding]:

@@ -5,6 +5,7 @@ words. A number glued to a name (GPT-4o, Llama-3.1-8B, PaliGemma-3B-Mix-448, 44.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # One number as written: thousands separators or plain digits, a decimal part, an exponent (8.1e-3), then an
@@ -40,20 +41,25 @@ class Figure:
 def figures(text: str) -> list[Figure]:
     """The figures a text states, in order: numbers standing on their own, with a glued unit or multiplier, a
     sign or marker before them (+Δ9.4%, ±0.3, ~40%), or as a range's ends (800K-1M, 10-18x)."""
-    found: list[Figure] = []
+    return [figure for _, _, figure in figure_spans(text)]
+
+
+def figure_spans(text: str) -> list[tuple[int, int, Figure]]:
+    """The figures of `figures`, each with where it is written in the text (start, end): to mark them in place."""
+    found: list[tuple[int, int, Figure]] = []
     previous_end, previous_figure = -2, False
     for match in _NUMBER.finditer(text):
         figure = _figure(text, match, previous_end, previous_figure)
         previous_end, previous_figure = match.end(), figure is not None
         if figure is not None:
-            found.append(figure)
+            found.append((match.start(), match.end(), figure))
     return found
 
 
 def _figure(text: str, match: re.Match, previous_end: int, previous_figure: bool) -> Figure | None:
     unit = (match["unit"] or "").strip()
     after = text[match.end() : match.end() + 1]
-    if not unit and (after.isalnum() or after == "_"):
+    if not unit and _glued(after):
         return None  # glued to what follows: GPT-4o, 3D, 44.1kHz
     if not unit and (_REFERENCE.search(text, max(0, match.start() - 12), match.start())
                      or _SETTING.match(text, match.end())):
@@ -67,7 +73,7 @@ def _figure(text: str, match: re.Match, previous_end: int, previous_figure: bool
         negative = start == 1 or text[start - 2].isspace() or text[start - 2] in "([:="
         if not (range_tail or negative):
             return None  # Llama-3.1-8B, top-1, Mistral-7b
-    elif before and (before in "/._" or before.isalnum()):
+    elif before and (before in "/._" or _glued(before)):
         return None  # a fraction's denominator (2/30), a version (v2), a name (GPT4)
     mantissa = float(match["num"].replace(",", ""))
     value, alternatives = mantissa, []
@@ -77,6 +83,12 @@ def _figure(text: str, match: re.Match, previous_end: int, previous_figure: bool
     if unit in _MULTIPLIERS:
         alternatives.append(mantissa * _MULTIPLIERS[unit])
     return Figure(match.group(0).strip(), value, unit == "%", tuple(alternatives))
+
+
+def _glued(char: str) -> bool:
+    """A character that makes a number part of a name (GPT4, 3D). Chinese, Japanese and Korean characters stand
+    right beside numbers in running text (提高了42%, 2.5배, 12.5ポイント): there, the number is a figure."""
+    return bool(char) and (char.isalnum() or char == "_") and unicodedata.east_asian_width(char) not in ("W", "F")
 
 
 def _forms(value: float, percent: bool) -> set[float]:

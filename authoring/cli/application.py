@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from authoring import __version__
-from authoring.cli import batch, checks, days, publish, runs
+from authoring.cli import batch, checks, configuration, days, opener, publish, review, runs
 from authoring.cli.session import OneErrorHandler, out
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # a traceback must never print the API key
     rich_markup_mode=None,  # plain click help and usage errors: `Error: ...` on one line, as every other error
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command's context inherits them
 )
 
 
@@ -38,5 +39,8 @@ def main(
 app.add_typer(runs.commands)
 app.add_typer(days.commands)
 app.add_typer(checks.commands)
+app.add_typer(review.commands)
 app.add_typer(publish.commands)
+app.add_typer(opener.commands)
 app.add_typer(batch.commands, name="batch")
+app.add_typer(configuration.commands, name="config")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from authoring.cli.options import Cassette, FailOn, OutputDir, Record, parse_day
+from authoring.cli.options import Cassette, FailOn, OutputDir, Record, Requirement, parse_day
 from authoring.cli.session import load_settings, network_run, out, read_text_file, say
 from authoring.errors import DigestError
 from authoring.text import count
@@ -35,6 +35,9 @@ def check(
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is this severe or more.")] = FailOn.error,
     ignore: Annotated[list[str] | None, typer.Option(metavar="KIND", help="Leave out findings of this kind "
                                                      "(repeatable, or comma-separated).")] = None,
+    require: Annotated[list[Requirement] | None, typer.Option(
+        metavar="reviewed", help="Demand it of every entry: `reviewed` adds an error per entry not marked reviewed "
+                                 "(`digest review`).")] = None,
     output_dir: OutputDir = None,
     cassette: Cassette = None,
     record: Record = False,
@@ -43,7 +46,8 @@ def check(
     drift. Lists every finding with its severity (error, warning, info).
 
     Exits 1 when a finding is at least as severe as --fail-on (default error). Example: digest check 2024-10-08;
-    digest check ../reference/2024-10-08.md --fail-on warning --ignore figure
+    digest check ../reference/2024-10-08.md --fail-on warning --ignore figure; digest check 2024-10-08 --require
+    reviewed (a CI refuses a day with an entry nobody marked reviewed)
     """
     import json
 
@@ -54,7 +58,11 @@ def check(
 
     settings = load_settings(output_dir=output_dir)
     results = []
+    require_reviewed = Requirement.reviewed in (require or [])
     if target and (target.endswith(".md") or Path(target).is_file()):
+        if require_reviewed:
+            raise typer.BadParameter("reviewed marks are kept in DATE.json; check a stored DATE, not a markdown file",
+                                     param_hint="--require")
         text = read_text_file(Path(target))
         digest, findings = checking.check_file(settings, target, text)
         results.append((target, digest, findings))
@@ -62,7 +70,7 @@ def check(
         the_days = [parse_day(target)] if target else store.stored_days(settings.output_dir)
         if not the_days:
             raise DigestError(f"no digests in {settings.output_dir}/ to check")
-        results = list(checking.check_days(settings, the_days))
+        results = list(checking.check_days(settings, the_days, require_reviewed=require_reviewed))
     if arxiv:
         from authoring.sources import arxiv_api
 

@@ -3,6 +3,7 @@ import, show, list."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from authoring.cli.completion import day_ids
 from authoring.cli.options import (
+    AsJson,
     Authors,
     Day,
     FieldName,
@@ -48,7 +51,7 @@ def edit(
     """
     import click
 
-    from authoring.store import days, document, edits
+    from authoring.store import days, document, editing, edits
     from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
@@ -60,14 +63,9 @@ def edit(
     if discard and recovery.exists():
         recovery.unlink()
         warn(f"Discarded your unsaved edit of {entry.id}")
-    text = _starting_text(recovery, entry, day, opened)
-
-    def keep(edited: str, problem: str) -> DigestError:
-        """Typed text is never lost: it goes to the recovery file, and the error says how to continue."""
-        store.atomic_write(recovery, _with_base(edited, opened))
-        return DigestError(f"{problem}; nothing was saved, your text is kept in {recovery} and "
-                           f"`digest edit {day} {entry.id}` continues from it")
-
+    text, notes = editing.starting_text(settings, day, entry, opened)
+    for note in notes:
+        warn(note)
     if settings.editor is None and not sys.stdin.isatty():
         raise DigestError("no editor to open: set $VISUAL or $EDITOR (or change fields with `digest set`); "
                           "without a terminal the default editor would wait for input that never comes")
@@ -80,53 +78,19 @@ def edit(
             say("No changes; nothing saved.")
             return
         try:
-            title, authors, summary = document.from_document(edited)
+            content = document.from_document(edited)
             break
         except document.DocumentError as problem:
-            store.atomic_write(recovery, _with_base(edited, opened))
+            kept = editing.keep(settings, day, entry.id, edited, opened, str(problem))
             if sys.stdin.isatty() and typer.confirm(f"{problem}. Reopen the editor?", default=True):
                 text = document.with_error(edited, str(problem))
                 continue
-            raise keep(edited, str(problem)) from None
+            raise kept from None
     try:
-        with days.change(settings, day, "edit", force=force, notice=warn) as digest:
-            current = digest.entry(entry.id)
-            if current is None or days.fingerprint(current) != opened:
-                what = "removed" if current is None else "changed by another command"
-                raise DigestError(f"{entry.id} was {what} while you edited it")
-            edits.replace_content(current, title, authors, summary)
+        editing.save(settings, day, entry.id, opened, content, force=force, notice=warn)
     except DigestError as problem:  # a hand-edited DATE.md, a busy lock, a full disk...
-        raise keep(edited, str(problem)) from None
-    markdown = store.markdown_path(settings.output_dir, day)
-    recovery.unlink(missing_ok=True)
-    say(f"Edited {entry.id} in {markdown}")
-
-
-_BASE = "# digest-base: "  # the entry's fingerprint when the kept text was typed (a comment: ignored when read)
-
-
-def _with_base(text: str, base: str) -> str:
-    lines = [line for line in text.splitlines() if not line.startswith(_BASE)]
-    return "\n".join([f"{_BASE}{base}", *lines]) + "\n"
-
-
-def _starting_text(recovery: Path, entry, day, current: str) -> str:
-    """The document to edit: the entry, or the unsaved text kept earlier; if the entry changed since that text was
-    typed, say so and show the entry as it is now below it (as comments), so nothing is reverted unseen."""
-    from authoring.store import document
-
-    if not recovery.exists():
-        return document.to_document(entry, day)
-    text = recovery.read_text(encoding="utf-8")
-    warn(f"Continuing from your unsaved edit in {recovery} (--discard starts from the stored entry)")
-    base = next((line[len(_BASE):].strip() for line in text.splitlines() if line.startswith(_BASE)), None)
-    if base is not None and base != current:
-        warn(f"Warning: {entry.id} changed since that edit was typed; saving it replaces those changes (the entry as "
-             "it is now is at the end of the document, as comments)")
-        now = ["# ---- the entry as it is now ----", *(f"# {line}" for line in document.to_document(entry, day)
-                                                       .splitlines() if not line.startswith("#"))]
-        text = "\n".join([*text.splitlines(), *now]) + "\n"
-    return _with_base(text, current)
+        raise editing.keep(settings, day, entry.id, edited, opened, str(problem)) from None
+    say(f"Edited {entry.id} in {store.markdown_path(settings.output_dir, day)}")
 
 
 @commands.command(name="set")
@@ -162,7 +126,7 @@ def set_(
 @commands.command()
 def rm(
     day: Day,
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entries to remove.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", autocompletion=day_ids, help="Entries to remove.")],
     output_dir: OutputDir = None,
     force: OverEdits = False,
 ) -> None:
@@ -257,24 +221,60 @@ def render(
 
 @commands.command(name="import")
 def import_(
-    file: Annotated[Path, typer.Argument(metavar="FILE.md", help="A digest in the reference markdown format.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE.md...", help="Digests in the reference markdown "
+                                                "format; many at once in one process (e.g. archive/**/*.md).")],
     day: Annotated[
-        date | None, typer.Option("--date", parser=parse_day, help="The day, if the heading lacks or misstates it.")
+        date | None, typer.Option("--date", parser=parse_day, help="The day, if the heading lacks or misstates it "
+                                  "(one file only).")
     ] = None,
     output_dir: OutputDir = None,
-    force: Annotated[bool, typer.Option(help="Take the file into an existing day (kept in the history).")] = False,
+    force: Annotated[bool, typer.Option(help="Take a file into an existing day (kept in the history).")] = False,
 ) -> None:
-    """Read a markdown digest into output/DATE.json and re-render it.
+    """Read markdown digests into output/DATE.json and re-render them.
 
-    Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited.
+    Rows unchanged from the stored day keep their metadata; changed rows are taken in and marked edited. Several
+    files: each is imported on its own (one that fails leaves the others alone), then one summary line; the files
+    that could not be imported are listed, and the exit code is 1.
     Example: digest import output/2024-10-08.md --force   (take in edits made to the markdown by hand)
+    Example: digest import archive/*.md
     """
+    if day is not None and len(files) > 1:
+        raise typer.BadParameter("gives the day of one file; import files with other days without it",
+                                 param_hint="'--date'")
+    from authoring.store import files as store
+
+    settings = load_settings(output_dir=output_dir)
+    if len(files) == 1:
+        imported_day, entries, markdown = _import_file(settings, files[0], day, force)
+        say(f"Imported {count(entries, 'entry', 'entries')} from {files[0]} into the {imported_day} day "
+            f"({store.json_path(settings.output_dir, imported_day)}, {markdown})")
+        return
+    days_done: set[date] = set()
+    entries_done, failed = 0, 0
+    for file in files:
+        try:
+            imported_day, entries, _ = _import_file(settings, file, None, force)
+        except DigestError as problem:
+            warn(f"Failed: {file}: {problem}")
+            failed += 1
+            continue
+        days_done.add(imported_day)
+        entries_done += entries
+    done = (f"{count(len(files) - failed, 'file')} ({count(entries_done, 'entry', 'entries')}) into "
+            f"{count(len(days_done), 'day')} in {settings.output_dir}")
+    if failed:
+        raise DigestError(f"{failed} of {count(len(files), 'file')} could not be imported (listed above); imported "
+                          f"{done}")
+    say(f"Imported {done}")
+
+
+def _import_file(settings, file: Path, day: date | None, force: bool) -> tuple[date, int, Path]:
+    """Import one markdown digest: (its day, its entries, the DATE.md written); a DigestError says why not."""
     from authoring.markdown import parse
     from authoring.markdown.render import row_hashes
     from authoring.store import days, edits
     from authoring.store import files as store
 
-    settings = load_settings(output_dir=output_dir)
     text = read_text_file(file)
     result = parse.parse_digest(text, source=str(file), date=day.isoformat() if day else None)
     day = date.fromisoformat(result.digest.date)
@@ -304,8 +304,7 @@ def import_(
         _, markdown = days.commit(settings, day, digest, "import", force=force or itself, notice=warn)
     for warning in result.warnings:
         warn(f"Warning: {file}: {warning}")
-    say(f"Imported {count(len(result.digest.entries), 'entry', 'entries')} from {file} into the {day} day "
-        f"({store.json_path(settings.output_dir, day)}, {markdown})")
+    return day, len(result.digest.entries), markdown
 
 
 def _same_file(one: Path, other: Path) -> bool:
@@ -318,25 +317,47 @@ def _same_file(one: Path, other: Path) -> bool:
 @commands.command()
 def show(
     day: Day,
-    arxiv_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One entry to show in full.")] = None,
+    arxiv_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", autocompletion=day_ids, help="One entry to show in full.")
+    ] = None,
     output_dir: OutputDir = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258"""
+    """Show a day's entries, or one entry in full with its provenance. Example: digest show 2024-10-08 2410.05258
+
+    With --json: the day's counts, tokens and entries (or the one entry as DATE.json stores it) as one JSON
+    document (docs/reference/json-output.md).
+    """
     from authoring.cli import views
     from authoring.store import days, edits
+    from authoring.store import files as store
 
     settings = load_settings(output_dir=output_dir)
     digest = days.load(settings, day, notice=warn)
-    if arxiv_id is None:
+    entry = edits.find(digest, arxiv_id) if arxiv_id is not None else None
+    if as_json:
+        state = days.markdown_state(settings, day, digest)
+        shown = views.day_json(digest, store.json_path(settings.output_dir, day),
+                               store.markdown_path(settings.output_dir, day), state)
+        if entry is None:
+            shown["entries"] = [views.entry_row_json(e, n) for n, e in enumerate(digest.entries, start=1)]
+        else:
+            shown["entry"] = {**views.entry_row_json(entry, digest.entries.index(entry) + 1),
+                              "stored": entry.model_dump(mode="json")}
+        out.print_json(json.dumps({"format": views.JSON_FORMAT, **shown}))
+        return
+    if entry is None:
         out.print(views.day_table(digest))
         return
-    entry = edits.find(digest, arxiv_id)
     out.print(views.entry_view(entry, digest.entries.index(entry) + 1))
 
 
 @commands.command(name="list")
-def list_(output_dir: OutputDir = None) -> None:
-    """List the stored days with entry, failed and edited counts. Example: digest list"""
+def list_(output_dir: OutputDir = None, as_json: AsJson = False) -> None:
+    """List the stored days with entry, failed, edited and reviewed counts. Example: digest list
+
+    With --json: every day's counts and tokens as one JSON document (docs/reference/json-output.md).
+    """
     from authoring.cli import views
     from authoring.store import days
     from authoring.store import files as store
@@ -345,14 +366,22 @@ def list_(output_dir: OutputDir = None) -> None:
     if settings.output_dir.exists() and not settings.output_dir.is_dir():
         raise DigestError(f"{settings.output_dir} is not a folder; pass the folder that holds DATE.json files")
     rows: list[tuple[Path, Digest | None, str]] = []
+    shown: list[dict] = []
     for day in store.stored_days(settings.output_dir):
-        path = store.json_path(settings.output_dir, day)
+        path, markdown = store.json_path(settings.output_dir, day), store.markdown_path(settings.output_dir, day)
         try:
             digest = days.load(settings, day, notice=warn)
         except DigestError as problem:
             rows.append((path, None, f"unreadable: {problem}"))
+            shown.append(views.unreadable_day_json(day.isoformat(), path, markdown, str(problem)))
             continue
-        rows.append((path, digest, days.markdown_state(settings, day, digest)))
+        state = days.markdown_state(settings, day, digest)
+        rows.append((path, digest, state))
+        shown.append(views.day_json(digest, path, markdown, state))
+    if as_json:
+        out.print_json(json.dumps({"format": views.JSON_FORMAT, "output_dir": str(settings.output_dir),
+                                   "days": shown}))
+        return
     if not rows:
         say(f"No digests in {settings.output_dir}/ yet; create one with `digest new DATE ID...`")
         return

@@ -14,6 +14,8 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 
+from authoring.cli.completion import day_ids, stored_days
+
 
 def parse_day(text: str, *, today: date | None = None) -> date:
     """A DATE: a real calendar date written YYYY-MM-DD, or `today` / `yesterday` (UTC: the Hub's and arXiv's day)."""
@@ -58,12 +60,23 @@ class FailOn(StrEnum):
     never = "never"
 
 
+class Requirement(StrEnum):
+    """What `digest check --require` demands of every entry of a stored day."""
+
+    reviewed = "reviewed"
+
+
 Day = Annotated[
-    date, typer.Argument(metavar="DATE", parser=parse_day, help="The digest's day: YYYY-MM-DD, today or yesterday.")
+    date, typer.Argument(metavar="DATE", parser=parse_day, autocompletion=stored_days,
+                         help="The digest's day: YYYY-MM-DD, today or yesterday.")
 ]
-OptionalDay = Annotated[date | None, typer.Argument(metavar="[DATE]", parser=parse_day, help="The day.")]
-Days = Annotated[list[date], typer.Argument(metavar="DATE...", parser=parse_day, help="Days: YYYY-MM-DD, today...")]
-OneId = Annotated[str, typer.Argument(metavar="ID", help="An arXiv id or URL of an entry of that day.")]
+OptionalDay = Annotated[
+    date | None, typer.Argument(metavar="[DATE]", parser=parse_day, autocompletion=stored_days, help="The day.")
+]
+Days = Annotated[list[date], typer.Argument(metavar="DATE...", parser=parse_day, autocompletion=stored_days,
+                                            help="Days: YYYY-MM-DD, today...")]
+OneId = Annotated[str, typer.Argument(metavar="ID", autocompletion=day_ids,
+                                      help="An arXiv id or URL of an entry of that day.")]
 Model = Annotated[str | None, typer.Option(help="Model name (env DIGEST_MODEL).")]
 BaseUrl = Annotated[
     str | None, typer.Option(help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL).")
@@ -91,6 +104,21 @@ StrictReplay = Annotated[
                       "with the answer recorded for the same paper and model."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final line.")]
+Language = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="Write the summaries and questions in this language, e.g. Korean (env "
+                 "DIGEST_LANGUAGE; default: the prompts' own, English)."),
+]
+MaxCost = Annotated[
+    float | None,
+    typer.Option("--max-cost", metavar="USD", help="Stop before a model call that would take the run's estimated "
+                 "spend past this many US$ (env DIGEST_MAX_COST); what finished is kept."),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Fetch the metadata (and the Hub's listing), ask no model, write nothing: print "
+                 "the papers a run would summarise with estimated tokens and cost."),
+]
 def _errors_as_json(ctx: typer.Context, value: bool) -> bool:
     """With --json, the app's error handler prints an error as JSON on stdout too (session.JSON_ERRORS)."""
     ctx.meta["digest.json"] = value
@@ -133,11 +161,12 @@ class ModelOptions:
     output_dir: OutputDir = None
     cassette: Cassette = None
     record: Record = False
+    language: Language = None
 
     def settings_flags(self) -> dict[str, Any]:
         """The flags as settings (None: not given, so the environment and digest.toml decide)."""
         return {"model": self.model, "base_url": self.base_url, "temperature": self.temperature,
-                "prompts_dir": self.prompts, "output_dir": self.output_dir}
+                "prompts_dir": self.prompts, "output_dir": self.output_dir, "language": self.language}
 
 
 @dataclass(frozen=True)
@@ -151,9 +180,12 @@ class RunOptions(ModelOptions):
     authors: Authors = None
     quiet: Quiet = False
     as_json: AsJson = False
+    dry_run: DryRun = False
+    max_cost: MaxCost = None
 
     def settings_flags(self) -> dict[str, Any]:
-        return {**super().settings_flags(), "concurrency": self.concurrency, "authors_style": style(self.authors)}
+        return {**super().settings_flags(), "concurrency": self.concurrency, "authors_style": style(self.authors),
+                "max_cost": self.max_cost}
 
 
 def takes(bundle: type) -> Callable[[Callable], Callable]:

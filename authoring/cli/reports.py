@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from authoring.cli.session import out, say, warn
+from authoring.pricing import CHARS_PER_TOKEN
 from authoring.text import count
 
 if TYPE_CHECKING:
+    from authoring.runs.estimates import Estimate
     from authoring.runs.pipeline import HubSelection
     from authoring.runs.summarising import RunReport
 
@@ -117,3 +119,48 @@ def success(outcome: Outcome, cost: float, unpriced: list[str]) -> str:
     retries = f", {report.retries} retries" if report.retries else ""
     return (f"{outcome.done} ({count(len(report.processed), 'paper')}, {usage.total_tokens:,} tokens: "
             f"{usage.prompt_tokens:,} in, {usage.completion_tokens:,} out{price}{retries})")
+
+
+def show_estimate(command: str, estimate: Estimate, as_json: bool) -> None:
+    """A dry run's outcome: the papers and their estimated tokens and cost on stdout (or as JSON); exit 0."""
+    for notice in estimate.notices:
+        warn(notice)
+    if as_json:
+        out.print_json(json.dumps(estimate_summary(command, estimate)))
+        return
+    if not estimate.papers:
+        say(f"Nothing to do: {estimate.idle or 'no paper to summarise'} (dry run: nothing was asked or written)")
+        return
+    say(f"Would summarise {count(len(estimate.papers), 'paper')} for {estimate.day} with {estimate.model} (dry run: "
+        "no model asked, nothing written):")
+    for paper in estimate.papers:
+        price = f"  ~${paper.cost:.4f}" if paper.cost is not None else ""
+        say(f"  {paper.id}  {paper.title}  ~{paper.prompt_tokens:,} in + ~{paper.output_tokens:,} out tokens{price}")
+    price = (f"~${estimate.cost:.4f}" if estimate.cost is not None
+             else f"no price for {estimate.model} (add it to digest.toml)")
+    say(f"Estimated: {count(len(estimate.papers), 'model call')}, ~{estimate.prompt_tokens:,} tokens in + "
+        f"~{estimate.output_tokens:,} out, {price} (prompts measured from the rendered prompts at "
+        f"{CHARS_PER_TOKEN} characters a token; answers: {estimate.output_basis})")
+    taken = estimate.within_budget()
+    if taken is not None and taken < len(estimate.papers):
+        say(f"With --max-cost ${estimate.max_cost:g} the run would stop after {count(taken, 'paper')}.")
+
+
+def estimate_summary(command: str, estimate: Estimate) -> dict:
+    """The --json form of a dry run."""
+    return {
+        "command": command,
+        "dry_run": True,
+        "date": estimate.day,
+        "model": estimate.model,
+        "papers": [{"id": p.id, "title": p.title, "prompt_tokens": p.prompt_tokens, "output_tokens": p.output_tokens,
+                    "estimated_cost_usd": None if p.cost is None else round(p.cost, 6)} for p in estimate.papers],
+        "prompt_tokens": estimate.prompt_tokens,
+        "output_tokens": estimate.output_tokens,
+        "estimated_cost_usd": None if estimate.cost is None else round(estimate.cost, 6),
+        "output_basis": estimate.output_basis,
+        "max_cost_usd": estimate.max_cost,
+        "within_budget": estimate.within_budget(),
+        "notices": estimate.notices,
+        "idle": estimate.idle,
+    }

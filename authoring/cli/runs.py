@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
+from authoring.cli.completion import day_ids
 from authoring.cli.options import Day, FromHf, HubLimit, MinUpvotes, OverEdits, RunOptions, takes
-from authoring.cli.reports import Outcome, finish
+from authoring.cli.reports import Outcome, finish, show_estimate
 from authoring.cli.session import NetworkRun, interrupted_means, load_settings, network_run
 from authoring.errors import DigestError
 
@@ -55,8 +56,14 @@ def new(
                                       force=force, source=options.source.value, verify=options.verify,
                                       progress=run.display, hub=hub.hub if hub else None)
 
+    def plan(run: NetworkRun, hub):
+        from authoring.runs import dry_run
+
+        return dry_run.plan_new(day, (hub.ids if hub else []) + raw_ids, run.settings, force=force,
+                                source=options.source.value)
+
     _run("new", options, work, lambda report: f"Wrote {report.markdown_path}",
-         hub=_hub_query(day, from_hf, limit, min_upvotes))
+         hub=_hub_query(day, from_hf, limit, min_upvotes, options.dry_run), plan=plan)
 
 
 @commands.command()
@@ -73,7 +80,12 @@ def resume(ctx: typer.Context, day: Day, *, options: RunOptions) -> None:
         return pipeline.resume(day, run.settings, clock=datetime.now, source=options.source.value,
                                verify=options.verify, progress=run.display)
 
-    _run("resume", options, work, lambda report: f"Resumed {report.markdown_path}")
+    def plan(run: NetworkRun, hub):
+        from authoring.runs import dry_run
+
+        return dry_run.plan_resume(day, run.settings, source=options.source.value)
+
+    _run("resume", options, work, lambda report: f"Resumed {report.markdown_path}", plan=plan)
 
 
 @commands.command()
@@ -81,7 +93,9 @@ def resume(ctx: typer.Context, day: Day, *, options: RunOptions) -> None:
 def regen(
     ctx: typer.Context,
     day: Day,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="ID...", help="Entries to regenerate.")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="ID...", autocompletion=day_ids, help="Entries to regenerate.")
+    ] = None,
     all_failed: Annotated[
         bool, typer.Option("--all-failed", help="Also regenerate every entry without a summary.")
     ] = False,
@@ -106,8 +120,15 @@ def regen(
                                    force=force, source=options.source.value, verify=options.verify,
                                    progress=run.display)
 
+    def plan(run: NetworkRun, hub):
+        from authoring.runs import dry_run
+
+        return dry_run.plan_regen(day, ids or [], run.settings, all_failed=all_failed, hint=hint, force=force,
+                                  source=options.source.value)
+
     _run("regen", options, work,
-         lambda report: f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}")
+         lambda report: f"Regenerated {', '.join(e.id for e in report.processed)} in {report.markdown_path}",
+         plan=plan)
 
 
 @commands.command()
@@ -138,19 +159,35 @@ def add(
                                    at=at, force=force, source=options.source.value, verify=options.verify,
                                    progress=run.display, hub=hub.hub if hub else None)
 
+    def plan(run: NetworkRun, hub):
+        from authoring.runs import dry_run
+
+        return dry_run.plan_add(day, (hub.ids if hub else []) + list(ids or []), run.settings,
+                                source=options.source.value)
+
     _run("add", options, work,
          lambda report: f"Added {', '.join(e.id for e in report.processed)} to {report.markdown_path}",
-         hub=_hub_query(day, from_hf, limit, min_upvotes))
+         hub=_hub_query(day, from_hf, limit, min_upvotes, options.dry_run), plan=plan)
 
 
-def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub: Callable | None = None) -> None:
+def _run(command: str, options: RunOptions, work: Callable, done: Callable, hub: Callable | None = None,
+         plan: Callable | None = None) -> None:
     """Settings from the options, the run inside its cassette and progress display (after the Hub's selection, if
-    any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette."""
+    any), then the one report of the outcome (cli.reports). A failed --record keeps the previous cassette. With
+    --dry-run, `plan` replaces `work`: the estimate is the outcome."""
     started = time.monotonic()
     settings = load_settings(**options.settings_flags())
+    if options.dry_run and options.record:
+        raise typer.BadParameter("a dry run asks no model: there is nothing to record", param_hint="'--record'")
     with network_run(settings, options.cassette, options.record, options.quiet, options.strict_replay) as run:
         selection = hub(run) if hub else None
-        report = work(run, selection)
+        if options.dry_run and plan is not None:
+            estimate = plan(run, selection)
+        else:
+            report = work(run, selection)
+    if options.dry_run and plan is not None:
+        show_estimate(command, estimate, options.as_json)
+        return
     finish(Outcome(report, command, done(report), started, settings.prices, selection), options.as_json)
 
 
@@ -161,7 +198,7 @@ def _hub_options(from_hf: bool, limit: int | None, min_upvotes: int | None) -> N
         raise typer.BadParameter("selects from the Hub's listing; add --from-hf", param_hint=f"'{given}'")
 
 
-def _hub_query(day, from_hf: bool, limit: int | None, min_upvotes: int | None) -> Callable | None:
+def _hub_query(day, from_hf: bool, limit: int | None, min_upvotes: int | None, dry_run: bool) -> Callable | None:
     """With --from-hf, how to ask the Hub for the day's selection inside the run (and its cassette, if any)."""
     if not from_hf:
         return None
@@ -169,7 +206,8 @@ def _hub_query(day, from_hf: bool, limit: int | None, min_upvotes: int | None) -
     def ask(run: NetworkRun):
         from authoring.runs import pipeline
 
-        return pipeline.papers_from_hub(day, run.settings, limit=limit, min_upvotes=min_upvotes, progress=run.display)
+        return pipeline.papers_from_hub(day, run.settings, limit=limit, min_upvotes=min_upvotes, progress=run.display,
+                                        dry_run=dry_run)
 
     return ask
 

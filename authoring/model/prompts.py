@@ -1,4 +1,5 @@
-"""Chat messages for one paper, rendered from the prompt templates (prompts/system.j2, prompts/user.j2)."""
+"""Chat messages for one paper, rendered from the prompt templates (prompts/system.j2, prompts/user.j2, and
+prompts/language.j2 after the system prompt when a language is asked for)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,21 @@ def build_messages(
     prompts_dir: Path | None = None,
     hint: str = "",
     full_text: str | None = None,
+    language: str | None = None,
 ) -> list[dict[str, str]]:
     """The system and user messages asking for `paper`'s structured summary, from its abstract or, when given,
-    from excerpts of its full text."""
+    from excerpts of its full text; in `language` when given (None: the prompts as written, byte for byte)."""
     context = {
         "paper": paper,
         "source_label": "Full text (excerpts, most relevant sections first)" if full_text else "Abstract",
         "source_text": full_text or paper.abstract,
         "hint": hint,
     }
+    system = _render("system.j2", context, prompts_dir).strip()
+    if language is not None:
+        system += "\n\n" + _render("language.j2", {**context, "language": language}, prompts_dir).strip()
     return [
-        {"role": "system", "content": _render("system.j2", context, prompts_dir).strip()},
+        {"role": "system", "content": system},
         {"role": "user", "content": _render("user.j2", context, prompts_dir).strip()},
     ]
 

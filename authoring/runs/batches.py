@@ -47,6 +47,7 @@ class BatchRecord(BaseModel):
     merged_days: list[str] = []  # days already collected (a collect that stopped halfway does not redo them)
     status: str = "validating"
     collected: bool = False
+    language: str | None = None  # the language the summaries were asked for (--language)
 
 
 def batch_dir(output_dir: Path) -> Path:
@@ -86,7 +87,7 @@ def submit(
     digests = {day: _day_for_batch(day, settings, ids_dir) for day in the_days}
     _fill_metadata(digests, settings, notices)  # network: no day is locked meanwhile
     digests = {day: _save_metadata(settings, day, digest) for day, digest in digests.items()}
-    templates_hash = prompt_hash(settings.prompts_dir)
+    templates_hash = prompt_hash(settings.prompts_dir, settings.language)
     lines: list[str] = []
     requests: dict[str, list[str]] = {}
     submitted: dict[str, str] = {}
@@ -97,7 +98,8 @@ def submit(
             if (digest.date, entry.id) in in_flight:
                 notices.append(f"{digest.date} {entry.id} is already in a batch that was not collected yet")
                 continue
-            body = llm.request_body(build_messages(entry.paper, prompts_dir=settings.prompts_dir), settings)
+            messages = build_messages(entry.paper, prompts_dir=settings.prompts_dir, language=settings.language)
+            body = llm.request_body(messages, settings)
             lines.append(json.dumps({"custom_id": custom_id(digest.date, entry.id), "method": "POST",
                                      "url": ENDPOINT, "body": body}, ensure_ascii=False))
             requests.setdefault(digest.date, []).append(entry.id)
@@ -114,7 +116,7 @@ def submit(
     record = BatchRecord(
         id=batch.id, input_file_id=uploaded.id, model=settings.model, prompt_hash=templates_hash,
         submitted_at=clock().isoformat(timespec="seconds"), requests=requests, status=batch.status,
-        submitted=submitted,
+        submitted=submitted, language=settings.language,
     )
     _save_record(settings.output_dir, record)
     return record, notices
@@ -257,7 +259,7 @@ def _keep_result(settings: Settings, day: date, entry: Entry, outcome: llm.Gener
                  clock: Clock) -> Path:
     result = entry.model_copy(deep=True)
     result.summary, result.summary_markdown, result.error = outcome.summary, None, None
-    result.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock)
+    result.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock, language=record.language)
     path = days.conflict_path(settings.output_dir, day, entry.id, days.fingerprint(result))
     store.atomic_write(path, result.model_dump_json(indent=2) + "\n")
     return path
@@ -293,6 +295,6 @@ def _apply_results(digest: Digest, day: date, ids: list[str], results, record: B
             report.conflicts[entry_id] = str(kept)
         else:
             entry.summary, entry.summary_markdown, entry.error = outcome.summary, None, None
-            entry.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock)
+            entry.provenance = provenance_for(outcome, record.prompt_hash, "abstract", clock, language=record.language)
     return report
 

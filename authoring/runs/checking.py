@@ -15,6 +15,7 @@ from authoring.checks.findings import (
     check_digest,
     check_drift,
     check_table,
+    unreviewed,
 )
 from authoring.errors import StoreError
 from authoring.ids import parse_id
@@ -56,9 +57,11 @@ def stored_source(output_dir) -> Callable[[Entry], tuple[str, str] | None]:
     return source
 
 
-def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, list[Finding]]]:
-    """Every check of the given stored days, oldest first. Each stored day up to the last one asked for is read
-    once: the index of ids to earlier days grows as the days go by, so N days cost O(N)."""
+def check_days(settings, days: Iterable[date], *, require_reviewed: bool = False
+               ) -> Iterator[tuple[str, Digest, list[Finding]]]:
+    """Every check of the given stored days, oldest first (with `require_reviewed`, also an error per entry not
+    marked reviewed). Each stored day up to the last one asked for is read once: the index of ids to earlier days
+    grows as the days go by, so N days cost O(N)."""
 
     wanted = set(days)
     if not wanted:
@@ -74,7 +77,8 @@ def check_days(settings, days: Iterable[date]) -> Iterator[tuple[str, Digest, li
                 yield day.isoformat(), Digest(date=day.isoformat()), [Finding(ERROR, "unreadable", None, str(problem))]
             continue
         if day in wanted:
-            yield day.isoformat(), digest, check_day(settings, day, digest, index)
+            findings = check_day(settings, day, digest, index)
+            yield day.isoformat(), digest, findings + (unreviewed(digest) if require_reviewed else [])
         add_to_index(index, digest)
 
 

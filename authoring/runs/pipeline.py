@@ -42,11 +42,13 @@ def papers_from_hub(
     limit: int | None = None,
     min_upvotes: int | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> HubSelection:
     """The day's ids from the Hub's daily-papers listing, selected by `min_upvotes` then `limit`. A day the Hub
     lists nothing for (weekends, holidays), or nothing left after selection, is an error: nothing is written."""
     progress = progress or QuietProgress()
-    check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
+    if not dry_run:
+        check_credentials(settings)  # a run that cannot summarise does not ask the Hub first
     listing = hf_source.daily_papers(day, settings, on_retry=lambda reason: progress.notice(f"Retrying {reason}"))
     where = hf_source.endpoint_label(settings)
     if listing.not_arxiv:
@@ -153,7 +155,7 @@ def regenerate(
     run = Run(settings, clock, progress or QuietProgress(), source=source, hint=hint, verify=verify)
     digest = days.load(settings, day, notice=run.progress.notice)
     skip = _in_batches(digest, settings, run) if all_failed else set()
-    wanted = _chosen(digest, raw_ids, all_failed, force, skip)
+    wanted = regen_choice(digest, raw_ids, all_failed, force, skip)
     if not wanted:
         return _report(digest, settings, day, idle="no entry has failed or is missing its summary")
     check_credentials(settings)
@@ -161,7 +163,7 @@ def regenerate(
     def prepare(current: Digest | None) -> tuple[Digest, list[Entry]]:
         if current is None:
             raise StoreError(f"{store.json_path(settings.output_dir, day)} was removed meanwhile")
-        return current, _held(current, _chosen(current, wanted, False, force))  # the day as it is now
+        return current, _held(current, regen_choice(current, wanted, False, force))  # the day as it is now
 
     checkpoints = days.Checkpoints(settings, day, command, force=force, notice=run.progress.notice)
     digest = checkpoints.begin(prepare)
@@ -172,7 +174,7 @@ def regenerate(
 
 
 def _held(digest: Digest, ids: Sequence[str]) -> list[Entry]:
-    """The entries of `ids`, which the day holds (`_chosen` found each in it)."""
+    """The entries of `ids`, which the day holds (`regen_choice` found each in it)."""
     entries = []
     for arxiv_id in ids:
         entry = digest.entry(arxiv_id)
@@ -192,7 +194,7 @@ def _in_batches(digest: Digest, settings: Settings, run: Run) -> set[str]:
     return waiting
 
 
-def _chosen(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
+def regen_choice(digest: Digest, raw_ids: Sequence[str], all_failed: bool, force: bool,
             skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """The ids of the entries to regenerate, each once, in the order named (then the failed ones not in `skip`)."""
     chosen: list[str] = []

@@ -17,6 +17,7 @@ from authoring.errors import ConfigError, DigestError, passes_through
 from authoring.ids import ArxivId
 from authoring.model.prompts import build_messages
 from authoring.models import Digest, Entry, Paper, Provenance, Usage
+from authoring.runs.estimates import Budget, BudgetReached
 from authoring.sources.fulltext import extract_text, fit
 from authoring.sources.pdfs import PdfFetcher
 from authoring.store import files as store
@@ -93,6 +94,7 @@ class Run:
     pdfs: PdfFetcher | None = None
     stopped: bool = False  # a fatal error ended the run: calls still in flight retry silently
     watch: llm.ServerWatch | None = None  # what the run's calls learn of the server: a stop, a silence
+    budget: Budget | None = None  # --max-cost: each call is checked against it before it is made
 
     def on_retry(self, reason: str) -> None:
         if self.stopped:
@@ -133,9 +135,10 @@ def summarise(
     try:
         from authoring.model import llm
 
+        run.budget = Budget.for_run(settings, report.digest)
         client = llm.make_client(settings)
         run.watch = llm.ServerWatch(settings)
-        templates_hash = prompt_hash(settings.prompts_dir)
+        templates_hash = prompt_hash(settings.prompts_dir, settings.language)
         if run.source == "pdf":
             run.pdfs = PdfFetcher(settings)
     except BaseException:
@@ -175,14 +178,16 @@ def summarise(
             remaining -= done
             for future in done:
                 entry = futures[future]
+                if isinstance(future.exception(), BudgetReached):
+                    continue  # never asked: the entry stays as it was (pending, or its previous summary)
                 report.processed.append(entry)
                 try:
                     entry.summary, entry.provenance, unverified = future.result()
                     entry.summary_markdown, entry.error = None, None
+                    entry.reviewed = None  # a new summary has not been reviewed
                     if unverified:
                         report.unverified[entry.id] = unverified
                 except (llm.FatalModelError, ConfigError):  # a prompt template that does not render fails them all
-                    run.stopped = True
                     raise
                 except DigestError as err:
                     report.failed[entry.id] = str(err)
@@ -198,8 +203,17 @@ def summarise(
                         entry.error = report.failed[entry.id]
                 checkpoint(entry)  # finished work is on disk before the next result is awaited
                 run.progress.advance(entry, report.failed.get(entry.id))
+        if run.budget is not None and run.budget.refused:
+            raise BudgetReached(run.budget.stopped())
         if fetch_failed is not None:
             raise fetch_failed  # the papers of the chunks not fetched stay pending for `digest resume`
+    except BaseException as err:
+        # The run is over (a fatal error, a --cassette miss, Ctrl-C): calls still in flight retry silently and
+        # start no further attempt, so nothing is printed or sent after the error line.
+        run.stopped = True
+        if run.watch is not None:
+            run.watch.stop(err if isinstance(err, llm.FatalModelError) else llm.FatalModelError("the run stopped"))
+        raise
     finally:
         # Ctrl-C or a fatal error: drop queued calls; finished entries are already on disk.
         executor.shutdown(wait=False, cancel_futures=True)
@@ -215,9 +229,18 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
     full_text = text if label == "full text" else None
 
     def ask(hint: str) -> llm.Generation:
-        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text)
-        return llm.summarise(client, messages, run.settings, on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"),
-                             watch=run.watch, paper=paper.id)
+        messages = build_messages(paper, prompts_dir=run.settings.prompts_dir, hint=hint, full_text=full_text,
+                                  language=run.settings.language)
+        reserved = run.budget.reserve(messages) if run.budget is not None else 0.0
+        usage = None
+        try:
+            generation = llm.summarise(client, messages, run.settings, watch=run.watch, paper=paper.id,
+                                       on_retry=lambda why: run.on_retry(f"{paper.id}: {why}"))
+            usage = generation.usage
+            return generation
+        finally:
+            if run.budget is not None:
+                run.budget.settle(reserved, usage)
 
     generation = ask(run.hint)
     usage = generation.usage
@@ -240,7 +263,8 @@ def _summary_for(client, paper: Paper, run: Run, templates_hash: str):
             still = ungrounded(parts_text(generation.summary), source)
             remaining = f"{', '.join(f.text for f in still)} not in the {label}" if still else ""
             note = "; ".join(filter(None, [note, redone, f"still unverified: {remaining}" if remaining else ""]))
-    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock)
+    provenance = provenance_for(generation, templates_hash, "pdf" if full_text else "abstract", run.clock,
+                                language=run.settings.language)
     provenance.usage, provenance.note = usage, note
     return generation.summary, provenance, remaining
 
@@ -259,7 +283,8 @@ def _source_for(paper: Paper, run: Run) -> tuple[str, str, str | None]:
     return "full text", text, None
 
 
-def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock) -> Provenance:
+def provenance_for(generation: llm.Generation, templates_hash: str, source: str, clock: Clock,
+                   language: str | None = None) -> Provenance:
     """Provenance of a model answer; its time is the server's `created` stamp when it sent one."""
     generated = datetime.fromtimestamp(generation.created, UTC) if generation.created else clock().astimezone(UTC)
     return Provenance(
@@ -268,4 +293,5 @@ def provenance_for(generation: llm.Generation, templates_hash: str, source: str,
         source=source,
         usage=generation.usage,
         generated_at=generated.isoformat().replace("+00:00", "Z"),
+        language=language,
     )

@@ -90,8 +90,16 @@ def set_authors(entry: Entry, authors: list[str]) -> None:
 
 
 def mark_edited(entry: Entry) -> None:
+    """A person changed the entry: it is marked edited, and a review of what it said before no longer holds."""
     entry.provenance = (entry.provenance or Provenance(source="hand")).model_copy(update={"edited": True})
     entry.error = None
+    entry.reviewed = None
+
+
+def toggle_reviewed(entry: Entry, now: str) -> bool:
+    """Mark an entry reviewed at `now` (UTC, ISO 8601), or clear the mark it has; returns whether it is marked."""
+    entry.reviewed = None if entry.reviewed else now
+    return entry.reviewed is not None
 
 
 def replace_content(entry: Entry, title: str, authors: list[str], summary: Summary) -> None:

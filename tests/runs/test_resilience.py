@@ -132,11 +132,18 @@ def test_a_server_that_accepts_but_never_answers_stops_the_run_once_later_papers
             pipeline.create_digest(DAY, ids, hung, clock=clock)
         time.sleep(0.5)  # let calls still in flight end: none may start after the stop
         assert asked.count("2410.00001") == asked.count("2410.00002") == 2  # every attempt, then failed alone
-        assert set(asked) == {"2410.00001", "2410.00002", "2410.00003", "2410.00004"}  # none after the stop
+        # Papers 3 and 4 start together when 1 and 2 give up; should 3 give up first (a loaded machine), the freed
+        # slot may start paper 5 before 4 gives up and stops the run: it gets no second attempt, and no other paper
+        # is sent after the stop.
+        assert {"2410.00003", "2410.00004"} <= set(asked) <= {f"2410.0000{n}" for n in range(1, 6)}
+        assert asked.count("2410.00005") <= 1
         stored = days.load(hung, DAY)
         assert [e.id for e in stored.entries] == ids and not any(e.ok for e in stored.entries)
-        assert all("did not answer within 0.3 s (2 attempts)" in e.error for e in stored.entries[:2])
-        assert all(e.pending for e in stored.entries[2:])
+        alone = "did not answer within 0.3 s (2 attempts)"
+        assert all(alone in e.error for e in stored.entries[:2])
+        # A paper asked before the stop either failed alone too (a loaded machine) or is pending; the rest pending.
+        assert all(e.pending or (e.id in asked and alone in e.error) for e in stored.entries[2:])
+        assert all(e.pending for e in stored.entries if e.id not in asked)
         answering["yes"] = True
         again = pipeline.resume(DAY, hung, clock=clock)
     assert again.failed == {} and all(e.ok for e in again.digest.entries)

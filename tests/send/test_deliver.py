@@ -244,3 +244,13 @@ def test_secrets_of_a_telegram_url_are_never_shown():
     shown = _shown(url, apprise.Apprise.instantiate(url).url(privacy=True))
     assert "AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr" not in shown and "123456789" not in shown
     assert shown.startswith("tgram://")
+
+
+def test_digest_config_shows_the_destinations_by_their_count_never_their_urls(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = "tgram://123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr/-1009876543210"
+    for args in (["config"], ["config", "--json"]):
+        shown = run(*args, env={"DIGEST_SEND_TO": f"{url} json://127.0.0.1:9/hook?token={TOKEN}"})
+        assert shown.exit_code == 0, shown.output
+        assert "2 destinations (not shown)" in shown.stdout and "send_to" in shown.stdout
+        assert "AAbbCCdd" not in shown.output and TOKEN not in shown.output

@@ -327,28 +327,59 @@ def test_render_all_over_unchanged_days_modifies_nothing_and_survives_an_unreada
 
 
 # ------------------------------------------------------------------------------------------- kill -9
+# One process imports digest once and forks a copy of itself for each run (a fork of a process with no threads yet
+# is safe): each run is killed at one point, and paying the imports for every point would cost a second a run. The
+# copy's fsync sends SIGKILL to itself at the KILL_AT-th call, after the temporary file is written and before the
+# rename puts it in place.
 _KILLER = """
-import os, signal, sys
-from authoring.store import files as store
-target = int(os.environ["KILL_AT"])
-calls = {"n": 0}
-real_fsync = os.fsync
-def fsync(fd):
-    calls["n"] += 1
-    if calls["n"] == target:
-        os.kill(os.getpid(), signal.SIGKILL)  # the file is written but not yet renamed into place
-    real_fsync(fd)
-os.fsync = fsync
+import atexit, json, os, signal, sys
 from authoring.cli import app
-app(sys.argv[1:])
+from authoring.model import llm  # noqa: F401  (what the runs use, imported once before the forks)
+from authoring.runs import pipeline  # noqa: F401
+real_fsync = os.fsync
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.environ.update(request["env"])
+        target, calls = request["point"], [0]
+        def fsync(fd):
+            calls[0] += 1
+            if calls[0] == target:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_fsync(fd)
+        os.fsync = fsync
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1), os.dup2(devnull, 2)
+        try:
+            app(request["args"])
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        atexit._run_exitfuncs()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps(-os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)), flush=True)
 """
 
 
-def _killed_at(point: int, out: Path, args: list[str], env: dict | None = None) -> int:
-    environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "KILL_AT": str(point), **(env or {})}
-    process = subprocess.run([sys.executable, "-c", _KILLER, *args, "--output-dir", str(out)], cwd=ROOT,
-                             env=environ, capture_output=True, text=True, timeout=60)
-    return process.returncode
+@pytest.fixture
+def killed_at():
+    """killed_at(point, out, args, env) runs `digest ARGS --output-dir OUT` killed at its point-th write: -9, or
+    its exit code when it made fewer writes."""
+    environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY}
+    killer = subprocess.Popen([sys.executable, "-c", _KILLER], cwd=ROOT, env=environ, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+
+    def run_killed(point: int, out: Path, args: list[str], env: dict | None = None) -> int:
+        request = {"point": point, "args": [*args, "--output-dir", str(out)], "env": env or {}}
+        killer.stdin.write(json.dumps(request) + "\n")
+        killer.stdin.flush()
+        return json.loads(killer.stdout.readline())
+
+    yield run_killed
+    killer.stdin.close()
+    killer.wait(timeout=60)
 
 
 def _assert_whole(out: Path) -> None:
@@ -360,7 +391,7 @@ def _assert_whole(out: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["set", "import", "render", "new"])
-def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_path, papers, command):
+def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_path, papers, command, killed_at):
     reference = tmp_path / "reference.md"
     killed = 0
     with StandIn(papers, chat=ok) as stand_in:
@@ -377,7 +408,7 @@ def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_p
             reference.write_text(md(out).replace("Differential Transformer", "Differential Transformer!"))
             if command == "render":
                 (out / f"{DAY}.md").write_text(md(out) + "\nA hand edit.\n")
-            code = _killed_at(point, out, args, env)
+            code = killed_at(point, out, args, env)
             if code != -9:
                 assert code == 0
                 break
@@ -390,7 +421,7 @@ def test_kill_9_at_every_write_leaves_whole_files_and_no_stray_temporaries(tmp_p
     assert killed >= 2  # the command really was killed at several of its writes
 
 
-def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_edit(tmp_path, papers):
+def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_edit(tmp_path, papers, killed_at):
     """`new --force` renders more than once (the day pending, then finished), so DATE.json's note of the DATE.md it
     replaced is not the one undo brings back: undo says so before it restores, or a crash there reads as edited."""
     killed = 0
@@ -401,7 +432,7 @@ def test_kill_9_at_every_write_of_an_undo_after_new_force_never_reads_as_a_hand_
             seed_golden_day(out)
             made = cli(out, "new", DAY, *IDS, "--force", "--base-url", f"{stand_in.url}/v1", env=env)
             assert made.exit_code == 0, made.output
-            code = _killed_at(point, out, ["undo", DAY])
+            code = killed_at(point, out, ["undo", DAY])
             if code != -9:
                 assert code == 0
                 break
