@@ -43,6 +43,8 @@ ENV_VARS = {
     "DIGEST_AUTHORS_STYLE": "authors_style",
     "DIGEST_LANGUAGE": "language",
     "DIGEST_MAX_COST": "max_cost",
+    "DIGEST_FEED_DAYS": "feed_days",
+    "DIGEST_SEND_TO": "send_to",
     "EDITOR": "editor",
     "VISUAL": "editor",  # after EDITOR: VISUAL wins, as for every editor-launching tool
     # The Hub's own variable (mirrors, test servers). huggingface_hub reads it once at import; we read it here and
@@ -137,6 +139,18 @@ class Settings(BaseSettings):
     language: Annotated[str | None, AfterValidator(_language)] = None
     # US$ a run may spend (estimated before each model call from the price table); None: no budget.
     max_cost: Annotated[float | None, Field(gt=0)] = None
+    # `digest site`: the newest days the Atom feed carries, and its author (None: the site's title).
+    feed_days: Count = 30
+    feed_author: str | None = None
+    # `digest send`: Apprise URLs (tgram://, mailtos://, slack://, json://, ...), when no --to is given. In
+    # DIGEST_SEND_TO they are separated by spaces; a URL with a token belongs there (a CI secret), not in a file.
+    send_to: list[str] = []
+
+    @field_validator("send_to", mode="before")
+    @classmethod
+    def _send_to(cls, value: Any) -> Any:
+        """DIGEST_SEND_TO: URLs separated by whitespace (a URL has none)."""
+        return value.split() if isinstance(value, str) else value
 
     @field_validator("prices", mode="before")
     @classmethod

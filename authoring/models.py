@@ -185,6 +185,13 @@ class Entry(BaseModel):
         return "ok"
 
 
+class Delivery(BaseModel):
+    """One destination's delivery of a day (`digest send`): where to (its URL with every secret hidden), and when."""
+
+    destination: str
+    sent_at: str
+
+
 class Digest(BaseModel):
     """A day's digest as stored in output/DATE.json."""
 
@@ -205,16 +212,21 @@ class Digest(BaseModel):
     # table), taken in by `digest import` and rendered back as written.
     text_above: str | None = None
     text_below: str | None = None
+    # `digest send`: each destination the day was delivered to, by a fingerprint of its whole URL (never the URL:
+    # it may carry a token). Not part of what DATE.md is rendered from.
+    deliveries: dict[str, Delivery] = {}
 
     @model_serializer(mode="wrap")
-    def _without_absent_text(self, handler):
-        # A day without such text serialises exactly as before these fields existed (as Entry.hub): DATE.json
-        # files and their content hashes stay byte-identical.
+    def _without_absent_fields(self, handler):
+        # A day without such text, never sent, serialises exactly as before these fields existed (as Entry.hub):
+        # DATE.json files and their content hashes stay byte-identical, and no stored day turns stale.
         data = handler(self)
         if isinstance(data, dict):
             for name in ("text_above", "text_below"):
                 if data.get(name, 0) is None:
                     del data[name]
+            if data.get("deliveries", 0) in ({}, None):
+                del data["deliveries"]
         return data
 
     def entry(self, arxiv_id: str) -> Entry | None:

@@ -102,3 +102,15 @@ def redact_text(text: str) -> str:
 
 def _is_secret(name: str) -> bool:
     return name.lower() in SECRET_QUERY_PARAMETERS
+
+
+# Where a URL's parts meet: what is between them may be a secret a service keeps in its host or path (a bot token).
+_URL_PARTS = re.compile(r"[/:@?&=#,;+]+")
+
+
+def hidden_parts(url: str, shown: str) -> list[str]:
+    """The parts of `url` that its shown form `shown` leaves out (a notification service's URL written with its
+    secrets hidden, e.g. by Apprise's privacy mode: `tgram://1...n/CHAT` for `tgram://123:TOKEN/CHAT`), with the
+    secrets url_secrets finds: every value to scrub from a message that might quote the URL."""
+    parts = [unquote(part) for part in _URL_PARTS.split(url) if len(part) >= 4]
+    return list(dict.fromkeys([*(part for part in parts if part not in shown), *url_secrets(url)]))

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from authoring.errors import ConfigError
 from authoring.text import drop_controls, neutralise_html, prompt_data, restore_html
@@ -22,7 +23,8 @@ PROMPT_TEMPLATES = ("system.j2", "user.j2")
 LANGUAGE_TEMPLATE = "language.j2"  # rendered only for --language: part of the hash only then
 # The output templates a templates folder (`--templates DIR`, templates_dir, ./templates/) can replace, by name.
 MARKDOWN_TEMPLATES = ("digest.md.j2", "summary.j2")
-SITE_TEMPLATES = ("site/index.html.j2", "site/day.html.j2", "site/entry.html.j2", "site/style.css")
+SITE_TEMPLATES = ("site/index.html.j2", "site/day.html.j2", "site/entry.html.j2", "site/search.html.j2",
+                  "site/email.html.j2", "site/style.css", "site/site.js")
 
 # Everything a markdown reader or Python's splitlines() treats as a line break, plus tabs.
 _BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -113,6 +115,12 @@ def environment(prompts_dir: Path | None = None, templates_dir: Path | None = No
     return env
 
 
+def _printable(value: object) -> object:
+    """A value a site template prints: text loses control and bidi characters (then it is escaped); markup the
+    site's own helpers made from text (authoring.site.text) had them dropped before it was rendered."""
+    return drop_controls(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @lru_cache(maxsize=8)
 def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     """The HTML environment of the static site: `site/NAME` from templates_dir then the packaged ones, with
@@ -122,8 +130,7 @@ def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=True,
-        # every value a template prints loses control and bidi characters first (then it is escaped)
-        finalize=lambda value: drop_controls(value) if isinstance(value, str) else value,
+        finalize=_printable,
     )
     env.filters.update(arxiv_url=arxiv_url, hf_url=hf_url, unescape_cell=unescape_cell, paragraphs=paragraphs)
     return env

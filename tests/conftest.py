@@ -46,7 +46,7 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DIGEST_MODEL", "DIGEST_ARXIV_API_URL", "DIGEST_CONCURRENCY",
                 "DIGEST_OUTPUT_DIR", "DIGEST_PROMPTS_DIR", "DIGEST_MAX_AUTHORS", "DIGEST_DEBUG", "DIGEST_AUTHORS_STYLE",
                 "HF_ENDPOINT", "DIGEST_ARXIV_PDF_URL", "DIGEST_LOCK_TIMEOUT", "DIGEST_TEMPLATES_DIR",
-                "DIGEST_LANGUAGE", "DIGEST_MAX_COST",
+                "DIGEST_LANGUAGE", "DIGEST_MAX_COST", "DIGEST_SEND_TO", "DIGEST_FEED_DAYS",
                 "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
                 "no_proxy"):
         monkeypatch.delenv(var, raising=False)

@@ -40,6 +40,13 @@ def test_the_backslash_benchmark_runs():
 
 def test_the_import_benchmark_runs():
     assert "speed-up:" in _run("tools/bench_import.py", "--files", "3")
+
+
 def test_the_review_benchmark_runs():
     printed = _run("tools/bench_review.py", "--entries", "20", "--presses", "2")
     assert "In a terminal" in printed and "j (next entry)" in printed and "With the pilot" in printed
+
+
+def test_the_site_benchmark_runs():
+    printed = _run("tools/bench_site.py", "--days", "3")
+    assert "one day changed:" in printed and "Indexed 1 month for search (2024-10)" in printed

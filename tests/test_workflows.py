@@ -53,7 +53,7 @@ def daily(tmp_path):
         repo, remote = digests_repository(tmp_path, GITIGNORE)
         runner = Runner(tmp_path, services.env(), {
             "secrets.OPENAI_API_KEY": FAKE_KEY, "github.repository_owner": "someone",
-            "github.event.repository.name": "digests"})
+            "github.event.repository.name": "digests", "secrets.DIGEST_SEND_TO": ""})
         yield services, runner, repo, remote
 
 
@@ -159,3 +159,35 @@ def test_the_replay_compares_with_the_committed_day_when_asked(daily, tmp_path):
     step = compared.step("Replay")
     assert step.outcome == "failure" and "-" in step.stdout and "It gains 43%." in step.stdout
     assert f"::error::the replay of {TODAY} differs from the committed output/{TODAY}.md (diff above)" in step.stdout
+
+
+def test_the_optional_send_job_delivers_the_committed_day_once_and_commits_the_record(daily, tmp_path):
+    from tests.send.test_deliver import Hook
+
+    services, runner, repo, remote = daily
+    assert not runner.run(DAILY, "digest", repo).failed
+    unset = runner.run(DAILY, "send", repo)  # no DIGEST_SEND_TO secret: nothing to send, nothing to commit
+    assert not unset.failed and "DIGEST_SEND_TO is not set: nothing to send." in unset.step("Send").stdout
+    assert "No delivery to record." in unset.step("Commit the deliveries").stdout
+
+    hook, broken = Hook(), Hook(status=500)
+    try:
+        runner.contexts["secrets.DIGEST_SEND_TO"] = f"{hook.url()} {broken.url('broken')}"
+        sent = runner.run(DAILY, "send", repo)
+        assert sent.failed and sent.step("Send").outcome == "failure"  # one destination failed...
+        assert len(hook.received) == 1 and len(broken.received) == 1
+        assert "Paper 2410.00001" in hook.received[0]["message"]
+        assert "https://someone.github.io/digests/" + f"{TODAY}.html" in hook.received[0]["message"]
+        assert sent.step("Commit the deliveries").outcome == "success"  # ...the other's delivery is committed
+        assert sent.step("Stop with the send").outcome == "failure"
+        day = json.loads(git(remote, "show", f"main:output/{TODAY}.json"))
+        assert len(day["deliveries"]) == 1 and f"Sent the digest for {TODAY}" in git(remote, "log", "--format=%s", "-1")
+        assert "s3cr3t" not in sent.output and "s3cr3t" not in json.dumps(day)
+
+        runner.contexts["secrets.DIGEST_SEND_TO"] = hook.url()
+        again = runner.run(DAILY, "send", repo)  # "Re-run": the day was sent there already
+        assert not again.failed and len(hook.received) == 1
+        assert "Already sent to" in again.step("Send").stdout
+    finally:
+        hook.close()
+        broken.close()

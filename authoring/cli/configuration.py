@@ -66,12 +66,14 @@ def path() -> None:
 
 
 def _shown(name: str, value: Any) -> Any:
-    """A setting's value as `digest config` shows it: the key as set or not set, addresses without credentials,
-    the price table by size; JSON-ready."""
+    """A setting's value as `digest config` shows it: the key as set or not set, `send_to` by its count, addresses
+    without credentials, the price table by size; JSON-ready."""
     from authoring.redact import redact_url
 
     if name == "api_key":
         return "set" if value is not None and value.get_secret_value() else "not set"
+    if name == "send_to":  # `digest send`'s destinations: a URL may hold a token anywhere in it
+        return f"{len(value)} destination{'' if len(value) == 1 else 's'} (not shown)" if value else "not set"
     if isinstance(value, str) and "://" in value:
         return redact_url(value)
     if isinstance(value, Path):

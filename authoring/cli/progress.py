@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 class PlainProgress(QuietProgress):
-    """One line per event, for logs and pipes."""
+    """One line per event, for logs and pipes. Once the run has ended (the display's `with` block is left), a call
+    still in flight in a worker thread prints nothing more: the run's last line (its result, or its `Error:`) stays
+    the last line."""
 
     def __init__(self, console: Console):
         self.console = console
@@ -30,13 +32,16 @@ class PlainProgress(QuietProgress):
         self.over = True
 
     def notice(self, message: str) -> None:
-        self.console.print(terminal_text(message), markup=False)
+        if not self.ended:
+            self.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
         self.total = total
         self.console.print(f"Summarising {total} paper{'' if total == 1 else 's'}", markup=False)
 
     def advance(self, entry: Entry, problem: str | None = None) -> None:
+        if self.ended:
+            return
         self.done += 1
         status = "ok" if problem is None and entry.ok else _failed(entry, problem)
         self.console.print(terminal_text(f"[{self.done}/{self.total}] {entry.id} {status}"), markup=False)
@@ -80,12 +85,15 @@ class RichProgress(PlainProgress):
         self.bar.stop()
 
     def notice(self, message: str) -> None:
-        self.bar.console.print(terminal_text(message), markup=False)
+        if not self.ended:
+            self.bar.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
         self.task = self.bar.add_task("summaries", total=total, failed=0, retries=0, tokens=0)
 
     def advance(self, entry: Entry, problem: str | None = None) -> None:
+        if self.ended:
+            return
         failed = problem is not None or not entry.ok
         self.failed += failed
         self.tokens += entry.provenance.usage.total_tokens if entry.provenance and not failed else 0

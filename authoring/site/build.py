@@ -1,7 +1,10 @@
-"""The static site: stored days -> an index page, one page per day, a stylesheet and an Atom feed, rendered through
-the HTML environment (autoescaped; a templates folder may replace any template). `build` is pure (days in, files as
-bytes out); `publish` writes through store.atomic_write only the files whose bytes differ from what is there, keeps
-the names of the files it wrote in a manifest in the site folder, and removes only files named there."""
+"""The static site: stored days -> an index page, one page per day (its papers listed at the top, each paper with
+its arXiv categories), a stylesheet, a small script (search box, category filter) and an Atom feed of the newest
+days, rendered through the HTML environment (autoescaped; a templates folder may replace any template). `build` is
+pure (days in, files as bytes out); `publish` writes through store.atomic_write only the files whose bytes differ
+from what is there, keeps the names of the files it wrote in a manifest in the site folder, removes only files
+named there (day pages of days no longer stored, and only when asked), and rebuilds the search index (search.py)
+when a day page changed."""
 
 from __future__ import annotations
 
@@ -14,15 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from authoring import __version__
-from authoring.errors import ConfigError
+from authoring.errors import ConfigError, StoreError
 from authoring.models import Digest, Entry
+from authoring.site import search
+from authoring.site.text import inline, prose
 from authoring.store import files as store
 from authoring.templating import html_environment
 from authoring.text import drop_controls
 
-INDEX, FEED, STYLE = "index.html", "feed.xml", "style.css"
+INDEX, FEED, STYLE, SCRIPT = "index.html", "feed.xml", "style.css", "site.js"
+DEFAULT_FEED_DAYS = 30
 # The files `publish` wrote into the site folder: the only ones it may remove (a page a user put there stays).
 MANIFEST = ".digest-site.json"
 DEFAULT_TITLE = "Daily AI paper digests"
@@ -39,7 +46,8 @@ class SiteOptions:
 
     title: str = DEFAULT_TITLE
     base_url: str | None = None  # absolute links and ids in the feed; pages always link relatively
-    feed_days: int | None = None  # the newest days in the feed (None: every day)
+    feed_days: int | None = DEFAULT_FEED_DAYS  # the newest days in the feed (None: every day)
+    feed_author: str | None = None  # the feed's atom:author (Atom requires one); None: the site's title
     max_authors: int = 5
     authors_style: str = "arxiv"  # as in DATE.md: arXiv's names, or as the Hub shows them (render.shown_authors)
     templates_dir: Path | None = None
@@ -51,6 +59,7 @@ class Site:
 
     files: dict[str, bytes]
     days: int = 0
+    empty: int = 0  # stored days with no paper to show: not published as days
     papers: int = 0
     pending: int = 0
     failed: int = 0
@@ -63,6 +72,8 @@ class Published:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)  # day pages of days no longer stored, left in place (no prune)
+    indexed: list[str] = field(default_factory=list)  # the months whose search index was rebuilt
 
 
 def day_page(day: str) -> str:
@@ -70,31 +81,62 @@ def day_page(day: str) -> str:
 
 
 def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Site:
-    """Every file of the site, newest day first. Entries that are not ok (pending, failed) are left out and counted.
-    A template that does not render is a ConfigError naming it."""
+    """Every file of the site, newest day first. Entries that are not ok (pending, failed) are left out and counted;
+    a day left with no entry is not published (no page, not in the index or the feed). A template that does not
+    render is a ConfigError naming it."""
     digests = sorted(digests, key=lambda d: d.date, reverse=True)
     env = html_environment(options.templates_dir)
-    shown = [[e for e in d.entries if e.ok] for d in digests]
-    site = Site(files={}, days=len(digests), papers=sum(len(entries) for entries in shown))
+    site = Site(files={})
+    shown = []
     for digest in digests:
+        entries = [e for e in digest.entries if e.ok]
         site.pending += sum(1 for e in digest.entries if e.pending)
         site.failed += sum(1 for e in digest.entries if not e.ok and not e.pending)
+        if entries:
+            shown.append((digest, entries))
+        else:
+            site.empty += 1
+    site.days, site.papers = len(shown), sum(len(entries) for _, entries in shown)
     context = {"title": options.title, "papers": site.papers}
     days: list[dict[str, Any]] = [
         {"date": d.date, "href": day_page(d.date), "papers": len(entries), "entries": entries,
+         "categories": sorted({c for e in entries for c in categories(e)}),
          "titles": [{"title": _title(e), "href": f"{day_page(d.date)}#{e.id}"} for e in entries[:TITLES_ON_INDEX]]}
-        for d, entries in zip(digests, shown, strict=True)
+        for d, entries in shown
     ]
     for i, day in enumerate(days):
         day["newer"] = days[i - 1] if i > 0 else None
         day["older"] = days[i + 1] if i + 1 < len(days) else None
+    helpers = {"authors_of": _authors_of(options), "max_authors": options.max_authors, "categories": categories,
+               "inline": inline, "prose": prose}
     site.files[INDEX] = _render(env, "site/index.html.j2", site=context, days=days)
     for day in days:
-        site.files[day["href"]] = _render(env, "site/day.html.j2", site=context, day=day,
-                                          max_authors=options.max_authors, authors_of=_authors_of(options))
+        site.files[day["href"]] = _render(env, "site/day.html.j2", site=context, day=day, in_feed=False,
+                                          **helpers)
     site.files[STYLE] = _source(env, "site/style.css")
-    site.files[FEED] = feed(days, env, options)
+    site.files[SCRIPT] = _source(env, "site/site.js")
+    site.files[FEED] = feed(days, env, options, helpers)
     return site
+
+
+def email_page(digest: Digest, options: SiteOptions = SiteOptions(), *, url: str | None = None) -> str:
+    """A day as one self-contained HTML page for an email: its papers as on its day page, the stylesheet inline,
+    no script; `url` links the day's page on the site when given."""
+    env = html_environment(options.templates_dir)
+    entries = [e for e in digest.entries if e.ok]
+    day = {"date": digest.date, "papers": len(entries), "entries": entries, "url": url}
+    helpers = {"authors_of": _authors_of(options), "max_authors": options.max_authors, "categories": categories,
+               "inline": inline, "prose": prose}
+    style = Markup(_source(env, "site/style.css").decode("utf-8").replace("</", "<\\/"))
+    return _render(env, "site/email.html.j2", day=day, style=style, in_feed=False, **helpers).decode("utf-8")
+
+
+def categories(entry: Entry) -> list[str]:
+    """An entry's arXiv categories, its primary one first; none for a day imported without metadata."""
+    if entry.paper is None:
+        return []
+    found = [entry.paper.primary_category] if entry.paper.primary_category else []
+    return list(dict.fromkeys(found + entry.paper.categories))
 
 
 def _title(entry: Entry) -> str:
@@ -120,10 +162,11 @@ def _source(env: jinja2.Environment, name: str) -> bytes:
     return source.encode("utf-8")
 
 
-def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions) -> bytes:
-    """An Atom feed with one entry per day, newest first, through feedgen (a maintained writer of valid Atom: the
-    namespace, the required elements, RFC 3339 dates and XML escaping are its job). Ids are stable: the day's page
-    URL under --base-url, else a URN of the day; `updated` is the latest summary's time, or the day itself."""
+def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions, helpers: dict[str, Any]) -> bytes:
+    """An Atom feed with one entry per day, the newest `feed_days` days, newest first, through feedgen (a
+    maintained writer of valid Atom: the namespace, the required elements, RFC 3339 dates and XML escaping are its
+    job). Ids are stable: the day's page URL under --base-url, else a URN of the day; `updated` is the latest
+    summary's time, or the day itself; the author is `feed_author`, else the site's title."""
     from feedgen.feed import FeedGenerator
 
     base = options.base_url.rstrip("/") + "/" if options.base_url else None
@@ -134,6 +177,7 @@ def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions) -> byt
     if base:
         generator.link(href=f"{base}{FEED}", rel="self")
     generator.generator("digest", version=__version__)
+    generator.author(name=_xml_text(options.feed_author or options.title))
     newest = datetime(1970, 1, 1, tzinfo=UTC)
     for day in days[: options.feed_days]:
         updated = _updated(day)
@@ -145,8 +189,7 @@ def feed(days: list[dict], env: jinja2.Environment, options: SiteOptions) -> byt
         entry.published(_midnight(day["date"]))
         entry.updated(updated)
         articles = "".join(
-            _render(env, "site/entry.html.j2", entry=e, max_authors=options.max_authors,
-                    authors_of=_authors_of(options)).decode("utf-8")
+            _render(env, "site/entry.html.j2", entry=e, in_feed=True, **helpers).decode("utf-8")
             for e in day["entries"]
         )
         entry.content(_xml_text(articles), type="html")
@@ -183,13 +226,17 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", drop_controls(text))
 
 
-def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
+def publish(out_dir: Path, site: Site, *, stored: Sequence[date], prune: bool = False) -> Published:
     """Write the site into out_dir: a file whose bytes are already there is not touched; the others are written
-    atomically, as regular files: a symlink in their place is replaced, never followed out of the folder. A day
-    page this publish wrote before (the manifest) whose day is no longer stored (`stored`: every DATE.json,
-    readable or not) is removed; files it never wrote are left alone."""
+    atomically, as regular files: a symlink in their place is replaced, never followed out of the folder. With no
+    stored day (`stored`: every DATE.json, readable or not) nothing is written: a site is never emptied by a run
+    from the wrong folder. A day page this publish wrote before (the manifest) whose day is no longer stored is
+    removed with `prune`, else kept and reported; files it never wrote are left alone. The search index is rebuilt
+    when the day pages changed."""
+    if not stored:
+        raise StoreError("no days to publish (no DATE.json in the output folder); the site was left as it was")
     done = Published()
-    owned = _manifest(out_dir)
+    owned, indexed = _manifest(out_dir)
     for name, data in site.files.items():
         path = out_dir / name
         _unlink_symlink(path)
@@ -197,12 +244,17 @@ def publish(out_dir: Path, site: Site, *, stored: Sequence[date]) -> Published:
     keep = {d.isoformat() for d in stored}
     for name in sorted(owned - set(site.files)):
         path, match = out_dir / name, _DAY_PAGE.match(name)
-        if match and match.group(1) not in keep and path.is_file() and not path.is_symlink():
-            path.unlink()
-            done.removed.append(path)
+        if match and path.is_file() and not path.is_symlink() and match.group(1) not in keep:
+            if prune:
+                path.unlink()
+                done.removed.append(path)
+            else:
+                done.kept.append(path)
     owned = {name for name in owned if (out_dir / name).is_file()} | set(site.files)
+    pages = {name: data for name, data in site.files.items() if _DAY_PAGE.match(name)}
+    months, done.indexed = search.index(out_dir, pages, indexed)
     _unlink_symlink(out_dir / MANIFEST)
-    store.write_if_changed(out_dir / MANIFEST, json.dumps({"files": sorted(owned)}, indent=1) + "\n")
+    store.write_if_changed(out_dir / MANIFEST, json.dumps({"files": sorted(owned), "search": months}, indent=1) + "\n")
     return done
 
 
@@ -220,14 +272,17 @@ def _unlink_symlink(path: Path) -> None:
         path.unlink()
 
 
-def _manifest(out_dir: Path) -> set[str]:
-    """The names of the files an earlier publish wrote (plain names in out_dir only); none when there is no
-    readable manifest."""
+def _manifest(out_dir: Path) -> tuple[set[str], dict[str, str]]:
+    """The names of the files an earlier publish wrote (plain names in out_dir only) and the hashes of the day pages
+    each month's search index was built from; nothing when there is no readable manifest."""
     path = out_dir / MANIFEST
     if path.is_symlink() or not path.is_file():
-        return set()
+        return set(), {}
     try:
-        names = json.loads(path.read_text(encoding="utf-8")).get("files", [])
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        names, indexed = manifest.get("files", []), manifest.get("search")
     except (OSError, ValueError, AttributeError):
-        return set()
-    return {name for name in names if isinstance(name, str) and name == Path(name).name and name not in ("", ".", "..")}
+        return set(), {}
+    months = {k: v for k, v in indexed.items() if isinstance(v, str)} if isinstance(indexed, dict) else {}
+    return ({name for name in names if isinstance(name, str) and name == Path(name).name
+             and name not in ("", ".", "..")}, months)

@@ -25,6 +25,8 @@ from authoring.templating import markdown_templates_hash
 
 IN_SYNC, STALE, EDITED, MISSING = "in sync", "stale", "edited by hand", "missing"
 _RENDER_FIELDS = {"rendered_sha256", "rendered_from", "previous_rendered_sha256", "rendered_rows"}
+# What DATE.md does not show: bookkeeping a change of it never makes DATE.md stale.
+_NOT_RENDERED = _RENDER_FIELDS | {"deliveries"}
 
 
 def sha256(text: str | bytes) -> str:
@@ -44,7 +46,7 @@ def content_hash(digest: Digest, settings: Settings) -> str:
     style = "" if settings.authors_style == "arxiv" else f"authors={settings.authors_style}\0"
     templates = markdown_templates_hash(settings.templates_dir)
     settings_part = f"{settings.max_authors}\0{style}" + (f"templates {templates}\0" if templates else "")
-    return sha256(settings_part + digest.model_dump_json(exclude=_RENDER_FIELDS))[:24]
+    return sha256(settings_part + digest.model_dump_json(exclude=_NOT_RENDERED))[:24]
 
 
 def markdown_for(digest: Digest, settings: Settings) -> str:
@@ -320,6 +322,17 @@ def _rendered_already(settings: Settings, day: date, digest: Digest) -> bool:
     return (markdown_state(settings, day, digest) == IN_SYNC
             and digest.rendered_sha256 == _sha_of(store.markdown_path(settings.output_dir, day))
             and digest.rendered_from == content_hash(digest, settings))
+
+
+def note(settings: Settings, day: date, command: str, change: Callable[[Digest], None], *,
+         notice: Notice | None = None) -> Digest:
+    """Record bookkeeping DATE.md does not show (a delivery): under the lock, read the day fresh, apply `change`,
+    save DATE.json alone. DATE.md is not rendered, so a hand edit of it is neither refused nor touched."""
+    with locked(settings, day, command, notice):
+        digest = load(settings, day, notice=notice)
+        change(digest)
+        write(settings, day, digest, render=False, command=command, notice=notice)
+    return digest
 
 
 # ------------------------------------------------------------------------------------ network runs: checkpoints

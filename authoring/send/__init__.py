@@ -1,0 +1,1 @@
+"""Delivery of a day to its readers (`digest send`): chat messages and email through Apprise."""
