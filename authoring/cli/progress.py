@@ -32,7 +32,7 @@ class PlainProgress(QuietProgress):
         self.over = True
 
     def notice(self, message: str) -> None:
-        if not self.ended:
+        if not self.over:
             self.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
@@ -40,7 +40,7 @@ class PlainProgress(QuietProgress):
         self.console.print(f"Summarising {total} paper{'' if total == 1 else 's'}", markup=False)
 
     def advance(self, entry: Entry, problem: str | None = None) -> None:
-        if self.ended:
+        if self.over:
             return
         self.done += 1
         status = "ok" if problem is None and entry.ok else _failed(entry, problem)
@@ -85,14 +85,14 @@ class RichProgress(PlainProgress):
         self.bar.stop()
 
     def notice(self, message: str) -> None:
-        if not self.ended:
+        if not self.over:
             self.bar.console.print(terminal_text(message), markup=False)
 
     def start(self, total: int) -> None:
         self.task = self.bar.add_task("summaries", total=total, failed=0, retries=0, tokens=0)
 
     def advance(self, entry: Entry, problem: str | None = None) -> None:
-        if self.ended:
+        if self.over:
             return
         failed = problem is not None or not entry.ok
         self.failed += failed
