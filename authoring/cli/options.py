@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +45,23 @@ def whole_number(minimum: int) -> Callable[[str | int], int]:
             raise typer.BadParameter(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise typer.BadParameter(f"{value} is too small; give {minimum} or more")
+        return value
+
+    return parse
+
+
+def number(minimum: float) -> Callable[[str | float], float]:
+    """A parser for a number option (--temperature, --max-cost), in our words as whole_number."""
+
+    def parse(text: str | float) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise typer.BadParameter(f"{text!r} is not a number")
+        if value < minimum:
+            raise typer.BadParameter(f"{value:g} is too small; give {minimum:g} or more")
         return value
 
     return parse
@@ -100,7 +118,9 @@ BaseUrl = Annotated[
 Concurrency = Annotated[
     int | None, typer.Option(metavar="N", parser=whole_number(1), help="Model calls in flight (default 8).")
 ]
-Temperature = Annotated[float | None, typer.Option(help="Sampling temperature (not sent unless set).")]
+Temperature = Annotated[
+    float | None, typer.Option(parser=number(0), help="Sampling temperature (not sent unless set).")
+]
 Prompts = Annotated[Path | None, typer.Option(help="Folder of prompt templates overriding the defaults.")]
 Templates = Annotated[
     Path | None,
@@ -129,8 +149,9 @@ Language = Annotated[
 ]
 MaxCost = Annotated[
     float | None,
-    typer.Option("--max-cost", metavar="USD", help="Stop before a model call that would take the run's estimated "
-                 "spend past this many US$ (env DIGEST_MAX_COST); what finished is kept."),
+    typer.Option("--max-cost", metavar="USD", parser=number(0),
+                 help="Stop before a model call that would take the run's estimated spend past this many US$ (env "
+                 "DIGEST_MAX_COST); what finished is kept."),
 ]
 DryRun = Annotated[
     bool,

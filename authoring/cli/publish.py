@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authoring.cli.options import Authors, Day, OutputDir, Templates, style
+from authoring.cli.options import Authors, Day, OutputDir, Templates, style, whole_number
 from authoring.cli.session import load_settings, say, warn
 from authoring.errors import DigestError
 from authoring.text import count
@@ -41,8 +41,8 @@ def site(
     title: Annotated[str, typer.Option(metavar="TEXT", help="The site's title.")] = "Daily AI paper digests",
     feed_days: Annotated[
         int | None,
-        typer.Option(min=1, metavar="N", help="Put only the newest N days in the feed (default: the feed_days "
-                     "setting, 30)."),
+        typer.Option(metavar="N", parser=whole_number(1),
+                     help="Put only the newest N days in the feed (default: the feed_days setting, 30)."),
     ] = None,
     feed_author: Annotated[
         str | None, typer.Option(metavar="NAME", help="The feed's author (default: the feed_author setting, else "

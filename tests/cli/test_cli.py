@@ -187,6 +187,10 @@ def test_no_ids_is_a_usage_error(tmp_path):
         (["new", "2024-10-08", "--from-hf", "--limit", "0"], ["'--limit'", "0 is too small; give 1 or more"]),
         (["new", "2024-10-08", "2410.05258", "--concurrency", "1.5"], ["'--concurrency'", "not a whole number"]),
         (["add", "2024-10-08", "2410.05258", "--at", "x"], ["'--at'", "'x' is not a whole number"]),
+        (["new", "2024-10-08", "2410.05258", "--temperature", "warm"], ["'--temperature'", "'warm' is not a number"]),
+        (["new", "2024-10-08", "2410.05258", "--temperature", "nan"], ["'--temperature'", "'nan' is not a number"]),
+        (["new", "2024-10-08", "2410.05258", "--max-cost", "-1"], ["'--max-cost'", "-1 is too small; give 0 or more"]),
+        (["site", "--feed-days", "0"], ["'--feed-days'", "0 is too small; give 1 or more"]),
     ],
 )
 def test_numbers_on_the_command_line_are_checked_in_our_words(args, fragments):
