@@ -23,7 +23,7 @@ from authoring import __version__
 from authoring.errors import ConfigError, StoreError
 from authoring.models import Digest, Entry
 from authoring.site import search
-from authoring.site.text import inline, prose
+from authoring.site.text import inline, note, prose
 from authoring.store import files as store
 from authoring.templating import html_environment
 from authoring.text import drop_controls
@@ -100,6 +100,7 @@ def build(digests: Sequence[Digest], options: SiteOptions = SiteOptions()) -> Si
     context = {"title": options.title, "papers": site.papers}
     days: list[dict[str, Any]] = [
         {"date": d.date, "href": day_page(d.date), "papers": len(entries), "entries": entries,
+         "text_above": note(d.text_above), "text_below": note(d.text_below),
          "categories": sorted({c for e in entries for c in categories(e)}),
          "titles": [{"title": _title(e), "href": f"{day_page(d.date)}#{e.id}"} for e in entries[:TITLES_ON_INDEX]]}
         for d, entries in shown

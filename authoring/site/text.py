@@ -79,6 +79,12 @@ def inline(text: str) -> Markup:
     return Markup(_renderer().renderInline(drop_controls(text)).strip())
 
 
+def note(text: str | None) -> list[Markup]:
+    """Markdown a person wrote around a day's table (an introduction, an editor's note) as paragraphs, each rendered
+    as `inline` renders a summary (emphasis, code and math; every other character text)."""
+    return [inline(part) for part in re.split(r"\n[ \t]*\n", (text or "").strip()) if part.strip()]
+
+
 def _keeps_every_word(tail: str, block: FollowUp) -> bool:
     """Whether the heading and the questions hold every word of the follow-up block but its item markers: the list
     is shown only when no word would go missing."""

@@ -246,6 +246,26 @@ def test_summary_markdown_is_rendered_safely_and_latex_shown_as_math():
     assert "href" not in "".join(str(attrs) for tag, attrs in page.elements if tag.startswith("m") and tag != "meta")
 
 
+def test_text_around_the_table_is_shown_above_and_below_the_papers_as_safe_paragraphs():
+    above = "Picked by the **reading group**.\n\nA second line <b>here</b>."
+    below = "Editor's note: thanks to *everyone*. <script>alert(1)</script>"
+    day = Digest(date="2024-10-09", entries=[entry("2410.00001", title="Only paper")], text_above=above,
+                 text_below=below)
+    page = Page(site.build([day]).files["2024-10-09.html"].decode())
+    notes = [n for n, (tag, attrs) in enumerate(page.elements) if tag == "p" and attrs.get("class") == "note"]
+    first_entry = next(n for n, (tag, attrs) in enumerate(page.elements) if attrs.get("id") == "2410.00001")
+    assert len(notes) == 3 and notes[0] < notes[1] < first_entry < notes[2]
+    text = page.text
+    assert text.index("Picked by the reading group.") < text.index("Only paper") < text.index("Editor's note")
+    assert "A second line <b>here</b>." in text and "<script>alert(1)</script>" in text  # written, not run
+    assert not page.tags("b") and [s for s in page.tags("script") if "src" not in s] == []
+    assert [tag for tag, _ in page.elements].count("strong") == 1 and [tag for tag, _ in page.elements].count(
+        "em") == 1
+    plain = Page(site.build([day.model_copy(update={"text_above": None, "text_below": None})]).files[
+        "2024-10-09.html"].decode())
+    assert not [attrs for tag, attrs in plain.elements if attrs.get("class") == "note"]
+
+
 def test_imported_follow_up_questions_stay_one_list_and_no_word_is_lost():
     from authoring.site.text import prose
 
