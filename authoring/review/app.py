@@ -236,7 +236,12 @@ class ReviewApp(App):
         prompt.border_title = entry_id
         prompt.add_class("-open")
         prompt.focus()
-        self.say(f"Regenerate {entry_id}: type a hint for the model, Enter sends, Escape cancels")
+        entry = self.state.digest.entry(entry_id) if self.state is not None else None
+        if entry is not None and entry.provenance is not None and entry.provenance.edited:
+            self.say(f"{entry_id} was edited by hand: Enter replaces the edit with the model's new summary (u brings "
+                     "it back), Escape keeps it")
+        else:
+            self.say(f"Regenerate {entry_id}: type a hint for the model, Enter sends, Escape cancels")
 
     def close_prompt(self, message: str) -> None:
         prompt = self.query_one("#hint", HintPrompt)

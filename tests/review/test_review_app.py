@@ -16,7 +16,7 @@ import pytest
 from authoring.review.app import ReviewApp
 from authoring.review.desk import Desk
 from authoring.store import days
-from tests.helpers import local, ok
+from tests.helpers import local, ok, run
 from tools.assemble_cassettes import seed_golden_day
 from tools.standin import StandIn
 
@@ -268,6 +268,23 @@ def test_r_regenerates_with_the_typed_hint_in_a_worker_and_clears_the_mark(day_s
     entry = stored_entry(day_settings, FIRST)
     assert entry["summary"]["result"] == "R: 42%." and "reviewed" not in entry  # a new summary is not reviewed
     assert markdown_in_sync(day_settings) and "R: 42%." in (day_settings.output_dir / "2024-10-08.md").read_text()
+
+
+def test_r_on_an_entry_edited_by_hand_says_the_edit_will_be_replaced_and_escape_keeps_it(day_settings):
+    assert run("set", "2024-10-08", FIRST, "title", "A title typed by hand", "--output-dir",
+               str(day_settings.output_dir)).exit_code == 0
+    app = ReviewApp(Desk(day_settings, DAY), watch=False)
+
+    async def script(pilot):
+        await pilot.press("r")
+        assert "edited by hand: Enter replaces the edit" in text_of(app, "#status")
+        await pilot.press("escape")
+        await pilot.press("j", "r")  # an entry nobody edited: the usual prompt
+        assert "Regenerate 2410.02707: type a hint" in text_of(app, "#status")
+        await pilot.press("escape")
+
+    drive(app, script)
+    assert stored_entry(day_settings, FIRST)["paper"]["title"] == "A title typed by hand"
 
 
 def test_escape_cancels_the_hint_prompt_and_an_empty_hint_is_sent_as_none(day_settings):
