@@ -346,6 +346,20 @@ def test_a_day_that_cannot_be_written_at_the_end_says_where_the_finished_papers_
     assert [e.id for e in stored.entries if e.ok] == ids
 
 
+def _interrupted_once_asked(stand_in, method: str, args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """`digest ARGS` in its own process, sent Ctrl-C (SIGINT) once the stand-in has its first `method` request:
+    its exit code and stderr."""
+    environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, **env}
+    process = subprocess.Popen([sys.executable, "-m", "authoring", *args], cwd=ROOT, env=environ,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not stand_in.requests(method) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=45)
+    return process.returncode, stderr
+
+
 def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path):
     from tools.assemble_cassettes import seed_golden_day
 
@@ -353,16 +367,10 @@ def test_ctrl_c_after_new_force_replaced_a_day_says_undo_brings_it_back(tmp_path
     seed_golden_day(out)
     ids = [f"2410.{n:05d}" for n in range(1, 5)]
     with StandIn({i: paper(i) for i in ids}, chat=lambda body: ok(body, delay=8)) as stand_in:
-        environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"}
-        process = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", *ids, "--force",
-                                    "--base-url", f"{stand_in.url}/v1", "--output-dir", str(out)], cwd=ROOT,
-                                   env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while not stand_in.requests("POST") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=45)
-    assert process.returncode == 130 and "Traceback" not in stderr
+        returncode, stderr = _interrupted_once_asked(
+            stand_in, "POST", ["new", "2024-10-08", *ids, "--force", "--base-url", f"{stand_in.url}/v1",
+                               "--output-dir", str(out)], {"DIGEST_ARXIV_API_URL": f"{stand_in.url}/api/query"})
+    assert returncode == 130 and "Traceback" not in stderr
     assert f"this run replaced the day that was there (`digest undo 2024-10-08 --output-dir {out}` brings it back)." \
         in stderr
 
@@ -375,16 +383,10 @@ def test_ctrl_c_while_the_hub_is_asked_says_nothing_was_written(tmp_path):
         return Reply(200, b"[]", delay=20) if path.startswith("/api/daily_papers") else None
 
     with StandIn({}, routes=hanging) as stand_in:
-        environ = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "HF_ENDPOINT": stand_in.url}
-        process = subprocess.Popen([sys.executable, "-m", "authoring", "new", "2024-10-08", "--from-hf",
-                                    "--output-dir", str(out)], cwd=ROOT, env=environ, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while not stand_in.requests("GET") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=45)
-    assert process.returncode == 130 and "Traceback" not in stderr
+        returncode, stderr = _interrupted_once_asked(
+            stand_in, "GET", ["new", "2024-10-08", "--from-hf", "--output-dir", str(out)],
+            {"HF_ENDPOINT": stand_in.url})
+    assert returncode == 130 and "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == ("Interrupted while asking the Hub for the day's papers; nothing was "
                                                "written.")
     assert "resume" not in stderr and not out.exists()

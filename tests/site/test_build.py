@@ -662,17 +662,6 @@ def test_help_and_list_import_neither_feedgen_nor_the_site_module(args, tmp_path
 
 # ------------------------------------------------------------------------------------------------ in a real browser
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's chromium. Under CI=true its absence fails the test (.ci/run installs it); locally it skips."""
-    found = browser.find_chromium()
-    if found is None:
-        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-            pytest.fail("chromium is not installed; CI must have it (.ci/run installs the Debian package chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
-    return found
-
-
-@pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     """The demo day plus days imported from older layouts and a hostile day, published by the real CLI."""
     work = tmp_path_factory.mktemp("published")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -14,21 +13,9 @@ import pytest
 
 from authoring.store import files as store
 from tests.conftest import ROOT
-from tools import browser
 from tools.screenshots import demo_site
 
 GOLDEN = ROOT / "tests" / "golden"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's chromium. Under CI=true its absence fails the test (.ci/run installs it); locally it skips."""
-    found = browser.find_chromium()
-    if found is None:
-        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
-            pytest.fail("chromium is not installed; CI must have it (.ci/run installs the Debian package chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium); the browser tests need it")
-    return found
 
 
 @pytest.fixture(scope="module")
