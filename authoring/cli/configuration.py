@@ -10,6 +10,7 @@ import typer
 
 from authoring.cli.options import AsJson, BaseUrl, Concurrency, Language, MaxCost, Model, OutputDir
 from authoring.cli.session import out, say
+from authoring.text import count
 
 commands = typer.Typer()
 
@@ -73,7 +74,7 @@ def _shown(name: str, value: Any) -> Any:
     if name == "api_key":
         return "set" if value is not None and value.get_secret_value() else "not set"
     if name == "send_to":  # `digest send`'s destinations: a URL may hold a token anywhere in it
-        return f"{len(value)} destination{'' if len(value) == 1 else 's'} (not shown)" if value else "not set"
+        return f"{count(len(value), 'destination')} (not shown)" if value else "not set"
     if isinstance(value, str) and "://" in value:
         return redact_url(value)
     if isinstance(value, Path):

@@ -12,6 +12,7 @@ from authoring.errors import ConfigError, DigestError
 from authoring.model.prompts import build_messages
 from authoring.models import Digest, Paper, Usage
 from authoring.pricing import DEFAULT_OUTPUT_TOKENS, call_cost, estimate_tokens, price_for
+from authoring.text import count
 
 
 class BudgetReached(DigestError):
@@ -75,8 +76,7 @@ def output_estimate(history: Digest | None) -> tuple[int, str]:
     answers = [entry.provenance.usage.completion_tokens for entry in (history.entries if history else [])
                if entry.provenance is not None and entry.provenance.model and entry.provenance.usage.completion_tokens]
     if answers:
-        noun = "answer" if len(answers) == 1 else "answers"
-        return round(sum(answers) / len(answers)), f"the mean of the day's {len(answers)} earlier {noun}"
+        return round(sum(answers) / len(answers)), f"the mean of the day's {count(len(answers), 'earlier answer')}"
     return DEFAULT_OUTPUT_TOKENS, f"{DEFAULT_OUTPUT_TOKENS} tokens a paper (the day has no earlier answers)"
 
 
@@ -151,6 +151,5 @@ class Budget:
 
     def stopped(self) -> str:
         """The run's one line when the budget stopped it."""
-        calls = "call" if self.refused == 1 else "calls"
-        return (f"--max-cost ${self.limit:g} reached: stopped before {self.refused} model {calls} that would take the "
-                f"estimated spend past it (spent ~${self.spent:.4f})")
+        return (f"--max-cost ${self.limit:g} reached: stopped before {count(self.refused, 'model call')} that would "
+                f"take the estimated spend past it (spent ~${self.spent:.4f})")

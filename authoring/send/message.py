@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from authoring.models import Digest
 from authoring.templating import arxiv_url
-from authoring.text import drop_controls
+from authoring.text import count, drop_controls
 
 
 def title(digest: Digest) -> str:
-    count = sum(1 for e in digest.entries if e.ok)
-    return f"Papers for {digest.date} ({count} {'paper' if count == 1 else 'papers'})"
+    return f"Papers for {digest.date} ({count(sum(1 for e in digest.entries if e.ok), 'paper')})"
 
 
 def chat_text(digest: Digest, *, url: str | None = None) -> str:
